@@ -1,0 +1,214 @@
+"""Typed, validated kiosk configuration.
+
+Layers, later ones winning key by key:
+
+1. ``config.toml`` in the repository: every key with its default (the embedded demo set-up);
+2. the site file: ``--config PATH`` or the ``KIOSK_CONFIG`` environment variable;
+3. the technician calibration file (``[paths] calibration_file``), written on site;
+4. remotely delivered settings (``[paths] remote_file``), written by the update client.
+
+Each layer is validated as it is added, so an error names the file it came from, the key,
+what was expected and how to fix it. A broken file stops the kiosk from starting
+(:class:`ConfigError`); a missing optional layer (3, 4) is simply absent.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = REPO_ROOT / "config.toml"
+SITE_ENV = "KIOSK_CONFIG"
+
+Seconds = Annotated[float, Field(gt=0)]
+Language = Literal["zh_CN", "zh_HK", "en"]
+
+
+class _Section(BaseModel):
+    # strict: "5" is not 5; frozen: settings are read-only once loaded
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class KioskSection(_Section):
+    hall_name: str = "天河区24小时智慧政务大厅"
+    terminal_id: Annotated[str, Field(min_length=1, max_length=32)] = "DEMO-0001"
+    default_language: Language = "zh_CN"
+
+
+class UiSection(_Section):
+    fullscreen: bool = True
+    width: Annotated[int, Field(ge=320, le=4096)] = 1080
+    height: Annotated[int, Field(ge=320, le=4096)] = 1920
+    large_text_scale: Annotated[float, Field(ge=1.0, le=2.0)] = 1.35
+
+
+class SessionSection(_Section):
+    idle_timeout_s: Annotated[int, Field(ge=10, le=600)] = 60
+    countdown_s: Annotated[int, Field(ge=5, le=120)] = 20
+
+
+class LoggingSection(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: str = "var/log/kiosk.log"
+
+
+class PathsSection(_Section):
+    data_dir: str = "var"
+    calibration_file: str = "var/calibration.toml"
+    remote_file: str = "var/remote.toml"
+
+
+class IdCardSection(_Section):
+    port: str = "sim"
+    baud: Literal[0, 9600, 115200] = 0
+    poll_interval_s: Annotated[float, Field(ge=0.05, le=5.0)] = 0.3
+    wlt_decoder: str = ""
+
+
+class CameraSection(_Section):
+    device: str = "sim"
+    width: Annotated[int, Field(ge=160, le=3840)] = 640
+    height: Annotated[int, Field(ge=120, le=2160)] = 480
+    exposure: float = -1.0
+    rotation: Literal[0, 90, 180, 270] = 0
+
+
+class FaceSection(_Section):
+    accept_distance: Annotated[float, Field(gt=0, lt=2)] = 0.45
+    reject_distance: Annotated[float, Field(gt=0, lt=2)] = 0.6
+    attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    liveness: bool = True
+
+
+class PrinterSection(_Section):
+    port: str = "sim"
+    paper_width_mm: Literal[58, 80] = 80
+    dots_per_line: Annotated[int, Field(ge=256, le=1024)] = 576
+    cutter: bool = True
+    text_mode: Literal["gb18030", "raster"] = "gb18030"
+
+
+class BackendSection(_Section):
+    base_url: str = "sim"
+    ca_file: str = ""
+    client_cert: str = ""
+    client_key: str = ""
+    connect_timeout_s: Seconds = 3.0
+    read_timeout_s: Seconds = 10.0
+
+
+class OutboxSection(_Section):
+    key_file: str = "var/outbox.key"
+
+
+class VoiceSection(_Section):
+    enabled: bool = True
+
+
+class Settings(_Section):
+    """All kiosk settings. Each section's fields are documented in ``config.toml``."""
+
+    kiosk: KioskSection = KioskSection()
+    ui: UiSection = UiSection()
+    session: SessionSection = SessionSection()
+    logging: LoggingSection = LoggingSection()
+    paths: PathsSection = PathsSection()
+    idcard: IdCardSection = IdCardSection()
+    camera: CameraSection = CameraSection()
+    face: FaceSection = FaceSection()
+    printer: PrinterSection = PrinterSection()
+    backend: BackendSection = BackendSection()
+    outbox: OutboxSection = OutboxSection()
+    voice: VoiceSection = VoiceSection()
+
+    def path(self, value: str) -> Path:
+        """Resolve a configured path: relative paths are relative to the repository root."""
+        p = Path(value)
+        return p if p.is_absolute() else REPO_ROOT / p
+
+
+class ConfigError(Exception):
+    """A configuration file is missing, unreadable or invalid. The message says what to fix."""
+
+
+def _describe(file: Path, err: dict) -> str:
+    loc = [str(part) for part in err["loc"]]
+    where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]" if loc else "(top level)"
+    if err["type"] == "extra_forbidden":
+        model = Settings
+        for part in loc[:-1]:
+            model = model.model_fields[part].annotation
+        known = ", ".join(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else ""
+        return f"{file}: {where}: unknown key. Remove it or use one of: {known}."
+    got = err.get("input")
+    return f"{file}: {where}: {err['msg']} (got {got!r}). See config.toml in the repository for the default."
+
+
+def _deep_merge(base: dict, overlay: dict) -> dict:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_toml(file: Path) -> dict:
+    """Read one TOML layer, turning every failure into a :class:`ConfigError` naming the file."""
+    try:
+        with open(file, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: file not found. Check the path, or unset {SITE_ENV}.") from None
+    except PermissionError:
+        raise ConfigError(f"{file}: permission denied. The kiosk user must be able to read it.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{file}: not valid TOML ({e}). Fix the syntax at that line.") from None
+    except OSError as e:
+        raise ConfigError(f"{file}: cannot be read ({e.strerror}).") from None
+
+
+def validate_layers(layers: list[tuple[Path, dict]]) -> Settings:
+    """Merge layers in order, validating after each so errors name the file responsible."""
+    merged: dict[str, Any] = {}
+    settings = Settings()
+    for file, data in layers:
+        merged = _deep_merge(merged, data)
+        try:
+            settings = Settings.model_validate(merged)
+        except ValidationError as e:
+            raise ConfigError("\n".join(_describe(file, err) for err in e.errors())) from None
+    if settings.face.accept_distance >= settings.face.reject_distance:
+        raise ConfigError(
+            "[face] accept_distance must be smaller than reject_distance "
+            f"(got {settings.face.accept_distance} and {settings.face.reject_distance})."
+        )
+    return settings
+
+
+def load_settings(site_file: str | os.PathLike | None = None, *, defaults_file: Path = DEFAULTS_FILE) -> Settings:
+    """Load all layers and return validated settings.
+
+    Args:
+        site_file: the site file; when None, ``$KIOSK_CONFIG`` is used if set.
+        defaults_file: the repository defaults (tests point this elsewhere).
+
+    Raises:
+        ConfigError: a file is missing, unreadable or invalid; the message names file, key and fix.
+    """
+    layers = [(defaults_file, read_toml(defaults_file))]
+    site = site_file if site_file is not None else os.environ.get(SITE_ENV)
+    if site:
+        layers.append((Path(site), read_toml(Path(site))))
+    settings = validate_layers(layers)
+    # Optional layers: present only once a technician calibrated or an update arrived.
+    for optional in (settings.paths.calibration_file, settings.paths.remote_file):
+        file = settings.path(optional)
+        if file.exists():
+            layers.append((file, read_toml(file)))
+    return validate_layers(layers)

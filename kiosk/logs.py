@@ -1,0 +1,52 @@
+"""Logging that cannot leak personal data.
+
+The first defence is that code never logs payloads (see ``kiosk.events.Event``). This module is
+the second: every record, including exception text and tracebacks, passes through
+:func:`redact`, which removes ID numbers, phone numbers, byte strings and all CJK text (log
+lines are written in English; CJK in a log line can only be a name or an address).
+"""
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from pathlib import Path
+
+_PATTERNS = [
+    (re.compile(r"\d{17}[\dXx]|\d{15}"), "<id>"),                        # resident ID numbers
+    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "<phone>"),               # mobile numbers
+    (re.compile(r"[A-Z]{1,2}\d{8,10}"), "<doc>"),                        # permit / passport numbers
+    (re.compile(r"b(['\"]).*?\1"), "b'<bytes>'"),                         # raw bytes may hold card data
+    (re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]+"), "<cjk>"),
+]
+
+
+def redact(text: str) -> str:
+    """Remove anything that could be personal data from a log text."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose output, tracebacks included, has gone through :func:`redact`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
+    """Send all logging, redacted, to stderr and (when given) a rotating file."""
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.RotatingFileHandler(file, maxBytes=5_000_000, backupCount=5))
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,195 @@
+"""The citizen session: which step the citizen is at, what they have given us, and when to forget it.
+
+Pure Python (no Kivy, no I/O): the shell calls :meth:`CitizenSession.touch` on every touch and
+:meth:`CitizenSession.tick` once a second; the session decides, and tells its observers. After
+``idle_timeout_s`` without a touch a countdown of ``countdown_s`` starts; at zero the session ends:
+every piece of citizen data is dropped and the attract screen returns.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import math
+import time
+from dataclasses import dataclass, fields
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+
+class Step(enum.Enum):
+    """Where the citizen is. Each step has one screen of the same name."""
+
+    ATTRACT = "attract"          # nobody is here
+    HOME = "home"                # the service catalog
+    GUIDE = "guide"              # the plain-language guide of one service
+    CONSENT = "consent"          # what is read and why; agree or cancel
+    CARD = "card"                # place the ID card
+    FACE = "face"                # face check with liveness
+    FORM = "form"                # the service's own input (e.g. the year range)
+    RESULT = "result"            # what the backend answered
+    RATE = "rate"                # 好差评
+    FALLBACK = "fallback"        # another way to verify (queue ticket for the counter)
+    FAREWELL = "farewell"        # please take your card
+    UNAVAILABLE = "unavailable"  # something broke; the shell recovers by itself
+
+
+# Steps a citizen may move to from each step (ending the session is always allowed).
+_ALLOWED: dict[Step, set[Step]] = {
+    Step.ATTRACT: {Step.HOME},
+    Step.HOME: {Step.GUIDE, Step.CONSENT},
+    Step.GUIDE: {Step.HOME, Step.CONSENT},
+    Step.CONSENT: {Step.HOME, Step.CARD, Step.FACE},
+    Step.CARD: {Step.HOME, Step.FACE},
+    Step.FACE: {Step.HOME, Step.FORM, Step.FALLBACK},
+    Step.FORM: {Step.HOME, Step.RESULT},
+    Step.RESULT: {Step.HOME, Step.FORM, Step.RATE},
+    Step.RATE: {Step.FAREWELL},
+    Step.FALLBACK: {Step.HOME, Step.RATE, Step.FAREWELL},
+    Step.FAREWELL: set(),
+    Step.UNAVAILABLE: set(),
+}
+_NO_IDLE_TIMER = {Step.ATTRACT, Step.UNAVAILABLE}
+
+
+class TransitionError(Exception):
+    """A move the flow does not allow (a programming error in a screen, never citizen input)."""
+
+
+@dataclass
+class SessionData:
+    """Everything a citizen gave us or we fetched for them. All of it is dropped by :meth:`wipe`."""
+
+    service_id: str | None = None
+    card: Any = None          # the parsed ID card
+    photo: Any = None         # the card photo (decoded image bytes), if a decoder is installed
+    face: Any = None          # the face verification result
+    form: Any = None          # what the citizen entered
+    result: Any = None        # what the backend answered
+    receipt: Any = None       # receipt number and print outcome
+    rating: Any = None        # the 好差评 rating
+
+    def wipe(self) -> None:
+        """Drop every field; overwrite mutable buffers first so the bytes do not linger."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bytearray):
+                value[:] = bytes(len(value))
+            elif hasattr(value, "wipe"):
+                value.wipe()
+            setattr(self, f.name, None)
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+class CitizenSession:
+    """The state machine of one kiosk's citizen sessions (one object for the kiosk's lifetime).
+
+    Args:
+        idle_timeout_s: seconds without a touch before the countdown starts.
+        countdown_s: seconds of countdown before the session ends.
+        clock: a monotonic clock (tests pass a fake).
+    """
+
+    def __init__(self, idle_timeout_s: float, countdown_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.idle_timeout_s = idle_timeout_s
+        self.countdown_s = countdown_s
+        self._clock = clock
+        self.step = Step.ATTRACT
+        self.data = SessionData()
+        self._last_activity = clock()
+        self.countdown: int | None = None
+        self._step_observers: list[Callable[[Step], None]] = []
+        self._countdown_observers: list[Callable[[int | None], None]] = []
+        self._end_observers: list[Callable[[str], None]] = []
+
+    # -- observers ---------------------------------------------------------------------------
+    def on_step(self, observer: Callable[[Step], None]) -> None:
+        """Call ``observer(step)`` after every step change."""
+        self._step_observers.append(observer)
+
+    def on_countdown(self, observer: Callable[[int | None], None]) -> None:
+        """Call ``observer(seconds_left)`` while counting down, and ``observer(None)`` when it stops."""
+        self._countdown_observers.append(observer)
+
+    def on_end(self, observer: Callable[[str], None]) -> None:
+        """Call ``observer(reason)`` after a session ended and its data was wiped."""
+        self._end_observers.append(observer)
+
+    # -- inputs ------------------------------------------------------------------------------
+    def touch(self) -> None:
+        """The citizen touched the screen (or otherwise showed they are here)."""
+        self._last_activity = self._clock()
+        self._set_countdown(None)
+
+    def tick(self) -> None:
+        """Advance the idle timer; call about once a second."""
+        if self.step in _NO_IDLE_TIMER:
+            return
+        idle = self._clock() - self._last_activity
+        if idle < self.idle_timeout_s:
+            self._set_countdown(None)
+            return
+        left = math.ceil(self.idle_timeout_s + self.countdown_s - idle)
+        if left <= 0:
+            self.end("timeout")
+        else:
+            self._set_countdown(left)
+
+    def go(self, step: Step) -> None:
+        """Move to ``step``; raises :class:`TransitionError` if the flow does not allow it."""
+        if step is self.step:
+            return
+        if step not in _ALLOWED[self.step]:
+            raise TransitionError(f"cannot go from {self.step.value} to {step.value}")
+        self._enter(step)
+
+    def start(self) -> None:
+        """A citizen arrived (touched the attract screen or placed a card)."""
+        self.touch()
+        self.go(Step.HOME)
+
+    def choose(self, service_id: str) -> None:
+        """Open a service's guide; a different service than before drops the old service's data."""
+        if self.data.service_id != service_id:
+            card, photo = self.data.card, self.data.photo  # the card stays on the reader
+            self.data.wipe()
+            self.data.card, self.data.photo = card, photo
+            self.data.service_id = service_id
+        self.go(Step.GUIDE)
+
+    def home(self) -> None:
+        """Back to the catalog, forgetting the current service's inputs but not the card."""
+        self.go(Step.HOME)
+
+    def fail(self) -> None:
+        """Something unexpected broke: wipe and show the unavailable screen."""
+        self._wipe("error")
+        self._enter(Step.UNAVAILABLE)
+
+    def end(self, reason: str = "done") -> None:
+        """End the session: wipe every piece of data and return to the attract screen."""
+        self._wipe(reason)
+        self._enter(Step.ATTRACT)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _wipe(self, reason: str) -> None:
+        self.data.wipe()
+        self._set_countdown(None)
+        log.info("session ended: %s", reason)
+        for observer in list(self._end_observers):
+            observer(reason)
+
+    def _enter(self, step: Step) -> None:
+        self.step = step
+        self._last_activity = self._clock()
+        self._set_countdown(None)
+        for observer in list(self._step_observers):
+            observer(step)
+
+    def _set_countdown(self, value: int | None) -> None:
+        if value != self.countdown:
+            self.countdown = value
+            for observer in list(self._countdown_observers):
+                observer(value)

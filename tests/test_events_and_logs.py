@@ -1,0 +1,49 @@
+"""The shared event channel and the redacting logger."""
+import logging
+
+from kiosk.device_status import Action, DeviceState, DeviceStatus
+from kiosk.events import Event, EventBus
+from kiosk.logs import RedactingFormatter, redact
+
+
+def test_status_is_published_only_when_it_changes():
+    bus, seen = EventBus(), []
+    bus.subscribe(seen.append, kinds={"status"})
+    ok = DeviceStatus("printer", DeviceState.ONLINE)
+    bus.publish_status(ok)
+    bus.publish_status(DeviceStatus("printer", DeviceState.ONLINE))
+    out = DeviceStatus("printer", DeviceState.USER_ERROR, "paper_out", Action.REPLENISH, {"paper": "out"})
+    bus.publish_status(out)
+    assert [e.payload for e in seen] == [ok, out]
+    assert bus.last_status("printer") == out and not out.ready
+
+
+def test_a_failing_subscriber_does_not_stop_the_others():
+    bus, seen = EventBus(), []
+    bus.subscribe(lambda e: 1 / 0)
+    bus.subscribe(seen.append)
+    bus.publish(Event("idcard", "card_placed", {"name": "张三"}))
+    assert len(seen) == 1
+
+
+def test_event_repr_hides_the_payload():
+    event = Event("idcard", "card_placed", {"name": "张三", "id_number": "11010519491231002X"})
+    assert "张三" not in repr(event) and "1101" not in str(event)
+
+
+def test_redaction_removes_ids_phones_bytes_and_cjk():
+    line = "card 11010519491231002X name 张三 phone 13800138000 raw b'\\xaa\\x96' permit C12345678"
+    cleaned = redact(line)
+    for secret in ("11010519491231002X", "张三", "13800138000", "\\xaa", "C12345678"):
+        assert secret not in cleaned
+
+
+def test_tracebacks_are_redacted_too():
+    formatter = RedactingFormatter("%(message)s")
+    try:
+        raise ValueError("bad name 李四 in 34052419800101001X")
+    except ValueError:
+        import sys
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    text = formatter.format(record)
+    assert "ValueError" in text and "李四" not in text and "34052419800101001X" not in text

@@ -33,8 +33,14 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class HallName(_Section):
+    zh_CN: Annotated[str, Field(min_length=1)] = "天河区24小时智慧政务大厅"
+    zh_HK: Annotated[str, Field(min_length=1)] = "天河區24小時智慧政務大廳"
+    en: Annotated[str, Field(min_length=1)] = "Tianhe 24-Hour Smart Government Service Hall"
+
+
 class KioskSection(_Section):
-    hall_name: str = "天河区24小时智慧政务大厅"
+    hall_name: HallName = HallName()
     terminal_id: Annotated[str, Field(min_length=1, max_length=32)] = "DEMO-0001"
     default_language: Language = "zh_CN"
 

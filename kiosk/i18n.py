@@ -54,3 +54,22 @@ class Translator:
     def pick(self, texts: dict[str, str]) -> str:
         """Choose from data carrying its own translations (catalog entries): current, then zh_CN."""
         return texts.get(self.language) or texts.get("zh_CN") or next(iter(texts.values()), "")
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for translation where it is defined; translate it where it is shown."""
+    return msgid
+
+
+_WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+             N_("Saturday"), N_("Sunday")]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]
+
+
+def format_date(day, translator: Translator) -> str:
+    """A date as citizens write it: ``2026年11月21日 星期六`` or ``Saturday, 21 November 2026``."""
+    weekday = translator.gettext(_WEEKDAYS[day.weekday()])
+    if translator.language == "en":
+        return f"{weekday}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日 {weekday}"

@@ -1,0 +1,47 @@
+"""Start the kiosk: ``python -m kiosk [--config SITE.toml] [--demo]``.
+
+``--demo`` opens a window instead of going fullscreen and shows the mouse cursor, for a
+developer's desktop. Kivy's own command-line options are never parsed (KIVY_NO_ARGS).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kiosk.catalog import CatalogError
+from kiosk.config import ConfigError, load_settings
+from kiosk.logs import setup_logging
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="site configuration file (default: $KIOSK_CONFIG)")
+    parser.add_argument("--demo", action="store_true", help="windowed, with cursor, for a desktop")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as e:
+        print(f"kiosk: the configuration is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
+        return 2
+    setup_logging(settings.logging.level, settings.path(settings.logging.file))
+
+    from screens.kivy_setup import configure_kivy, register_fonts
+
+    configure_kivy(settings.ui.width, settings.ui.height,
+                   fullscreen=settings.ui.fullscreen and not args.demo, show_cursor=args.demo)
+    register_fonts()
+    from kiosk.context import KioskContext
+    from screens.app import KioskApp
+
+    try:
+        context = KioskContext.create(settings)
+    except CatalogError as e:
+        print(f"kiosk: the service catalog is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
+        return 2
+    KioskApp(context).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

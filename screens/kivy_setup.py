@@ -1,0 +1,54 @@
+"""Prepare Kivy for an unattended kiosk. Must run before anything imports ``kivy``.
+
+Closes the escape routes a passer-by could use (field notes: Esc quits, F1 opens the settings
+panel, Kivy parses our command line, the user config file overrides ours), keeps exactly one
+input provider (two providers for one touch device make every tap count twice), and makes the
+Simplified-Chinese face of Noto Sans CJK the default font (Kivy has no font fallback).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "generated"
+FONT_REGULAR = FONT_DIR / "NotoSansCJKsc-Regular.otf"
+FONT_BOLD = FONT_DIR / "NotoSansCJKsc-Bold.otf"
+
+
+def configure_environment() -> None:
+    """Environment switches Kivy reads at import time."""
+    os.environ["KIVY_NO_ARGS"] = "1"        # our own argparse owns the command line
+    os.environ["KIVY_NO_CONFIG"] = "1"      # ignore ~/.kivy/config.ini
+    os.environ["KIVY_NO_FILELOG"] = "1"     # our redacting logger is the only log
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through Python logging (redacted)
+
+
+def configure_kivy(width: int, height: int, fullscreen: bool, show_cursor: bool) -> None:
+    """Set Kivy's Config before the window exists."""
+    configure_environment()
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "borderless", "1" if fullscreen else "0")
+    Config.set("graphics", "resizable", "0")
+    Config.set("graphics", "show_cursor", "1" if show_cursor else "0")
+    Config.set("graphics", "maxfps", "30")  # enough for touch UI and a camera preview
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "keyboard_mode", "system")
+    Config.set("kivy", "log_level", "warning")
+    for option in Config.options("input"):
+        Config.remove_option("input", option)
+    Config.set("input", "mouse", "mouse,disable_multitouch,disable_on_activity")
+    # (SDL adds its own touch provider; the mouse provider stays quiet while touches are active)
+    Config.set("postproc", "double_tap_time", "250")
+
+
+def register_fonts() -> None:
+    """Make Noto Sans CJK SC the face behind Kivy's default font name."""
+    from kivy.core.text import DEFAULT_FONT, LabelBase
+
+    if not FONT_REGULAR.exists():
+        raise RuntimeError(f"{FONT_REGULAR} is missing: run `make setup` (scripts/prepare_font.py)")
+    LabelBase.register(DEFAULT_FONT, str(FONT_REGULAR), fn_bold=str(FONT_BOLD))

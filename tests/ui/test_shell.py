@@ -1,0 +1,140 @@
+"""The shell as a citizen meets it: attract, home, guide, language, large text, idle wipe, hardening."""
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kiosk.session import Step
+
+pytestmark = pytest.mark.ui
+CJK = re.compile(r"[\u3400-\u9fff]")
+LANGUAGE_BUTTONS = {"简体中文", "繁體中文", "English"}
+
+
+def test_attract_screen_shows_hall_clock_and_call_to_action(ui, tmp_path):
+    texts = ui.texts()
+    assert "天河区24小时智慧政务大厅" in texts
+    assert any(re.fullmatch(r"\d\d:\d\d", t) for t in texts)
+    assert "请点击屏幕，或将身份证放在读卡区开始办理" in texts
+    shot = np.asarray(Image.open(ui.screenshot(tmp_path / "attract.png")).convert("RGB"))
+    assert shot.shape == (1920, 1080, 3)
+    assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 50  # text and drawing, not a blank window
+
+
+def test_touching_attract_leads_home(ui):
+    ui.tap("call to action")
+    assert ui.app.current_step == "home"
+    assert "您要办理什么业务？" in ui.texts()
+    for department in ("税务", "出入境", "登记备案"):
+        assert department in ui.texts()
+
+
+def test_choosing_a_service_opens_its_guide(ui):
+    ui.tap("call to action")
+    ui.tap("service tax_records")
+    assert ui.app.current_step == "guide"
+    texts = ui.texts()
+    assert "个人所得税纳税记录查询" in texts
+    for heading in ("需要准备", "办理时长", "收费", "办理步骤"):
+        assert heading in texts
+    ui.tap("back")
+    assert ui.app.current_step == "home"
+
+
+@pytest.mark.parametrize("screen", ["attract", "home", "guide"])
+def test_language_switch_changes_every_visible_string(ui, screen):
+    if screen != "attract":
+        ui.tap("call to action")
+    if screen == "guide":
+        ui.tap("service tax_records")
+    before = {id(label): label.text for label in ui.labels()}
+    ui.tap("lang en")
+    after = {id(label): label.text for label in ui.labels()}
+    unchanged = [text for key, text in after.items()
+                 if before.get(key) == text and text not in LANGUAGE_BUTTONS and not text.replace(":", "").isdigit()]
+    assert not unchanged, f"not translated on {screen}: {unchanged}"
+    leftover_chinese = [t for t in after.values() if CJK.search(t) and t not in LANGUAGE_BUTTONS]
+    assert not leftover_chinese
+    ui.tap("lang zh_HK")
+    assert any("辦" in t or "請" in t or "區" in t for t in ui.texts())
+
+
+def test_large_text_mode_enlarges_text(ui):
+    ui.tap("call to action")
+    title = ui.find("home title")
+    size_before, height_before = title.font_size, title.texture_size[1]
+    ui.tap("large text")
+    ui.pump(3)
+    assert ui.app.large_text
+    assert title.font_size == pytest.approx(size_before * ui.app.context.settings.ui.large_text_scale)
+    assert title.texture_size[1] > height_before
+    ui.tap("large text")
+    assert title.font_size == pytest.approx(size_before)
+
+
+def test_idle_countdown_returns_to_attract_and_forgets_everything(ui):
+    from kivy.cache import Cache
+
+    session = ui.app.context.session
+    fake_now = [1000.0]
+    real_clock, session._clock = session._clock, lambda: fake_now[0]
+    try:
+        ui.tap("call to action")
+        ui.tap("service tax_records")
+        ui.tap("lang en")
+        ui.tap("large text")
+        session.data.form = {"year_from": 2023}
+        Cache.append("textinput.label", "planted", object())
+        fake_now[0] += session.idle_timeout_s + 1
+        ui.until(lambda: session.countdown is not None, what="the countdown")
+        assert any("session ends in" in t for t in ui.texts())
+        fake_now[0] += session.countdown_s
+        ui.until(lambda: ui.app.current_step == "attract", what="the attract screen")
+    finally:
+        session._clock = real_clock
+    assert session.data.is_empty()
+    assert Cache.get("textinput.label", "planted") is None
+    assert ui.app.context.translator.language == "zh_CN" and not ui.app.large_text
+    assert "请点击屏幕，或将身份证放在读卡区开始办理" in ui.texts()
+
+
+def test_touch_during_countdown_keeps_the_session(ui):
+    session = ui.app.context.session
+    fake_now = [1000.0]
+    real_clock, session._clock = session._clock, lambda: fake_now[0]
+    try:
+        ui.tap("call to action")
+        fake_now[0] += session.idle_timeout_s + 1
+        ui.until(lambda: session.countdown is not None, what="the countdown")
+        ui.tap("keep going")
+        assert session.countdown is None and ui.app.current_step == "home"
+    finally:
+        session._clock = real_clock
+
+
+def test_escape_f1_and_window_close_are_ignored(ui):
+    from kivy.core.window import Window
+
+    ui.tap("call to action")
+    for key in (27, 282):
+        assert Window.dispatch("on_keyboard", key, 0, None, []) is True
+    assert Window.dispatch("on_request_close") is True
+    ui.pump()
+    assert ui.app.current_step == "home"
+
+
+def test_unexpected_error_shows_unavailable_then_recovers(ui, caplog):
+    from kivy.clock import Clock
+
+    ui.tap("call to action")
+    ui.app.context.session.data.form = {"name": "测试张三"}
+
+    def broken(_dt):
+        raise RuntimeError("boom while showing 测试张三 11010519491231002X")
+
+    Clock.schedule_once(broken, 0)
+    ui.until(lambda: ui.app.current_step == Step.UNAVAILABLE.value, what="the unavailable screen")
+    assert "本终端暂时无法使用" in ui.texts()
+    assert ui.app.context.session.data.is_empty()
+    ui.until(lambda: ui.app.current_step == "attract", what="recovery to attract")

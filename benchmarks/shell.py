@@ -49,7 +49,11 @@ def measure(idle_seconds: float) -> dict:
             rss_mb = ps.memory_info().rss / 2**20
         finally:
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise SystemExit("the kiosk did not stop on SIGTERM within 10 s")
             sock.close()
     return {"first_frame_s": first_frame_s, "idle_cpu_pct": 100 * busy / elapsed, "rss_mb": rss_mb}
 

@@ -34,7 +34,9 @@ def notify(message: str) -> bool:
     elif not address.startswith("/"):
         return False                           # unset, or a kind of socket we do not speak (vsock)
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+        # Non-blocking: a supervisor that stopped reading must never freeze the UI thread that
+        # calls us (a full datagram queue would otherwise block sendto forever).
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK) as sock:
             sock.sendto(message.encode("utf-8"), address)
     except OSError as e:
         _note(f"cannot notify systemd: {e.strerror or e}")

@@ -6,6 +6,7 @@ report touches; this class wires the two together and closes the kiosk's escape 
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk import sdnotify
 from kiosk.context import KioskContext
 from kiosk.session import Step
 from screens.attract import AttractScreen
@@ -105,10 +107,28 @@ class KioskApp(App):
         session.on_end(self._forget_citizen)
 
         Clock.schedule_interval(lambda _dt: session.tick(), 1.0)
+        # The watchdog is fed from the UI clock: a frozen UI stops feeding it and systemd restarts us.
+        interval = sdnotify.watchdog_interval_s()
+        if interval is not None:
+            Clock.schedule_interval(lambda _dt: sdnotify.watchdog(), interval)
+        Window.fbind("on_flip", self._first_frame)
         Window.bind(on_touch_down=lambda *_: session.touch(), on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)
         ExceptionManager.add_handler(_RecoverFromErrors(self))
         return self.manager
+
+    def on_start(self) -> None:
+        # A stop request from the service manager ends the session cleanly, then the app.
+        signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: self.stop(), 0))
+
+    def on_stop(self) -> None:
+        sdnotify.stopping()
+        self.context.session.end("shutdown")
+
+    def _first_frame(self, *_args) -> None:
+        Window.funbind("on_flip", self._first_frame)
+        sdnotify.ready()  # systemd (Type=notify) and benchmarks.shell wait for this
+        log.info("first frame on screen")
 
     def open_settings(self, *_args) -> bool:  # F1 must not open Kivy's settings panel
         return False

@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                 app.stop()
                 return
             name, setup = pending.pop(0)
+            app._show_countdown(None)  # the countdown scene opens the overlay directly
             app.context.session.end("gallery")
             app.set_language(args.lang)  # the session end restores the default look
             app.set_large_text(args.large_text)

@@ -21,6 +21,9 @@ def configure_environment() -> None:
     os.environ["KIVY_NO_CONFIG"] = "1"      # ignore ~/.kivy/config.ini
     os.environ["KIVY_NO_FILELOG"] = "1"     # our redacting logger is the only log
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through Python logging (redacted)
+    # SDL would turn SIGTERM into a window-close request, which the kiosk refuses: systemd could
+    # then never stop it. The app handles SIGTERM itself (screens.app.KioskApp.on_start).
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
 
 
 def configure_kivy(width: int, height: int, fullscreen: bool, show_cursor: bool) -> None:

@@ -106,3 +106,10 @@ def test_child_of_the_started_process_feeds_the_watchdog(manager):
              "assert sdnotify.ready() and sdnotify.watchdog()\n")
     subprocess.run([sys.executable, "-c", child], env=env, cwd=REPO, check=True, timeout=60)
     assert [manager.recv(4096) for _ in range(2)] == [b"READY=1", b"WATCHDOG=1"]
+
+
+def test_a_manager_that_stops_reading_never_blocks_the_caller(manager, caplog):
+    # An AF_UNIX datagram queue holds only a few messages; a blocking send would freeze the UI.
+    results = [sdnotify.watchdog() for _ in range(500)]
+    assert results[0] is True and results[-1] is False
+    assert sum("cannot notify systemd" in r.message for r in caplog.records) == 1

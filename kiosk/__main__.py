@@ -6,6 +6,7 @@ developer's desktop. Kivy's own command-line options are never parsed (KIVY_NO_A
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from kiosk.catalog import CatalogError
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
     except ConfigError as e:
         print(f"kiosk: the configuration is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
-        return 2
+        return os.EX_CONFIG  # 78: the unit's RestartPreventExitStatus stops a restart (and reboot) loop
     setup_logging(settings.logging.level, settings.path(settings.logging.file))
 
     from screens.kivy_setup import configure_kivy, register_fonts
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         context = KioskContext.create(settings)
     except CatalogError as e:
         print(f"kiosk: the service catalog is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
-        return 2
+        return os.EX_CONFIG
     KioskApp(context).run()
     return 0
 

@@ -75,3 +75,16 @@ def test_broken_remote_layer_names_its_own_file(tmp_path):
     site = write(tmp_path, "site.toml", f'[paths]\nremote_file = "{remote}"\n')
     with pytest.raises(ConfigError, match="remote.toml: \\[camera\\] rotation"):
         load_settings(site)
+
+
+def test_kiosk_refuses_to_start_on_a_broken_site_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    site = write(tmp_path, "site.toml", "[printer]\npaper_width_mm = 57\n")
+    result = subprocess.run([sys.executable, "-m", "kiosk"], env=dict(os.environ, KIOSK_CONFIG=str(site)),
+                            capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 78  # EX_CONFIG: systemd's RestartPreventExitStatus
+    assert "will not start" in result.stderr and "[printer] paper_width_mm" in result.stderr

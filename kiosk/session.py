@@ -41,7 +41,7 @@ _ALLOWED: dict[Step, set[Step]] = {
     Step.GUIDE: {Step.HOME, Step.CONSENT},
     Step.CONSENT: {Step.HOME, Step.CARD, Step.FACE},
     Step.CARD: {Step.HOME, Step.FACE},
-    Step.FACE: {Step.HOME, Step.FORM, Step.FALLBACK},
+    Step.FACE: {Step.HOME, Step.CARD, Step.FORM, Step.FALLBACK},
     Step.FORM: {Step.HOME, Step.RESULT},
     Step.RESULT: {Step.HOME, Step.FORM, Step.RATE},
     Step.RATE: {Step.FAREWELL},

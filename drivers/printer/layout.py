@@ -22,7 +22,7 @@ _SUBSTITUTES = str.maketrans({"\u00a5": "\uffe5", "\u00a0": " ", "\t": " "})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # could start a printer command
 NO_LINE_START = set("，。！？；：、）》」』】〕”’,.;:!?)]}%")
 NO_LINE_END = set("（《「『【〔“‘([{")
-_WORD = re.compile(r"[!-~]+| +|.", re.DOTALL)  # Latin words stay together; CJK breaks anywhere
+_WORD = re.compile(r"￥?[!-~]+| +|.", re.DOTALL)  # Latin words and amounts stay together; CJK breaks anywhere
 
 
 class LayoutError(ValueError):

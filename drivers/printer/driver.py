@@ -52,7 +52,6 @@ MSG_PAPER_OUT = N_("The printer has run out of paper.")
 MSG_COVER_OPEN = N_("The printer cover is open.")
 MSG_UNAVAILABLE = N_("The printer is not available right now.")
 MSG_INTERRUPTED = N_("Printing was interrupted. Staff have been notified and you can ask for a reprint.")
-MSG_SHOWN_ON_SCREEN = N_("Your receipt number and QR code are shown on the screen instead.")
 
 
 class PrintJobError(Exception):
@@ -202,14 +201,14 @@ class PrinterDriver:
         """Print ``receipt`` as job ``job_id`` (a fresh id per document, e.g. a UUID: it is journaled).
 
         Raises:
-            DuplicateJob: the id already went to the printer (refused jobs may be tried again).
+            DuplicateJob: the id already went to the printer (a refused job may be tried again).
             LayoutError: the receipt does not fit this paper (nothing was sent).
         """
         with self._lock:
             record = self._journal.get(job_id)
             if record is None:
                 self._journal.add(job_id, receipt.kind)
-            elif record.state is not JobState.REFUSED:
+            elif record.state not in (JobState.QUEUED, JobState.REFUSED):  # nothing sent yet: may retry
                 raise DuplicateJob("this job was already sent to the printer; use reprint()")
             self._documents[job_id] = receipt
             return self._attempt(job_id, receipt, reprint=False)
@@ -307,7 +306,7 @@ class PrinterDriver:
                     data = self._transport.read(1, min(self.status_timeout_s, max(deadline - time.monotonic(), 0)))
                     if data and st.is_completion_reply(data[0]):
                         self._completion = data[0]
-                status = self._read_status(retry=False)
+                status = self._read_status(retry=False, discard=False)  # keep a GS r 1 answer
                 if self._completion is not None:
                     paper_ok = st.completion_paper(self._completion) != "out"
                     return paper_ok and status.ready, status, ""
@@ -326,10 +325,11 @@ class PrinterDriver:
         except TransportError:
             self._transport.close()
 
-    def _read_status(self, retry: bool) -> DeviceStatus:
+    def _read_status(self, retry: bool, discard: bool = True) -> DeviceStatus:
         """The printer's status; with ``retry``, reconnect once when it is silent or the link broke
-        (a half-open TCP connection, a re-plugged USB adapter)."""
-        status = self._query(discard=retry)
+        (a half-open TCP connection, a re-plugged USB adapter). ``discard`` drops unread input
+        first: a late reply, or one provoked by a DLE EOT byte pattern inside raster data."""
+        status = self._query(discard)
         if retry and status.reason in ("no_answer", "connection_lost"):
             self._transport.close()
             status = self._query(discard=True)

@@ -20,7 +20,7 @@ import numpy as np
 import segno
 from PIL import Image
 
-from drivers.printer import code128, escpos, raster
+from drivers.printer import code128, raster
 from drivers.printer.profile import LINE_DOTS, ChineseFont, font_covers
 
 MARGIN_DOTS = 16        # blank paper either side of the printable width, in the PNG
@@ -191,7 +191,7 @@ class EscPosEmulator:
             self._finish(cut=False)
             self._modes = _Modes(chinese=self.chinese_by_default)
             return 2
-        if cmd in "2":
+        if cmd == "2":
             m.spacing = DEFAULT_SPACING
             return 2
         if cmd not in "!-3aEdJRtMG{ V":

@@ -96,9 +96,8 @@ def code128(data: bytes, module_dots: int, height_dots: int = 64) -> bytes:
     )
 
 
-def raster_image(rows: list[bytes] | bytes, width_bytes: int, height: int) -> bytes:
-    """GS v 0: a raster bit image, ``width_bytes`` x 8 dots wide, one bit per dot (1 = black)."""
-    data = rows if isinstance(rows, bytes) else b"".join(rows)
+def raster_image(data: bytes, width_bytes: int, height: int) -> bytes:
+    """GS v 0: a raster bit image, ``width_bytes`` x 8 dots wide, one bit per dot (1 = black), rows in order."""
     if len(data) != width_bytes * height:
         raise ValueError("raster data does not match its size")
     return GS + b"v0\x00" + width_bytes.to_bytes(2, "little") + height.to_bytes(2, "little") + data

@@ -245,3 +245,14 @@ def test_no_personal_data_in_the_journal_or_the_log(printer, driver, tmp_path, c
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("journal.sqlite3*"))
     for secret in (ID_NUMBER, "4405**********0014", "1,200.00", "个人所得税"):
         assert secret.encode() not in stored and secret not in caplog.text
+
+
+def test_a_subscriber_may_ask_the_driver_from_within_a_job_event(printer, driver, bus):
+    answers = []
+    bus.subscribe(lambda event: answers.append(driver.can_print()), kinds={JOB_INTERRUPTED})
+    printer.run_out_of_paper_after(2)
+    worker = threading.Thread(target=driver.print_job, args=("j1", receipt()))
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "print_job deadlocked with a subscriber calling back"
+    assert answers == [False]

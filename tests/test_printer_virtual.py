@@ -5,12 +5,14 @@ from decimal import Decimal
 import cv2
 import pytest
 
+from kiosk.config import PathsSection, Settings
 from kiosk.events import EventBus
 
 from drivers.printer import templates
 from drivers.printer.driver import PrinterDriver
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Origin
+from drivers.printer.setup import printer_from_settings
 from drivers.printer.sim import VirtualPrinter
 
 ORIGIN = Origin("天河区24小时智慧政务大厅", "DEMO-0001", datetime(2024, 6, 15, 14, 3, 5))
@@ -134,3 +136,19 @@ def test_technician_test_page(tmp_path, transport):
     job = run(tmp_path, transport, PrinterProfile.standard(80), templates.technician_test_page(ORIGIN, "80mm"))
     assert {"自助终端打印测试", "，。！（）：", "￥12.50"} <= set(job.text_lines)
     assert job.cut and qr_in(job.png_path) == "TEST-PAGE DEMO-0001"
+
+
+def test_demo_mode_starts_the_virtual_printer_from_settings(tmp_path):
+    settings = Settings(paths=PathsSection(data_dir=str(tmp_path)))  # [printer] port = "sim" by default
+    setup = printer_from_settings(settings, EventBus())
+    try:
+        assert setup.virtual_printer is not None and setup.driver.can_print()
+        receipt = templates.queue_ticket(ORIGIN, ticket_no="B007", service="出入境", waiting=0, gettext=zh)
+        assert setup.driver.print_job("job-1", receipt).printed
+        assert setup.virtual_printer.wait_for_jobs(1, timeout=5)
+        job = setup.virtual_printer.jobs[-1]
+        assert "B007" in job.text_lines
+        assert job.png_path == tmp_path / "virtual-printer" / "job-0001.png"
+        assert (tmp_path / "print-journal.sqlite3").exists()
+    finally:
+        setup.close()

@@ -51,7 +51,7 @@ MSG_REPRINTED = N_("Please take your receipt. It is marked as a reprint.")
 MSG_PAPER_OUT = N_("The printer has run out of paper.")
 MSG_COVER_OPEN = N_("The printer cover is open.")
 MSG_UNAVAILABLE = N_("The printer is not available right now.")
-MSG_INTERRUPTED = N_("Printing was interrupted. Staff have been notified and you can ask for a reprint.")
+MSG_INTERRUPTED = N_("Printing was interrupted. You can ask for a reprint.")
 
 
 class PrintJobError(Exception):
@@ -211,7 +211,9 @@ class PrinterDriver:
             elif record.state not in (JobState.QUEUED, JobState.REFUSED):  # nothing sent yet: may retry
                 raise DuplicateJob("this job was already sent to the printer; use reprint()")
             self._documents[job_id] = receipt
-            return self._attempt(job_id, receipt, reprint=False)
+            outcome, notices = self._attempt(job_id, receipt, reprint=False)
+        self._announce(notices)
+        return outcome
 
     def reprint(self, job_id: str) -> JobOutcome:
         """Print a job again; the copy is marked as a reprint when anything of it went out before.
@@ -228,7 +230,9 @@ class PrinterDriver:
             if receipt is None:
                 raise ReprintUnavailable("the document of this job is no longer available")
             marked = record.bytes_sent > 0
-            return self._attempt(job_id, receipt.as_reprint() if marked else receipt, reprint=marked)
+            outcome, notices = self._attempt(job_id, receipt.as_reprint() if marked else receipt, reprint=marked)
+        self._announce(notices)
+        return outcome
 
     def job(self, job_id: str) -> JobRecord | None:
         """The journal entry of a job."""
@@ -249,29 +253,34 @@ class PrinterDriver:
         return status.ready or blind
 
     # -- internals ------------------------------------------------------------------------------
-    def _attempt(self, job_id: str, receipt: Receipt, reprint: bool) -> JobOutcome:
+    def _attempt(self, job_id: str, receipt: Receipt, reprint: bool) -> tuple[JobOutcome, list]:
+        """One try at a job (lock held). Returns the outcome and what to publish once the lock is
+        released, so a subscriber that calls back into the driver cannot deadlock."""
         parts = self._encoder.encode_parts(receipt)  # a LayoutError leaves the journal at queued
         before = self._read_status(retry=True)
         if not self.printable(before):
             if self._journal.get(job_id).state is JobState.QUEUED:
                 self._journal.finish(job_id, JobState.REFUSED, before.reason)
-            self.bus.publish_status(before)
-            return JobOutcome(job_id, JobState.REFUSED, before, reprint)
+            return JobOutcome(job_id, JobState.REFUSED, before, reprint), [before]
         self._journal.start_attempt(job_id)
-        self.bus.publish_status(st.busy())
         printed, sent, after, note = self._send(parts)
         if printed:
             state = JobState.REPRINTED if reprint else JobState.PRINTED
             self._journal.finish(job_id, state, note, sent)
             log.info("print job %s: %s", job_id, state.value)
-            self.bus.publish(Event(self.device, JOB_PRINTED, job_id))
         else:
             state = JobState.INTERRUPTED
             self._journal.finish(job_id, state, after.reason or "not_ready", sent)
             log.warning("print job %s interrupted after %d bytes: %s", job_id, sent, after.reason)
-            self.bus.publish(Event(self.device, JOB_INTERRUPTED, job_id))
-        self.bus.publish_status(after)
-        return JobOutcome(job_id, state, after, reprint and printed)
+        event = Event(self.device, JOB_PRINTED if printed else JOB_INTERRUPTED, job_id)
+        return JobOutcome(job_id, state, after, reprint and printed), [event, after]
+
+    def _announce(self, notices: list) -> None:
+        for notice in notices:
+            if isinstance(notice, DeviceStatus):
+                self.bus.publish_status(notice)
+            else:
+                self.bus.publish(notice)
 
     def _send(self, parts: list[bytes]) -> tuple[bool, int, DeviceStatus, str]:
         """Send a job; returns (printed, bytes sent, final status, journal note)."""

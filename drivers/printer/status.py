@@ -87,11 +87,6 @@ def interpret(printer: int | None, paper: int | None,
     return status(DeviceState.ONLINE, "", Action.NONE, "")
 
 
-def busy() -> DeviceStatus:
-    """A job is being printed."""
-    return DeviceStatus(DEVICE, DeviceState.BUSY, "printing", Action.NONE, detail="printing a job")
-
-
 def no_status_channel(port: str) -> DeviceStatus:
     """A port with no way back (a file): printable, but its state cannot be known."""
     return DeviceStatus(DEVICE, DeviceState.UNKNOWN, "no_status_channel", Action.NONE,

@@ -1,0 +1,99 @@
+"""Technician CLI for the receipt printer.
+
+    python -m drivers.printer --port /dev/ttyUSB0 status
+    python -m drivers.printer --port tcp://192.168.1.50:9100 --profile 58 test-page
+
+Exit status 0 when the printer is ready (status) or the page came out (test-page), 2 otherwise,
+with a one-line reason on stderr. Profile options default to the kiosk's ``[printer]`` settings.
+Test pages are journaled in a temporary journal, not the kiosk's.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.events import EventBus
+
+from drivers.printer.driver import PrinterDriver
+from drivers.printer.layout import LayoutError
+from drivers.printer.profile import PrinterProfile
+from drivers.printer.receipt import Origin
+from drivers.printer.templates import technician_test_page
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as e:
+        print(f"note: using built-in defaults, the configuration could not be read: {e}", file=sys.stderr)
+        return Settings()
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = _settings()
+    cfg = settings.printer
+    parser = argparse.ArgumentParser(prog="python -m drivers.printer", description="Receipt printer check.")
+    parser.add_argument("--port", required=True, help="/dev/ttyUSB0, /dev/usb/lp0, tcp://HOST:9100, file:PATH")
+    parser.add_argument("--profile", type=int, choices=(58, 80), default=cfg.paper_width_mm, help="paper width, mm")
+    parser.add_argument("--text-mode", choices=("gb18030", "raster"), default=cfg.text_mode)
+    parser.add_argument("--font", choices=("gb2312", "gbk", "gb18030"), default=cfg.chinese_font,
+                        help="the printer font's coverage")
+    parser.add_argument("--no-cutter", action="store_true", default=not cfg.cutter)
+    parser.add_argument("--baud", type=int, default=cfg.baud)
+    parser.add_argument("--flow-control", choices=("none", "rtscts", "dsrdtr"), default=cfg.flow_control)
+    parser.add_argument("command", choices=("status", "test-page"))
+    args = parser.parse_args(argv)
+
+    profile = PrinterProfile.standard(args.profile, cutter=not args.no_cutter, text_mode=args.text_mode,
+                                      chinese_font=args.font)
+    with tempfile.TemporaryDirectory(prefix="printer-cli-") as tmp:
+        try:
+            driver = PrinterDriver(args.port, profile, EventBus(), Path(tmp) / "journal.sqlite3",
+                                   baud=args.baud, flow_control=args.flow_control,
+                                   status_timeout_s=cfg.status_timeout_s, completion_timeout_s=60)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        try:
+            return _status(driver) if args.command == "status" else _test_page(driver, settings, profile)
+        finally:
+            driver.close()
+
+
+def _status(driver: PrinterDriver) -> int:
+    status = driver.status()
+    conditions = ", ".join(f"{k}={v}" for k, v in status.conditions.items()) or "-"
+    print(f"printer at {driver.port}: {status.state.value}" + (f" ({status.reason})" if status.reason else ""))
+    print(f"  conditions: {conditions}")
+    print(f"  action: {status.action.value}")
+    if status.detail:
+        print(f"  detail: {status.detail}")
+    if driver.printable(status):
+        return 0
+    print(f"error: the printer cannot print: {status.reason or status.state.value}", file=sys.stderr)
+    return 2
+
+
+def _test_page(driver: PrinterDriver, settings: Settings, profile: PrinterProfile) -> int:
+    origin = Origin.now(settings.kiosk.hall_name, settings.kiosk.terminal_id)
+    line = f"{profile.paper_width_mm}mm {profile.dots_per_line} dots {profile.columns} cols {profile.text_mode}"
+    try:
+        outcome = driver.print_job(f"test-page-{uuid.uuid4().hex[:12]}", technician_test_page(origin, line))
+    except LayoutError as e:
+        print(f"error: the test page does not fit this profile: {e}", file=sys.stderr)
+        return 2
+    if outcome.printed:
+        print(f"test page printed on {driver.port} ({line})")
+        return 0
+    status = outcome.status
+    print(f"error: test page {outcome.state.value}: {status.state.value} {status.reason}. {status.detail}",
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

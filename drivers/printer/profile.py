@@ -1,0 +1,76 @@
+"""What a site's printer can do: paper width, dots per line, cutter, and how Chinese text is sent."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TextMode = Literal["gb18030", "raster"]
+ChineseFont = Literal["gb2312", "gbk", "gb18030"]
+CELL_DOTS = 12  # font A: 12 x 24 dots per ASCII character, 24 x 24 per two-byte character
+LINE_DOTS = 24
+
+
+@dataclass(frozen=True)
+class PrinterProfile:
+    """A printer model as configured in ``[printer]``.
+
+    Attributes:
+        paper_width_mm: 58 or 80.
+        dots_per_line: printable dots across the paper (384 on most 58 mm, 576 on 80 mm printers).
+        cutter: the printer has an automatic cutter (else the citizen tears the paper off).
+        text_mode: ``"gb18030"``: the printer has a Chinese font and gets text in Chinese mode;
+            ``"raster"``: lines with non-ASCII characters are sent as images drawn with our font.
+        chinese_font: which characters that font has: ``"gb2312"`` (6,763 hanzi, no traditional
+            characters), ``"gbk"`` (two-byte GB18030 codes: 21,886 hanzi incl. traditional) or
+            ``"gb18030"`` (four-byte codes too). In gb18030 mode a line with a character the
+            font lacks is sent as an image instead, so rare characters still print.
+    """
+
+    paper_width_mm: int = 80
+    dots_per_line: int = 576
+    cutter: bool = True
+    text_mode: TextMode = "gb18030"
+    chinese_font: ChineseFont = "gbk"
+
+    def __post_init__(self) -> None:
+        if self.dots_per_line % 8 or not 256 <= self.dots_per_line <= 1024:
+            raise ValueError("dots_per_line must be a multiple of 8 between 256 and 1024")
+        if self.text_mode not in ("gb18030", "raster"):
+            raise ValueError(f"unknown text mode {self.text_mode!r}")
+        if self.chinese_font not in ("gb2312", "gbk", "gb18030"):
+            raise ValueError(f"unknown Chinese font coverage {self.chinese_font!r}")
+
+    @property
+    def columns(self) -> int:
+        """ASCII characters per line in font A (32 on 58 mm, 48 on 80 mm paper)."""
+        return self.dots_per_line // CELL_DOTS
+
+    @classmethod
+    def standard(cls, paper_width_mm: int, **overrides) -> PrinterProfile:
+        """The usual profile for 58 mm (384 dots) or 80 mm (576 dots) paper."""
+        dots = {58: 384, 80: 576}.get(paper_width_mm)
+        if dots is None:
+            raise ValueError(f"paper width must be 58 or 80 mm, got {paper_width_mm}")
+        return cls(paper_width_mm=paper_width_mm, dots_per_line=dots, **overrides)
+
+    @classmethod
+    def from_settings(cls, section) -> PrinterProfile:
+        """The profile of a :class:`kiosk.config.PrinterSection`."""
+        return cls(section.paper_width_mm, section.dots_per_line, section.cutter, section.text_mode,
+                   section.chinese_font)
+
+    def font_has(self, ch: str) -> bool:
+        """True when the printer's own font prints ``ch`` (always False for non-ASCII in raster mode)."""
+        if self.text_mode == "raster":
+            return " " <= ch <= "~"
+        return font_covers(self.chinese_font, ch)
+
+
+def font_covers(chinese_font: ChineseFont, ch: str) -> bool:
+    """True when a printer font of that coverage has a glyph for ``ch`` in Chinese mode."""
+    if " " <= ch <= "~" or chinese_font == "gb18030":
+        return True
+    code = ch.encode("gb18030")
+    if chinese_font == "gbk":
+        return len(code) == 2
+    return len(code) == 2 and 0xA1 <= code[0] <= 0xF7 and code[1] >= 0xA1  # the EUC-CN (GB2312) area

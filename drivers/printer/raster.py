@@ -1,0 +1,84 @@
+"""Text drawn on the printer's character grid with our Simplified-Chinese font, as raster images.
+
+Used for printers without a Chinese font (``text_mode = "raster"``), for characters a GBK printer
+font lacks (four-byte GB18030 codes: rare characters in names and addresses), and by the virtual
+printer to draw the text it receives. Each character is drawn into its grid cell (12 x 24 dots for
+ASCII, 24 x 24 for anything else), so a rasterised line takes exactly the columns the layout counted.
+Glyphs are cached: after the first receipt a line costs a few pastes.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from drivers.printer import escpos
+from drivers.printer.layout import char_columns
+from drivers.printer.profile import CELL_DOTS, LINE_DOTS
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts" / "generated"
+FONTS = {False: FONT_DIR / "NotoSansCJKsc-Regular.otf", True: FONT_DIR / "NotoSansCJKsc-Bold.otf"}
+_FONT_SIZE = 22   # the ideographic em box fits 24 dots with the baseline at 20
+_BASELINE = 20
+_render_lock = threading.Lock()  # one FreeType face is not safe to use from two threads at once
+
+
+class FontMissing(RuntimeError):
+    """The Simplified-Chinese font is not installed (run ``scripts/prepare_font.py``)."""
+
+
+@functools.lru_cache(maxsize=2)
+def _font(bold: bool) -> ImageFont.FreeTypeFont:
+    path = FONTS[bold] if FONTS[bold].exists() else FONTS[False]
+    try:
+        return ImageFont.truetype(str(path), _FONT_SIZE)
+    except OSError as e:
+        raise FontMissing(f"cannot open {path}: run scripts/prepare_font.py") from e
+
+
+@functools.lru_cache(maxsize=8192)
+def glyph(ch: str, bold: bool = False) -> Image.Image:
+    """One character in its cell, greyscale (0 = black), at 1x size."""
+    width = CELL_DOTS * char_columns(ch)
+    with _render_lock:
+        font = _font(bold)
+        left, _, right, _ = font.getbbox(ch, anchor="ls")
+        ink = Image.new("L", (max(right - left, 1), LINE_DOTS), 255)
+        ImageDraw.Draw(ink).text((-left, _BASELINE), ch, font=font, fill=0, anchor="ls")
+    if ink.width > width:  # wide Latin letters (M, W) are narrowed into their 12-dot cell
+        ink = ink.resize((width, LINE_DOTS), Image.LANCZOS)
+    cell = Image.new("L", (width, LINE_DOTS), 255)
+    cell.paste(ink, ((width - ink.width) // 2, 0))
+    return cell
+
+
+def draw_text(text: str, bold: bool = False, scale: int = 1) -> Image.Image:
+    """``text`` on the character grid, greyscale, ``scale`` x ``scale`` (dot-doubled like a printer)."""
+    cells = [glyph(ch, bold) for ch in text]
+    line = Image.new("L", (max(sum(c.width for c in cells), 1), LINE_DOTS), 255)
+    x = 0
+    for cell in cells:
+        line.paste(cell, (x, 0))
+        x += cell.width
+    if scale > 1:
+        line = line.resize((line.width * scale, LINE_DOTS * scale), Image.NEAREST)
+    return line
+
+
+def line_image(text: str, dots: int, align: str = "left", bold: bool = False, scale: int = 1) -> Image.Image:
+    """A full-width band (``dots`` wide) with ``text`` placed as the printer would justify it."""
+    drawn = draw_text(text, bold, scale)
+    band = Image.new("L", (dots, drawn.height), 255)
+    x = {"left": 0, "center": (dots - drawn.width) // 2, "right": dots - drawn.width}[align]
+    band.paste(drawn, (max(x, 0), 0))
+    return band
+
+
+def raster_command(image: Image.Image) -> bytes:
+    """GS v 0 for a greyscale image (dark dots below 128 are burnt); width padded to 8 dots."""
+    black = np.asarray(image.convert("L")) < 128
+    packed = np.packbits(black, axis=1)  # pads each row to whole bytes with white
+    return escpos.raster_image(packed.tobytes(), packed.shape[1], packed.shape[0])

@@ -79,7 +79,7 @@ def _status(driver: PrinterDriver) -> int:
 
 
 def _test_page(driver: PrinterDriver, settings: Settings, profile: PrinterProfile) -> int:
-    origin = Origin.now(settings.kiosk.hall_name, settings.kiosk.terminal_id)
+    origin = Origin.now(settings.kiosk.hall_name.zh_CN, settings.kiosk.terminal_id)  # the test page is Chinese
     line = f"{profile.paper_width_mm}mm {profile.dots_per_line} dots {profile.columns} cols {profile.text_mode}"
     try:
         outcome = driver.print_job(f"test-page-{uuid.uuid4().hex[:12]}", technician_test_page(origin, line))

@@ -20,6 +20,7 @@ faults on its replies: ``checksum``, ``truncate``, ``garbage`` (before the pream
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import select
 import shutil
@@ -35,6 +36,9 @@ from drivers.idcard.protocol import BAUD_CODES
 from drivers.idcard.simcards import FIXTURES_DIR, SimCard, fixture_names, load_fixture
 
 FAULTS = ("checksum", "truncate", "garbage", "silence", "sam_fail", "foreign")
+COMMANDS = {"reset": (0x10, 0xFF), "status": (0x11, 0xFF), "sam_id": (0x12, 0xFF), "find": (0x20, 0x01),
+            "select": (0x20, 0x02), "read": (0x30, 0x01), "new_address": (0x30, 0x03),
+            "read_fingerprint": (0x30, 0x10)}
 REREAD_BEHAVIOURS = ("keep", "once")
 SAM_ID = bytes.fromhex("0501000000000000" "2026112100000001")  # a fictional SAM
 # Processing time of a typical module before it answers (RF work dominates reads); wire time is added.
@@ -70,6 +74,9 @@ class SimulatedReader:
         self._halted = False
         self._fault: str | None = None
         self._fault_left: int | None = None
+        self._fault_on: tuple[int, int] | None = None
+        self._received: collections.Counter[tuple[int, int]] = collections.Counter()
+        self._received_changed = threading.Condition(self._lock)
         self._reread = "keep"
         self.set_reread_behaviour(reread)
         self._master = self._slave = -1
@@ -157,13 +164,29 @@ class SimulatedReader:
         with self._lock:
             self._reread = mode
 
-    def fault(self, mode: str, count: int | None = None) -> None:
-        """Damage the next ``count`` replies (all of them if None) with ``mode``; ``"none"`` clears."""
+    def fault(self, mode: str, count: int | None = None, command: str | None = None) -> None:
+        """Damage the next ``count`` replies (all if None) with ``mode``; ``"none"`` clears.
+
+        ``command`` (a :data:`COMMANDS` name such as ``"read"``) limits the damage to that command's replies.
+        """
         if mode != "none" and mode not in FAULTS:
             raise ValueError(f"fault must be 'none' or one of {FAULTS}")
+        if command is not None and command not in COMMANDS:
+            raise ValueError(f"command must be one of {tuple(COMMANDS)}")
         with self._lock:
             self._fault = None if mode == "none" else mode
             self._fault_left = count
+            self._fault_on = COMMANDS[command] if command else None
+
+    def received(self, command: str) -> int:
+        """How many frames of ``command`` (a :data:`COMMANDS` name) the module has received."""
+        with self._lock:
+            return self._received[COMMANDS[command]]
+
+    def wait_received(self, command: str, count: int, timeout: float) -> bool:
+        """Wait until ``command`` has been received ``count`` times in all; False on timeout."""
+        with self._received_changed:
+            return self._received_changed.wait_for(lambda: self._received[COMMANDS[command]] >= count, timeout)
 
     # -- the I/O thread ----------------------------------------------------------------------
     def _run(self) -> None:
@@ -192,13 +215,15 @@ class SimulatedReader:
         else:
             command = Command.from_body(item)
             with self._lock:
+                self._received[(command.cmd, command.para)] += 1
+                self._received_changed.notify_all()
                 reply = self._respond(command)
         accepted_rate = _RATES.get(command.para) if command and command.cmd == 0x60 and reply[9] == 0x90 else None
         if self.realistic_delays:
             delay = DELAYS_S.get((command.cmd, command.para), _DEFAULT_DELAY_S) if command else _DEFAULT_DELAY_S
             if self._stop_io.wait(delay + len(reply) * 10 / self.baud):  # + wire time, 10 bits a byte
                 return
-        reply = self._damage(reply)
+        reply = self._damage(reply, command)
         if reply:
             self._write(reply)
         if accepted_rate:
@@ -206,7 +231,7 @@ class SimulatedReader:
 
     def _respond(self, c: Command) -> bytes:
         card = self._card
-        if self._fault == "sam_fail":
+        if self._fault == "sam_fail" and self._fault_on in (None, (c.cmd, c.para)):
             return encode_reply(0x60)
         if (c.cmd, c.para) == (0x10, 0xFF):
             self._selected = False
@@ -235,10 +260,10 @@ class SimulatedReader:
             return encode_reply(0x90)
         return encode_reply(0x21)
 
-    def _damage(self, reply: bytes) -> bytes:
+    def _damage(self, reply: bytes, command: Command | None) -> bytes:
         with self._lock:
             mode = self._fault
-            if mode is None:
+            if mode is None or (self._fault_on and (not command or (command.cmd, command.para) != self._fault_on)):
                 return reply
             if self._fault_left is not None:
                 self._fault_left -= 1
@@ -282,7 +307,9 @@ def _read_reply(card: SimCard, para: int) -> bytes:
 _HELP = """commands:
   place NAME          put a fixture card on the reader ({names})
   remove              lift the card
-  fault MODE [COUNT]  damage the next COUNT replies (all if omitted): {faults}; 'fault none' clears
+  fault MODE [COUNT|all [COMMAND]]
+                      damage the next COUNT replies (all if omitted), optionally only COMMAND's
+                      ({commands}); modes: {faults}; 'fault none' clears
   reread keep|once    keep answering find after a read, or only after the card is replaced
   delays on|off       realistic module delays, or instant answers
   unplug | replug     make the port vanish / come back at the same path
@@ -302,7 +329,8 @@ def _command(sim: SimulatedReader, line: str) -> bool:
     elif verb == "remove":
         sim.remove()
     elif verb == "fault" and args:
-        sim.fault(args[0], int(args[1]) if len(args) > 1 else None)
+        count = int(args[1]) if len(args) > 1 and args[1] != "all" else None
+        sim.fault(args[0], count, args[2] if len(args) > 2 else None)
     elif verb == "reread" and len(args) == 1:
         sim.set_reread_behaviour(args[0])
     elif verb == "delays" and args in (["on"], ["off"]):
@@ -312,7 +340,8 @@ def _command(sim: SimulatedReader, line: str) -> bool:
     elif verb == "replug":
         sim.replug()
     else:
-        print(_HELP.format(names=", ".join(fixture_names(sim.fixtures_dir)), faults=", ".join(FAULTS)), flush=True)
+        print(_HELP.format(names=", ".join(fixture_names(sim.fixtures_dir)), faults=", ".join(FAULTS),
+                           commands=", ".join(COMMANDS)), flush=True)
         return True
     print("ok", flush=True)
     return True

@@ -195,6 +195,7 @@ def test_a_card_that_never_reads_cleanly_is_reported_unreadable_once(sim, superv
 
 def test_a_failed_sam_self_test_is_cleared_by_a_reset(sim, supervise):
     supervisor, events = supervise()
+    polls_later(sim, 1)
     sim.fault("sam_fail", count=2)  # the next find, and the status probe after reconnecting
     assert sim.wait_received("reset", 1, timeout=5)
     sim.place("resident")
@@ -289,3 +290,15 @@ def test_from_settings_runs_the_simulator_in_process_for_demo_mode():
     finally:
         assert device.stop()
     assert not device.simulator.plugged
+
+
+def test_a_module_that_answers_status_but_never_find_stays_offline_without_flapping(sim, supervise):
+    supervisor, events = supervise()
+    sim.fault("checksum", command="find")
+    offline = events.status(DeviceState.OFFLINE, timeout=10, reason="checksum_errors")
+    assert sim.wait_received("status", sim.received("status") + 3, timeout=10)  # three more attempts
+    after = events.events[next(i for i, e in enumerate(events.events) if e is offline):]
+    assert not [e for e in after if e.kind == "status" and e.payload.state is DeviceState.ONLINE]
+    assert supervisor.counters["connect_failures"] >= 3
+    sim.fault("none")
+    events.status(DeviceState.ONLINE)

@@ -101,8 +101,9 @@ class ReaderSupervisor:
         self._placement: _Placement | None = None
         self._decode_error: str | None = None
         self._rate: int | None = None
+        self._polled = False  # a poll succeeded on the current connection
         self.sam_id: bytes | None = None
-        self.counters = {"cards_read": 0, "cards_unreadable": 0, "read_errors": 0, "poll_errors": 0,
+        self.counters = {"polls": 0, "cards_read": 0, "cards_unreadable": 0, "read_errors": 0, "poll_errors": 0,
                          "connects": 0, "connect_failures": 0}
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -150,18 +151,17 @@ class ReaderSupervisor:
     def _run(self) -> None:
         backoff = Backoff(self.backoff_initial_s, self.backoff_max_s)
         while not self._stop.is_set():
-            connected = False
+            self._polled = False
             try:
-                reader = self._connect()
-                connected = True
-                backoff.reset()
-                self._poll_until_stopped(reader)
+                self._poll_until_stopped(self._connect())
             except IdCardError as e:
                 if self._stop.is_set():
                     break
-                if connected:
+                if self._polled:
                     log.warning("connection to the reader lost (%s); reconnecting", type(e).__name__)
+                    backoff.reset()
                     continue  # try again at once: most losses are a single glitch
+                # Not even one poll worked (a module that answers status but nothing else counts too).
                 self.counters["connect_failures"] += 1
                 self.bus.publish_status(_failure_status(e, self.port))
             except Exception:  # noqa: BLE001 - a driver bug must not end card reading for good
@@ -189,8 +189,7 @@ class ReaderSupervisor:
         self.sam_id = reader.sam_id()
         self.counters["connects"] += 1
         log.info("reader connected on %s at %d baud", self.port, self._rate)
-        self._publish_online()
-        return reader
+        return reader  # ONLINE is published after the first poll that works
 
     def _poll_until_stopped(self, reader: IdCardReader) -> None:
         errors = 0
@@ -200,6 +199,9 @@ class ReaderSupervisor:
             try:
                 self._poll(reader)
                 errors = 0
+                if not self._polled:
+                    self._polled = True
+                    self._publish_online()
             except PortError:
                 raise
             except StatusError as e:
@@ -217,6 +219,7 @@ class ReaderSupervisor:
         return errors + 1
 
     def _poll(self, reader: IdCardReader) -> None:
+        self.counters["polls"] += 1
         present = reader.find()
         if not present and self._placement is not None:
             present = reader.select()  # a module that answers find only once: is the card still there?

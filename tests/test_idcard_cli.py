@@ -111,3 +111,11 @@ def test_the_standalone_simulator_prints_its_port_and_obeys_stdin(tmp_path):
         process.kill()
         process.wait()
     assert not link.exists()
+
+
+def test_the_simulator_never_replaces_a_real_file_at_its_link_path(tmp_path):
+    real = tmp_path / "ttyUSB0"
+    real.write_text("a device node stands here")
+    with pytest.raises(FileExistsError):
+        SimulatedReader(link=real).start()
+    assert real.read_text() == "a device node stands here"

@@ -101,6 +101,8 @@ class SimulatedReader:
         if self._link is None:
             self._tmpdir = tempfile.mkdtemp(prefix="idcard-sim-")
             self._link = Path(self._tmpdir) / "idcard"
+        elif self._link.exists() and not self._link.is_symlink():
+            raise FileExistsError(f"{self._link} exists and is not a symlink; the simulator will not replace it")
         self.replug()
         return self.port
 
@@ -179,7 +181,7 @@ class SimulatedReader:
             self._fault_on = COMMANDS[command] if command else None
 
     def received(self, command: str) -> int:
-        """How many frames of ``command`` (a :data:`COMMANDS` name) the module has received."""
+        """How many ``command`` frames (a :data:`COMMANDS` name) arrived at the module's line speed."""
         with self._lock:
             return self._received[COMMANDS[command]]
 

@@ -72,7 +72,7 @@ class IdCardSection(_Section):
     port: str = "sim"
     baud: Literal[0, 9600, 115200] = 0
     poll_interval_s: Annotated[float, Field(ge=0.05, le=5.0)] = 0.3
-    wlt_decoder: str = ""
+    wlt_decoder: str = "demo"
 
 
 class CameraSection(_Section):

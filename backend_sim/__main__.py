@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of requests processed and committed, then the connection closed without reply")
     parser.add_argument("--latency-ms", type=int, default=0, help="added before every answer")
     parser.add_argument("--tls", action="store_true", help="HTTPS with a test CA generated into DATA/tls")
-    parser.add_argument("--require-client-cert", action="store_true", help="with --tls: refuse clients without a certificate of the test CA")
+    parser.add_argument("--require-client-cert", action="store_true",
+                        help="with --tls: refuse clients without a certificate of the test CA")
     parser.add_argument("--accept-after-s", type=float, default=20.0, help="applications become 'accepted' after this")
     parser.add_argument("--done-after-s", type=float, default=60.0, help="applications become 'done' after this")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice (repeatable runs)")

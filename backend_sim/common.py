@@ -85,7 +85,8 @@ def create_application(req: Request, kind: str, fee: str | None = None) -> tuple
     day = req.now.astimezone(CHINA).strftime("%Y%m%d")
     number = f"{prefix}{day}{SimStore.next_number(req.con, f'app:{prefix}:{day}'):06d}"
     req.con.execute("INSERT INTO applications VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (number, department, kind, req.body["id_number"], req.body["name"], req.now.timestamp(), fee, req.key))
+                    (number, department, kind, req.body["id_number"], req.body["name"], req.now.timestamp(), fee,
+                     req.key))
     reply = {"application_no": number, "kind": kind, "status": "received", "received_at": stamp(req.now)}
     if fee is not None:
         reply["fee"] = fee

@@ -80,7 +80,8 @@ def income_records(id_number: str, year: int, today: date) -> list[Record]:
         cum_withheld = max(cum_withheld, due)
         if rng.random() < 0.15:
             fee = Decimal(rng.randrange(800, 30000, 100))
-            records.append(Record(year, month, "labour_remuneration", labour_payer, money(fee), money(_labour_tax(fee))))
+            records.append(Record(year, month, "labour_remuneration", labour_payer, money(fee),
+                                  money(_labour_tax(fee))))
     return records
 
 
@@ -121,12 +122,14 @@ def profile(id_number: str, name: str) -> dict:
     result = {
         "phone": "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9)),
         "address": {"district": district, "street": rng.choice(_DISTRICTS[district]),
-                    "detail": f"{rng.choice(_ROADS)}{rng.randrange(1, 400)}号{rng.randrange(1, 30)}0{rng.randrange(1, 9)}房"},
+                    "detail": f"{rng.choice(_ROADS)}{rng.randrange(1, 400)}号"
+                              f"{rng.randrange(1, 30)}0{rng.randrange(1, 9)}房"},
         "household": [{"relation": "head", "name": name}],
     }
     surname = name[0] if name else rng.choice(_SURNAMES)
     if rng.random() < 0.7:
-        result["household"].append({"relation": "spouse", "name": rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, 2))})
+        spouse = rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, 2))
+        result["household"].append({"relation": "spouse", "name": spouse})
     for _ in range(rng.choice((0, 1, 1, 2))):
         result["household"].append({"relation": "child", "name": surname + "".join(rng.sample(_GIVEN, 2))})
     return result
@@ -134,7 +137,8 @@ def profile(id_number: str, name: str) -> dict:
 
 # -- exit-entry offices and slots ------------------------------------------------------------
 OFFICES = {"THCRJ": "天河区出入境接待大厅", "YXCRJ": "越秀区出入境接待大厅"}
-SLOT_STARTS = ("09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "14:00", "14:30", "15:00", "15:30", "16:00", "16:30")
+SLOT_STARTS = ("09:00", "09:30", "10:00", "10:30", "11:00", "11:30",
+               "14:00", "14:30", "15:00", "15:30", "16:00", "16:30")
 
 
 def slot_capacity(office_id: str, day: date, start: str) -> tuple[int, int]:

@@ -38,7 +38,8 @@ def list_queues(req: Request) -> tuple[int, dict]:
     for queue, prefix in QUEUES.items():
         issued, served = _queue_state(req, queue)
         waiting = issued - served
-        queues.append({"queue": queue, "prefix": prefix, "waiting": waiting, "estimated_wait_min": waiting * SERVICE_MIN})
+        queues.append({"queue": queue, "prefix": prefix, "waiting": waiting,
+                       "estimated_wait_min": waiting * SERVICE_MIN})
     return 200, {"queues": queues}
 
 

@@ -47,7 +47,8 @@ class SimHandle:
         context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
         if context and self.client_cert:
             context.load_cert_chain(self.client_cert, self.client_key)
-        with urllib.request.urlopen(f"{self.base_url}/_sim/submissions", timeout=10, context=context) as reply:  # noqa: S310
+        url = f"{self.base_url}/_sim/submissions"
+        with urllib.request.urlopen(url, timeout=10, context=context) as reply:  # noqa: S310 - our own http(s) URL
             return json.load(reply)
 
     def stop(self, timeout_s: float = 5.0) -> None:

@@ -68,7 +68,8 @@ class SimServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         # a client that breaks the TLS handshake or hangs up is not the server's failure: one line
         kind = sys.exc_info()[0]
-        print(f"backend_sim: connection from {client_address[0]} ended: {kind.__name__ if kind else '?'}", file=sys.stderr)
+        print(f"backend_sim: connection from {client_address[0]} ended: {kind.__name__ if kind else '?'}",
+              file=sys.stderr)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -118,7 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, reply, replayed = self._process(op, url.query, raw)
         except Exception:  # noqa: BLE001 - a handler bug answers 500 (and rolled its transaction back)
             traceback.print_exc(file=sys.stderr)
-            status, reply, replayed = 500, {"error": "internal", "message": "the server failed; nothing was done"}, False
+            status, replayed = 500, False
+            reply = {"error": "internal", "message": "the server failed; nothing was done"}
         if self.server.roll(faults.drop_reply_rate):
             self.close_connection = True  # committed, but the client never hears of it
             return None
@@ -137,7 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.headers.get(IDEMPOTENCY_HEADER)
         if not key or not _KEY.fullmatch(key):
             code = "required" if not key else "invalid_format"
-            return 400, Refusal(400, "bad_request", [(IDEMPOTENCY_HEADER, code)], "Idempotency-Key header").reply(), False
+            refusal = Refusal(400, "bad_request", [(IDEMPOTENCY_HEADER, code)], "Idempotency-Key header")
+            return 400, refusal.reply(), False
         digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         with store.transaction() as con:
             previous = store.replay(con, key, op.id, digest, stamp(now))

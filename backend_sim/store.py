@@ -118,5 +118,6 @@ class SimStore:
         con = self.connection()
         rows = con.execute("SELECT idempotency_key, operation, status, received, first_received_at, last_received_at "
                            "FROM ledger ORDER BY first_received_at, rowid").fetchall()
-        effects = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in EFFECT_TABLES}  # noqa: S608
+        effects = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+                   for table in EFFECT_TABLES}
         return {"submissions": [dict(r) for r in rows], "effects": effects}

@@ -33,7 +33,8 @@ def query_income_records(req: Request) -> tuple[int, dict]:
     records = _records(b["id_number"], b["year_from"], b["year_to"], today)
     return 200, {
         "year_from": b["year_from"], "year_to": b["year_to"],
-        "records": [{"year": r.year, "month": r.month, "income_item": r.item, "income_item_name": data.ITEM_NAMES[r.item],
+        "records": [{"year": r.year, "month": r.month, "income_item": r.item,
+                     "income_item_name": data.ITEM_NAMES[r.item],
                      "payer_name": r.payer, "payer_tax_id": data.tax_id_of(r.payer),
                      "income": str(r.income), "tax_withheld": str(r.tax)} for r in records],
         "totals": {"income": str(data.money(sum(r.income for r in records))),
@@ -65,15 +66,17 @@ def issue_payment_certificate(req: Request) -> tuple[int, dict]:
     number = f"4401{today:%y}{seq:012d}"
     total = data.money(sum(r.tax for r in records))
     req.con.execute("INSERT INTO certificates VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (number, b["id_number"], b["period_from"], b["period_to"], str(total), req.now.timestamp(), req.key))
+                    (number, b["id_number"], b["period_from"], b["period_to"], str(total), req.now.timestamp(),
+                     req.key))
     code = hashlib.sha256(f"verify:{number}".encode()).hexdigest()[:8].upper()
     return 201, {
         "certificate_no": number, "issued_at": stamp(req.now),
         "tax_office": _OFFICES.get(b["id_number"][:6], "国家税务总局广州市税务局"),
         "taxpayer_name": b["name"], "id_number_masked": mask_id(b["id_number"]),
         "period_from": b["period_from"], "period_to": b["period_to"],
-        "items": [{"tax_type": "个人所得税", "income_item_name": data.ITEM_NAMES[r.item], "period": f"{r.year}-{r.month:02d}",
-                   "withholding_agent": r.payer, "paid_on": _paid_on(r.year, r.month), "amount": str(r.tax)}
+        "items": [{"tax_type": "个人所得税", "income_item_name": data.ITEM_NAMES[r.item],
+                   "period": f"{r.year}-{r.month:02d}", "withholding_agent": r.payer,
+                   "paid_on": _paid_on(r.year, r.month), "amount": str(r.tax)}
                   for r in records],
         "total": str(total), "verification_code": code,
     }

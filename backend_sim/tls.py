@@ -36,7 +36,8 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
-def _issue(subject: str, key, issuer: x509.Name, issuer_key, *, ca: bool = False, server: bool = False) -> x509.Certificate:
+def _issue(subject: str, key, issuer: x509.Name, issuer_key, *, ca: bool = False,
+           server: bool = False) -> x509.Certificate:
     now = datetime.datetime.now(datetime.timezone.utc)
     builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(issuer)
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -44,7 +45,10 @@ def _issue(subject: str, key, issuer: x509.Name, issuer_key, *, ca: bool = False
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
     if ca:
-        builder = builder.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        usage = x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                              data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                              encipher_only=False, decipher_only=False)
+        builder = builder.add_extension(usage, critical=True)
     else:
         builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                                         critical=False)

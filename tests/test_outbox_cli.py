@@ -26,7 +26,8 @@ def test_enqueue_status_run_status(tmp_path):
     body = tmp_path / "residence.json"
     body.write_text(json.dumps(example("registration.register_residence")), encoding="utf-8")
     first = outbox_cli(tmp_path, "enqueue", "--service", "registration.register_residence", "--json", str(body))
-    assert first.returncode == 0 and first.stdout.strip().startswith("CLI-01-") and first.stdout.strip().endswith("-0001")
+    receipt = first.stdout.strip()
+    assert first.returncode == 0 and receipt.startswith("CLI-01-") and receipt.endswith("-0001")
     second = outbox_cli(tmp_path, "enqueue", "--service", "hall.submit_rating", "--json", "-",
                         stdin=json.dumps(example("hall.submit_rating")))
     assert second.returncode == 0 and second.stdout.strip().endswith("-0002")

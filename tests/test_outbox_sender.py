@@ -52,7 +52,8 @@ def sim(tmp_path_factory):
 
 def sender_for(outbox: Outbox, base_url: str, bus: EventBus | None = None) -> tuple[Sender, Backends]:
     backends = Backends(transports(base_url, connect_timeout_s=0.5, query_attempts=1))
-    return Sender(outbox, backends.submit, bus=bus, retry_initial_s=0.05, retry_max_s=0.2, poll_interval_s=0.1), backends
+    sender = Sender(outbox, backends.submit, bus=bus, retry_initial_s=0.05, retry_max_s=0.2, poll_interval_s=0.1)
+    return sender, backends
 
 
 def test_a_delivered_submission_leaves_only_an_audit_line(outbox, sim):

@@ -96,7 +96,7 @@ class Contract:
         for department in DEPARTMENTS:
             file = api_dir / f"{department}.yaml"
             try:
-                doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
+                doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader
             except (OSError, yaml.YAMLError) as e:
                 raise ContractError(f"{file}: cannot be loaded ({e})") from None
             self.documents[department] = doc
@@ -156,7 +156,8 @@ class Contract:
         ref = {"$ref": f"{self._uri(department)}#/{_pointer(*pointer)}"}
         return Draft202012Validator(ref, registry=self._registry, format_checker=FormatChecker())
 
-    def _resolve(self, doc: dict, node: dict) -> tuple[dict, tuple[str, ...]]:
+    @staticmethod
+    def _resolve(doc: dict, node: dict) -> tuple[dict, tuple[str, ...]]:
         """Follow a local ``$ref`` of a response object; return it and its JSON pointer parts."""
         ref = node.get("$ref")
         if ref is None:
@@ -197,7 +198,8 @@ class Contract:
 def _absolute_refs(schema: Any, uri: str) -> Any:
     """A copy of ``schema`` whose document-local ``$ref``s point into the document ``uri``."""
     if isinstance(schema, dict):
-        return {k: (uri + v if k == "$ref" and v.startswith("#") else _absolute_refs(v, uri)) for k, v in schema.items()}
+        return {k: (uri + v if k == "$ref" and v.startswith("#") else _absolute_refs(v, uri))
+                for k, v in schema.items()}
     if isinstance(schema, list):
         return [_absolute_refs(v, uri) for v in schema]
     return schema

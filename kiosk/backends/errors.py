@@ -159,7 +159,8 @@ class Rejected(BackendError):
     def __init__(self, department: str, operation: str, status: int, code: str,
                  fields: tuple[FieldError, ...] = ()) -> None:
         described = ", ".join(f"{f.field}/{f.code}" for f in fields)
-        super().__init__(department, operation, f"rejected: HTTP {status} {code}" + (f" ({described})" if described else ""))
+        detail = f"rejected: HTTP {status} {code}" + (f" ({described})" if described else "")
+        super().__init__(department, operation, detail)
         self.status = status
         self.code = code
         self.fields = tuple(fields)

@@ -8,13 +8,16 @@ and stops it in :meth:`Backends.close`.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from kiosk.backends.clients import ExitEntryClient, HallClient, RegistrationClient, TaxClient
 from kiosk.backends.contract import Contract, load_contract
 from kiosk.backends.errors import DEPARTMENTS
 from kiosk.backends.transport import Endpoint, EndpointConfigError, Transport
 from kiosk.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from backend_sim import SimHandle
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,8 @@ class Backends:
         sim: the local reference backend's handle when one was started (``.base_url``, ``.stop()``).
     """
 
-    def __init__(self, transports: Mapping[str, Transport], contract: Contract | None = None, sim: Any = None) -> None:
+    def __init__(self, transports: Mapping[str, Transport], contract: Contract | None = None,
+                 sim: SimHandle | None = None) -> None:
         self._transports = dict(transports)
         self._contract = contract or load_contract()
         self.sim = sim

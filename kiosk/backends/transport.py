@@ -12,7 +12,6 @@ retries happen in exactly one place, the outbox's sender, with the same Idempote
 """
 from __future__ import annotations
 
-import json
 import random
 import time
 import uuid
@@ -135,7 +134,8 @@ class Transport:
             response = self._session.request(op.method, url, json=body, params=params, headers=headers,
                                              timeout=(e.connect_timeout_s, e.read_timeout_s))
         except requests.exceptions.SSLError as exc:
-            raise TlsError(dept, name, "TLS handshake failed: check [backend] ca_file, client_cert, client_key") from exc
+            raise TlsError(dept, name, "TLS handshake failed: check [backend] ca_file, client_cert, client_key") \
+                from exc
         except requests.exceptions.ConnectTimeout as exc:
             raise Timeout(dept, name, "connect", e.connect_timeout_s) from exc
         except requests.exceptions.ReadTimeout as exc:
@@ -147,14 +147,15 @@ class Transport:
         status = response.status_code
         try:
             data = response.json()
-        except (ValueError, json.JSONDecodeError):
+        except ValueError:  # requests' JSONDecodeError is one
             data = _NOT_JSON
         if 200 <= status < 300:
             if data is _NOT_JSON:
                 raise BadReply(dept, name, f"HTTP {status} reply is not JSON", status)
             problems = self._contract.reply_problems(op, status, data)
             if problems:
-                raise BadReply(dept, name, f"HTTP {status} reply breaks the contract: {'; '.join(problems[:5])}", status)
+                detail = f"HTTP {status} reply breaks the contract: {'; '.join(problems[:5])}"
+                raise BadReply(dept, name, detail, status)
             return data
         if 400 <= status < 500 and status not in _TRANSIENT_4XX:
             if data is not _NOT_JSON and not self._contract.reply_problems(op, status, data):

@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--key-file", type=Path, help="the AES-256 key (default: [outbox] key_file)")
     p.add_argument("--config", help="the site configuration file (default: $KIOSK_CONFIG, else none)")
     p.add_argument("--terminal-id", help="receipt number prefix (default: [kiosk] terminal_id)")
-    p.add_argument("--base-url", help='send every department here (default: [backend] URLs; "sim" = local reference backend)')
+    p.add_argument("--base-url",
+                   help='send every department here (default: [backend] URLs; "sim" = local reference backend)')
     sub = p.add_subparsers(dest="command", required=True)
     enqueue = sub.add_parser("enqueue", help="store one submission, print its receipt number")
     enqueue.add_argument("--service", required=True, help="a submission of the contract, e.g. hall.submit_rating")

@@ -187,7 +187,8 @@ class Outbox:
 
     def lookup(self, receipt_no: str) -> Delivery:
         """The stored state of a submission (``reply`` is never stored, so it is None here)."""
-        row = self.store.read("SELECT service_id, state, last_error FROM submission WHERE receipt_no = ?", (receipt_no,))
+        row = self.store.read("SELECT service_id, state, last_error FROM submission WHERE receipt_no = ?",
+                              (receipt_no,))
         if row:
             service_id, state, detail = row[0]
             if state == "rejected":

@@ -83,7 +83,8 @@ def _explain(path: Path, error: sqlite3.Error) -> OutboxError:
         "SQLITE_CORRUPT": "it is damaged; keep it for inspection and restore from backup",
         "SQLITE_NOTADB": "it is not an outbox database",
     }
-    reason = next((text for prefix, text in reasons.items() if name.startswith(prefix)), f"{name or type(error).__name__}")
+    reason = next((text for prefix, text in reasons.items() if name.startswith(prefix)),
+                  name or type(error).__name__)
     return OutboxError(f"outbox {path}: {reason}")
 
 
@@ -199,9 +200,7 @@ class OutboxStore:
         """Forget the submission (payload included) and keep one audit line, in one transaction."""
         with self.write() as con:
             if con.execute("DELETE FROM submission WHERE receipt_no = ?", (item.receipt_no,)).rowcount:
-                con.execute("INSERT INTO audit (receipt_no, service_id, created_at, finished_at, outcome, attempts) "
-                            "VALUES (?, ?, ?, ?, 'delivered', ?)",
-                            (item.receipt_no, item.service_id, item.created_at, now, item.attempts + 1))
+                _audit(con, item.receipt_no, item.service_id, item.created_at, now, "delivered", item.attempts + 1)
 
     def retry_later(self, item: Stored, next_attempt_at: float, error: str) -> None:
         with self.write() as con:
@@ -213,9 +212,7 @@ class OutboxStore:
         with self.write() as con:
             con.execute("UPDATE submission SET state = 'rejected', attempts = attempts + 1, last_error = ? "
                         "WHERE receipt_no = ?", (detail, item.receipt_no))
-            con.execute("INSERT INTO audit (receipt_no, service_id, created_at, finished_at, outcome, attempts, detail) "
-                        "VALUES (?, ?, ?, ?, 'rejected', ?, ?)",
-                        (item.receipt_no, item.service_id, item.created_at, now, item.attempts + 1, detail))
+            _audit(con, item.receipt_no, item.service_id, item.created_at, now, "rejected", item.attempts + 1, detail)
 
     def dismiss(self, receipt_no: str, now: float) -> bool:
         """Delete a rejected submission (an operator handled it); False if there is no such one."""
@@ -225,6 +222,13 @@ class OutboxStore:
             if row is None:
                 return False
             con.execute("DELETE FROM submission WHERE receipt_no = ?", (receipt_no,))
-            con.execute("INSERT INTO audit (receipt_no, service_id, created_at, finished_at, outcome, attempts, detail) "
-                        "VALUES (?, ?, ?, ?, 'dismissed', ?, ?)", (receipt_no, row[0], row[1], now, row[2], row[3]))
+            service_id, created_at, attempts, detail = row
+            _audit(con, receipt_no, service_id, created_at, now, "dismissed", attempts, detail)
         return True
+
+
+def _audit(con: sqlite3.Connection, receipt_no: str, service_id: str, created_at: float, finished_at: float,
+           outcome: str, attempts: int, detail: str = "") -> None:
+    con.execute("INSERT INTO audit (receipt_no, service_id, created_at, finished_at, outcome, attempts, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (receipt_no, service_id, created_at, finished_at, outcome, attempts, detail))

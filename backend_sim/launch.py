@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import re
 import selectors
+import ssl
 import subprocess
 import sys
 import urllib.request
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -102,17 +102,37 @@ class PrinterSection(_Section):
     status_timeout_s: Annotated[float, Field(ge=0.05, le=5.0)] = 0.5
 
 
+Url = Annotated[str, Field(pattern=r"^(sim|https?://[^\s/?#]+(/[^\s?#]*)?)$")]
+DepartmentUrl = Annotated[str, Field(pattern=r"^(|sim|https?://[^\s/?#]+(/[^\s?#]*)?)$")]
+
+
 class BackendSection(_Section):
-    base_url: str = "sim"
+    base_url: Url = "sim"
+    tax_url: DepartmentUrl = ""
+    exit_entry_url: DepartmentUrl = ""
+    registration_url: DepartmentUrl = ""
+    hall_url: DepartmentUrl = ""
     ca_file: str = ""
     client_cert: str = ""
     client_key: str = ""
     connect_timeout_s: Seconds = 3.0
     read_timeout_s: Seconds = 10.0
+    query_attempts: Annotated[int, Field(ge=1, le=3)] = 2
+    sim_data_dir: str = "var/backend_sim"
+
+    def url(self, department: str) -> str:
+        """The base URL of ``department`` (``tax``, ``exit_entry``, ``registration``, ``hall``)."""
+        return getattr(self, f"{department}_url") or self.base_url
 
 
 class OutboxSection(_Section):
+    db_file: str = "var/outbox.db"
     key_file: str = "var/outbox.key"
+    retry_initial_s: Seconds = 2.0
+    retry_max_s: Seconds = 300.0
+    stuck_after_s: Seconds = 1800.0
+    poll_interval_s: Seconds = 5.0
+    confirm_wait_s: Annotated[float, Field(ge=0, le=30)] = 3.0
 
 
 class VoiceSection(_Section):

@@ -1,0 +1,47 @@
+"""One valid request body per submission of the contract, for tests, benchmarks and trying the CLI.
+
+The people in them are invented; their ID numbers have valid check digits.
+"""
+from __future__ import annotations
+
+from backend_sim.checks import id_check_digit, uscc_check_char
+
+
+def make_id(first17: str) -> str:
+    """A complete, valid ID number from its first 17 digits (region, birth date, sequence)."""
+    return first17 + id_check_digit(first17)
+
+
+CITIZEN = {"id_number": make_id("44010619900307231"), "name": "陈思远"}
+OTHER = {"id_number": make_id("44010419880512402"), "name": "林晓敏"}
+_ADDRESS = {"district": "天河区", "street": "石牌街道", "detail": "天河路385号1203房"}
+_BUSINESS_ID = "92440106MA5" + "C0F8Q3"
+SOLE_PROPRIETOR_ID = _BUSINESS_ID + uscc_check_char(_BUSINESS_ID)
+
+
+def example(service_id: str, citizen: dict | None = None) -> dict:
+    """A valid request body for submission ``service_id`` (an operation id), for ``citizen``."""
+    who = dict(citizen or CITIZEN)
+    bodies = {
+        "tax.claim_invoices": who | {"taxpayer_id": SOLE_PROPRIETOR_ID, "invoice_kind": "general_paper", "quantity": 10,
+                                     "delivery": "post", "postal_address": _ADDRESS},
+        "exit_entry.apply_endorsement": who | {"permit_number": "C60817243", "destination": "HK",
+                                               "endorsement_type": "individual_visit", "count": 2, "fee": "30.00"},
+        "registration.register_residence": who | {"phone": "13912345678", "address": _ADDRESS, "housing": "rented",
+                                                  "move_in_date": "2024-03-01", "employer": "广州市天河区云帆信息科技有限公司"},
+        "registration.file_rental": who | {"phone": "13912345678", "role": "tenant", "counterparty": OTHER,
+                                           "property_address": _ADDRESS, "area_m2": 68, "start_date": "2025-03-01",
+                                           "end_date": "2026-02-28", "monthly_rent": "4200.00"},
+        "registration.register_sole_proprietor": who | {"phone": "13912345678", "trade_name": "思远",
+                                                        "business_scope": "日用百货零售；文具用品零售", "address": _ADDRESS,
+                                                        "capital": "50000.00", "organisation_form": "individual",
+                                                        "employees": 2},
+        "hall.submit_rating": {"service_id": "tax_records", "receipt_no": "DEMO-0001-20250314-0001",
+                               "terminal_id": "DEMO-0001", "rating": "dissatisfied", "reasons": ["slow"],
+                               "comment": "打印等了很久"},
+    }
+    return bodies[service_id]
+
+
+OUTBOX_SERVICES = ("tax.claim_invoices", "exit_entry.apply_endorsement", "registration.register_residence",
+                   "registration.file_rental", "registration.register_sole_proprietor", "hall.submit_rating")

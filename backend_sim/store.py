@@ -1,0 +1,123 @@
+"""The reference backend's SQLite database: effects, numbering, and the idempotency ledger.
+
+Every effect table has a UNIQUE ``idempotency_key`` column: even a bug in the ledger could not
+create a second effect for one key. Submissions run inside one ``BEGIN IMMEDIATE`` transaction
+(ledger lookup, effect, ledger entry), so concurrent requests with the same key are serialised and
+the second one finds the first one's answer.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger (
+    idempotency_key TEXT PRIMARY KEY,
+    operation TEXT NOT NULL,
+    body_sha256 TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    reply TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    first_received_at TEXT NOT NULL,
+    last_received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS applications (
+    application_no TEXT PRIMARY KEY, department TEXT NOT NULL, kind TEXT NOT NULL,
+    id_number TEXT NOT NULL, name TEXT NOT NULL, received_at REAL NOT NULL, fee TEXT,
+    idempotency_key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS appointments (
+    appointment_no TEXT PRIMARY KEY, slot_id TEXT NOT NULL, business TEXT NOT NULL,
+    id_number TEXT NOT NULL, booked_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
+CREATE INDEX IF NOT EXISTS appointments_slot ON appointments (slot_id);
+CREATE TABLE IF NOT EXISTS certificates (
+    certificate_no TEXT PRIMARY KEY, id_number TEXT NOT NULL, period_from TEXT NOT NULL,
+    period_to TEXT NOT NULL, total TEXT NOT NULL, issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS tickets (
+    day TEXT NOT NULL, ticket_no TEXT NOT NULL, queue TEXT NOT NULL, priority TEXT NOT NULL,
+    issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, PRIMARY KEY (day, ticket_no)
+);
+CREATE TABLE IF NOT EXISTS ratings (
+    rating_id TEXT PRIMARY KEY, service_id TEXT NOT NULL, receipt_no TEXT NOT NULL, rating TEXT NOT NULL,
+    reasons TEXT NOT NULL, comment TEXT NOT NULL, received_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
+"""
+EFFECT_TABLES = ("applications", "appointments", "certificates", "tickets", "ratings")
+
+
+class SimStore:
+    """The database in ``data_dir/backend.db``; one connection per server thread."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.file = data_dir / "backend.db"
+        self._local = threading.local()
+        self.connection().executescript(_SCHEMA)
+
+    def connection(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.file, isolation_level=None, timeout=30)
+            con.row_factory = sqlite3.Row
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")  # a simulator: a lost last second on power cut is fine
+            self._local.con = con
+        return con
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken at once (``BEGIN IMMEDIATE``) so writers queue instead of deadlocking."""
+        con = self.connection()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    # -- numbering ---------------------------------------------------------------------------
+    @staticmethod
+    def next_number(con: sqlite3.Connection, name: str) -> int:
+        """1, 2, 3... per counter name (e.g. ``app:SW:20250314``), inside the caller's transaction."""
+        return con.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value", (name,)
+        ).fetchone()[0]
+
+    # -- the idempotency ledger --------------------------------------------------------------
+    @staticmethod
+    def replay(con: sqlite3.Connection, key: str, operation: str, body_sha256: str, now: str):
+        """The stored (status, reply) for ``key``, counting this receipt; ``"mismatch"``; or None if new."""
+        row = con.execute("SELECT operation, body_sha256, status, reply FROM ledger WHERE idempotency_key = ?",
+                          (key,)).fetchone()
+        if row is None:
+            return None
+        if (row["operation"], row["body_sha256"]) != (operation, body_sha256):
+            return "mismatch"
+        con.execute("UPDATE ledger SET received = received + 1, last_received_at = ? WHERE idempotency_key = ?",
+                    (now, key))
+        return row["status"], json.loads(row["reply"])
+
+    @staticmethod
+    def remember(con: sqlite3.Connection, key: str, operation: str, body_sha256: str, status: int,
+                 reply: dict, now: str) -> None:
+        con.execute("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                    (key, operation, body_sha256, status, json.dumps(reply, ensure_ascii=False), now, now))
+
+    # -- inspection --------------------------------------------------------------------------
+    def submissions(self) -> dict:
+        """Every submission processed, with its key and receive count, and the number of effects."""
+        con = self.connection()
+        rows = con.execute("SELECT idempotency_key, operation, status, received, first_received_at, last_received_at "
+                           "FROM ledger ORDER BY first_received_at, rowid").fetchall()
+        effects = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+                   for table in EFFECT_TABLES}
+        return {"submissions": [dict(r) for r in rows], "effects": effects}

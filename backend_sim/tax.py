@@ -1,0 +1,107 @@
+"""税务: income tax records, payment certificates, invoice claims."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from backend_sim import data
+from backend_sim.checks import mask_id, uscc_valid
+from backend_sim.common import CHINA, Request, create_application, check_ids, invalid, query_applications, stamp
+from backend_sim.store import SimStore
+
+MAX_YEARS = 5
+MAX_CERTIFICATE_MONTHS = 12
+MAX_INVOICES = 25
+_OFFICES = {"440106": "国家税务总局广州市天河区税务局", "440104": "国家税务总局广州市越秀区税务局",
+            "440105": "国家税务总局广州市海珠区税务局", "440111": "国家税务总局广州市白云区税务局"}
+
+
+def _records(id_number: str, year_from: int, year_to: int, today: date) -> list[data.Record]:
+    return [r for year in range(year_from, year_to + 1) for r in data.income_records(id_number, year, today)]
+
+
+def query_income_records(req: Request) -> tuple[int, dict]:
+    b = req.body
+    check_ids(b, "id_number")
+    today = req.now.astimezone(CHINA).date()
+    if b["year_from"] > today.year:
+        raise invalid(("year_from", "out_of_range"))
+    if b["year_to"] < b["year_from"]:
+        raise invalid(("year_to", "before_start"))
+    if b["year_to"] > today.year or b["year_to"] - b["year_from"] >= MAX_YEARS:
+        raise invalid(("year_to", "out_of_range"))
+    records = _records(b["id_number"], b["year_from"], b["year_to"], today)
+    return 200, {
+        "year_from": b["year_from"], "year_to": b["year_to"],
+        "records": [{"year": r.year, "month": r.month, "income_item": r.item,
+                     "income_item_name": data.ITEM_NAMES[r.item],
+                     "payer_name": r.payer, "payer_tax_id": data.tax_id_of(r.payer),
+                     "income": str(r.income), "tax_withheld": str(r.tax)} for r in records],
+        "totals": {"income": str(data.money(sum(r.income for r in records))),
+                   "tax_withheld": str(data.money(sum(r.tax for r in records)))},
+    }
+
+
+def _months(text: str) -> int:
+    year, month = map(int, text.split("-"))
+    return year * 12 + month - 1
+
+
+def issue_payment_certificate(req: Request) -> tuple[int, dict]:
+    b = req.body
+    check_ids(b, "id_number")
+    today = req.now.astimezone(CHINA).date()
+    first, last = _months(b["period_from"]), _months(b["period_to"])
+    if first < data.FIRST_YEAR * 12 or first >= today.year * 12 + today.month - 1:
+        raise invalid(("period_from", "out_of_range"))
+    if last < first:
+        raise invalid(("period_to", "before_start"))
+    if last - first >= MAX_CERTIFICATE_MONTHS or last >= today.year * 12 + today.month - 1:
+        raise invalid(("period_to", "out_of_range"))
+    records = [r for r in _records(b["id_number"], first // 12, last // 12, today)
+               if first <= r.year * 12 + r.month - 1 <= last and r.tax > 0]
+    if not records:
+        raise invalid(("period_from", "no_records"))
+    seq = SimStore.next_number(req.con, f"certificate:{today.year}")
+    number = f"4401{today:%y}{seq:012d}"
+    total = data.money(sum(r.tax for r in records))
+    req.con.execute("INSERT INTO certificates VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (number, b["id_number"], b["period_from"], b["period_to"], str(total), req.now.timestamp(),
+                     req.key))
+    code = hashlib.sha256(f"verify:{number}".encode()).hexdigest()[:8].upper()
+    return 201, {
+        "certificate_no": number, "issued_at": stamp(req.now),
+        "tax_office": _OFFICES.get(b["id_number"][:6], "国家税务总局广州市税务局"),
+        "taxpayer_name": b["name"], "id_number_masked": mask_id(b["id_number"]),
+        "period_from": b["period_from"], "period_to": b["period_to"],
+        "items": [{"tax_type": "个人所得税", "income_item_name": data.ITEM_NAMES[r.item],
+                   "period": f"{r.year}-{r.month:02d}", "withholding_agent": r.payer,
+                   "paid_on": _paid_on(r.year, r.month), "amount": str(r.tax)}
+                  for r in records],
+        "total": str(total), "verification_code": code,
+    }
+
+
+def _paid_on(year: int, month: int) -> str:
+    """Withheld tax is declared and paid by the 15th of the following month."""
+    return date(year + month // 12, month % 12 + 1, 15).isoformat()
+
+
+def claim_invoices(req: Request) -> tuple[int, dict]:
+    b = req.body
+    check_ids(b, "id_number")
+    if not uscc_valid(b["taxpayer_id"]):
+        raise invalid(("taxpayer_id", "checksum"))
+    if not b["taxpayer_id"].startswith("92"):
+        raise invalid(("taxpayer_id", "not_sole_proprietor"))
+    if b["quantity"] > MAX_INVOICES:
+        raise invalid(("quantity", "over_limit"))
+    return create_application(req, "invoice_claim")
+
+
+HANDLERS = {
+    "tax.query_income_records": query_income_records,
+    "tax.issue_payment_certificate": issue_payment_certificate,
+    "tax.claim_invoices": claim_invoices,
+    "tax.query_applications": query_applications,
+}

@@ -1,0 +1,210 @@
+"""One department's HTTP connection: session, timeouts, TLS, the error boundary and query retries.
+
+Every call goes through :meth:`Transport.call`, the single place where ``requests``/``urllib3``
+exceptions and HTTP statuses become :mod:`kiosk.backends.errors`, and where replies are checked
+against the contract before anyone reads them.
+
+Retries: urllib3's own retries are switched off (``max_retries=0``; it would not retry a POST
+anyway). Queries are retried here, a bounded number of times with full-jitter backoff, and only
+when nothing came back (connection failed) or the gateway said so (502/503/504); a read timeout is
+not retried because the citizen has already waited for it. Submissions are never retried here:
+retries happen in exactly one place, the outbox's sender, with the same Idempotency-Key.
+"""
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from kiosk.backends.contract import IDEMPOTENCY_HEADER, Contract, Operation, load_contract
+from kiosk.backends.errors import (
+    BadReply, BackendError, FieldError, Rejected, ServerError, Timeout, TlsError, Unreachable,
+)
+
+_RETRY_STATUSES = {502, 503, 504}
+_BACKOFF_S = 0.25          # first query retry waits up to this long; doubles per retry
+_TRANSIENT_4XX = {408, 429}
+
+
+class EndpointConfigError(ValueError):
+    """A TLS file named in the configuration is missing (raised when the transport is built)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to reach one department.
+
+    Attributes:
+        department: ``tax``, ``exit_entry``, ``registration`` or ``hall``.
+        base_url: the gateway root; the contract's paths (``/tax/v1/...``) are appended.
+        ca_file: CA bundle (PEM) the server certificate must chain to; "" = the system CAs.
+        client_cert, client_key: this kiosk's certificate and key (PEM); "" = none.
+        connect_timeout_s, read_timeout_s: per call, always applied.
+        query_attempts: tries for a query (1 = no retry). Submissions are tried once.
+        terminal_id: sent as ``X-Terminal-Id``.
+    """
+
+    department: str
+    base_url: str
+    ca_file: str = ""
+    client_cert: str = ""
+    client_key: str = ""
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+    query_attempts: int = 2
+    terminal_id: str = ""
+
+
+class Transport:
+    """One ``requests.Session`` per department, reused for every call (keep-alive, one TLS handshake).
+
+    Args:
+        endpoint: where and how to connect.
+        contract: the API documents (default: ``api/`` loaded once).
+        session: a prepared session (tests); by default one is built from ``endpoint``.
+        sleep, rng: for the query backoff (tests pass fakes).
+
+    Raises:
+        EndpointConfigError: ``ca_file``, ``client_cert`` or ``client_key`` names a missing file.
+    """
+
+    def __init__(self, endpoint: Endpoint, contract: Contract | None = None, *,
+                 session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+        self.endpoint = endpoint
+        self._contract = contract or load_contract()
+        self._session = session or _build_session(endpoint)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.up: bool | None = None  # None until the first call; False after a transient failure
+
+    def call(self, op_id: str, body: Any = None, *, params: dict[str, str] | None = None,
+             idempotency_key: str | None = None) -> Any:
+        """Perform one operation and return its reply, validated against the contract.
+
+        Args:
+            op_id: the contract's operation id; it must belong to this department.
+            body: the JSON request body, if the operation has one.
+            params: query-string parameters (never personal data).
+            idempotency_key: required for submissions; reuse it to repeat the same submission.
+
+        Raises:
+            Rejected: the server refused the request (final).
+            Unreachable, ServerError: transient; for queries, after the configured attempts.
+        """
+        op = self._contract.operation(op_id)
+        if op.department != self.endpoint.department:
+            raise ValueError(f"{op_id} belongs to {op.department}, not {self.endpoint.department}")
+        if op.submission and not idempotency_key:
+            raise ValueError(f"{op_id} is a submission: pass an idempotency_key")
+        attempts = 1 if op.submission else max(1, self.endpoint.query_attempts)
+        for attempt in range(attempts):
+            try:
+                reply = self._once(op, body, params, idempotency_key)
+            except Rejected:
+                self.up = True
+                raise
+            except BackendError as e:
+                self.up = False
+                if attempt + 1 >= attempts or not _worth_retrying(e):
+                    raise
+                self._sleep(self._rng.uniform(0, _BACKOFF_S * 2 ** attempt))
+            else:
+                self.up = True
+                return reply
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._session.close()
+
+    # -- the error boundary ------------------------------------------------------------------
+    def _once(self, op: Operation, body: Any, params: dict[str, str] | None, key: str | None) -> Any:
+        e = self.endpoint
+        dept, name = e.department, op.id
+        headers = {IDEMPOTENCY_HEADER: key} if key else {}
+        url = e.base_url.rstrip("/") + op.path
+        try:
+            response = self._session.request(op.method, url, json=body, params=params, headers=headers,
+                                             timeout=(e.connect_timeout_s, e.read_timeout_s))
+        except requests.exceptions.SSLError as exc:
+            raise TlsError(dept, name, "TLS handshake failed: check [backend] ca_file, client_cert, client_key") \
+                from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise Timeout(dept, name, "connect", e.connect_timeout_s) from exc
+        except requests.exceptions.ReadTimeout as exc:
+            raise Timeout(dept, name, "read", e.read_timeout_s) from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise Unreachable(dept, name, f"no answer from {_host(url)} ({type(exc).__name__})") from exc
+        except requests.exceptions.RequestException as exc:
+            raise Unreachable(dept, name, f"request failed ({type(exc).__name__})") from exc
+        status = response.status_code
+        try:
+            data = response.json()
+        except ValueError:  # requests' JSONDecodeError is one
+            data = _NOT_JSON
+        if 200 <= status < 300:
+            if data is _NOT_JSON:
+                raise BadReply(dept, name, f"HTTP {status} reply is not JSON", status)
+            problems = self._contract.reply_problems(op, status, data)
+            if problems:
+                detail = f"HTTP {status} reply breaks the contract: {'; '.join(problems[:5])}"
+                raise BadReply(dept, name, detail, status)
+            return data
+        if 400 <= status < 500 and status not in _TRANSIENT_4XX:
+            if data is not _NOT_JSON and not self._contract.reply_problems(op, status, data):
+                fields = tuple(FieldError(f["field"], f["code"]) for f in data.get("fields", []))
+                raise Rejected(dept, name, status, data["error"], fields)
+            # not the contract's answer (e.g. a gateway's HTML page): the request was not judged
+            raise BadReply(dept, name, f"HTTP {status} without the contract's error body", status)
+        raise ServerError(dept, name, f"HTTP {status}", status)
+
+
+_NOT_JSON = object()
+
+
+def _worth_retrying(error: BackendError) -> bool:
+    if isinstance(error, (TlsError, BadReply)):
+        return False
+    if isinstance(error, Timeout):
+        return error.phase == "connect"
+    if isinstance(error, ServerError):
+        return error.status in _RETRY_STATUSES
+    return isinstance(error, Unreachable)
+
+
+def _host(url: str) -> str:
+    return requests.utils.urlparse(url).netloc
+
+
+def _build_session(e: Endpoint) -> requests.Session:
+    for key in ("ca_file", "client_cert", "client_key"):
+        value = getattr(e, key)
+        if value and not Path(value).is_file():
+            raise EndpointConfigError(f"[backend] {key}: file not found: {value}")
+    if bool(e.client_cert) != bool(e.client_key):
+        raise EndpointConfigError("[backend] client_cert and client_key must be set together")
+    session = requests.Session()
+    session.trust_env = False  # the configuration decides: no proxies, CA bundles or netrc from the environment
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.verify = e.ca_file or True
+    if e.client_cert:
+        session.cert = (e.client_cert, e.client_key)
+    session.headers["User-Agent"] = "hall-kiosk/1"
+    session.headers["Accept"] = "application/json"
+    if e.terminal_id:
+        session.headers["X-Terminal-Id"] = e.terminal_id
+    return session
+
+
+def new_idempotency_key() -> str:
+    """A fresh Idempotency-Key (a random UUID)."""
+    return str(uuid.uuid4())

@@ -1,0 +1,234 @@
+"""The outbox's SQLite file: waiting submissions (encrypted), receipt numbering, and the audit trail.
+
+Durability: WAL with ``synchronous=FULL``, so a commit that returned survives a power cut (with
+NORMAL the last commits of a WAL can vanish). Freed pages are zeroed (``secure_delete``) so a
+delivered payload's ciphertext does not linger in the file.
+
+Tables:
+    ``submission``  one row per submission not yet delivered (``pending``) or refused and not yet
+                    dismissed (``rejected``): receipt number, service, idempotency key, nonce and
+                    ciphertext, attempts, next attempt time, last error (an error class or HTTP
+                    status, or field names and codes: never a value);
+    ``audit``       one non-personal line per finished submission: receipt number, service, times,
+                    outcome (``delivered``, ``rejected``, ``dismissed``), attempts;
+    ``receipt_seq`` today's last receipt sequence number;
+    ``meta``        the schema version and the key fingerprint.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+
+def N_(msgid: str) -> str:
+    """Mark a citizen-facing message id for translation (translated where it is shown)."""
+    return msgid
+
+
+NOT_SAVED = N_("Your request could not be saved. Please ask at the counter.")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS receipt_seq (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS submission (
+    receipt_no TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'rejected')),
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS submission_due ON submission (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    receipt_no TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    finished_at REAL NOT NULL,
+    outcome TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+class OutboxError(Exception):
+    """The outbox file cannot be used (disk full, locked, unreadable). Nothing was saved by the failing call.
+
+    ``msgid`` is what to tell a citizen whose submission this was.
+    """
+
+    msgid = NOT_SAVED
+
+
+def _explain(path: Path, error: sqlite3.Error) -> OutboxError:
+    name = getattr(error, "sqlite_errorname", "")
+    reasons = {
+        "SQLITE_FULL": "the disk holding it is full; free space",
+        "SQLITE_BUSY": "it is locked by another process for too long; check for a stuck outbox command",
+        "SQLITE_LOCKED": "it is locked; check for a stuck outbox command",
+        "SQLITE_READONLY": "it is read-only; check the file's and folder's owner and permissions",
+        "SQLITE_CANTOPEN": "it cannot be opened; check the folder exists and is writable",
+        "SQLITE_PERM": "permission denied; check the file's owner",
+        "SQLITE_IOERR": "the disk reported an I/O error",
+        "SQLITE_CORRUPT": "it is damaged; keep it for inspection and restore from backup",
+        "SQLITE_NOTADB": "it is not an outbox database",
+    }
+    reason = next((text for prefix, text in reasons.items() if name.startswith(prefix)),
+                  name or type(error).__name__)
+    return OutboxError(f"outbox {path}: {reason}")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A waiting submission as stored: its payload is still sealed."""
+
+    receipt_no: str
+    service_id: str
+    idempotency_key: str
+    nonce: bytes
+    ciphertext: bytes
+    created_at: float
+    attempts: int
+
+    @property
+    def associated_data(self) -> bytes:
+        """What the ciphertext is bound to: it cannot be moved to another row unnoticed."""
+        return f"{self.receipt_no}\n{self.service_id}\n{self.idempotency_key}".encode()
+
+
+class OutboxStore:
+    """The outbox database; one SQLite connection per thread.
+
+    Args:
+        path: the database file (created owner-only if missing, with its folder).
+        busy_timeout_s: how long a write waits for another process's write before failing.
+
+    Raises:
+        OutboxError: the file cannot be created or opened.
+    """
+
+    def __init__(self, path: Path, busy_timeout_s: float = 5.0) -> None:
+        self.path = Path(path)
+        self._busy_timeout_s = busy_timeout_s
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))  # SQLite gives -wal/-shm the same mode
+        except OSError as e:
+            raise OutboxError(f"outbox {self.path}: cannot be created ({e.strerror})") from None
+        try:
+            self.connection().executescript(_SCHEMA)
+        except sqlite3.Error as e:
+            raise _explain(self.path, e) from None
+
+    # -- connections and transactions --------------------------------------------------------
+    def connection(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                con = sqlite3.connect(self.path, isolation_level=None, timeout=self._busy_timeout_s)
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("PRAGMA synchronous=FULL")
+                con.execute("PRAGMA secure_delete=ON")
+            except sqlite3.Error as e:
+                raise _explain(self.path, e) from None
+            self._local.con = con
+        return con
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One durable write transaction; any SQLite failure rolls it back and becomes an OutboxError."""
+        con = self.connection()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        except sqlite3.Error as e:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise _explain(self.path, e) from None
+
+    def read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self.connection().execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise _explain(self.path, e) from None
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
+
+    # -- meta --------------------------------------------------------------------------------
+    def meta(self, name: str) -> str | None:
+        rows = self.read("SELECT value FROM meta WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self.write() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    # -- the sender's side -------------------------------------------------------------------
+    def next_due(self, now: float) -> Stored | None:
+        """The pending submission whose next attempt is the most overdue, or None."""
+        rows = self.read(
+            "SELECT receipt_no, service_id, idempotency_key, nonce, ciphertext, created_at, attempts FROM submission "
+            "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT 1", (now,))
+        return Stored(*rows[0]) if rows else None
+
+    def next_attempt_at(self) -> float | None:
+        """When the earliest pending submission is due, or None if nothing is pending."""
+        return self.read("SELECT min(next_attempt_at) FROM submission WHERE state = 'pending'")[0][0]
+
+    def delivered(self, item: Stored, now: float) -> None:
+        """Forget the submission (payload included) and keep one audit line, in one transaction."""
+        with self.write() as con:
+            if con.execute("DELETE FROM submission WHERE receipt_no = ?", (item.receipt_no,)).rowcount:
+                _audit(con, item.receipt_no, item.service_id, item.created_at, now, "delivered", item.attempts + 1)
+
+    def retry_later(self, item: Stored, next_attempt_at: float, error: str) -> None:
+        with self.write() as con:
+            con.execute("UPDATE submission SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+                        "WHERE receipt_no = ?", (next_attempt_at, error, item.receipt_no))
+
+    def rejected(self, item: Stored, now: float, detail: str) -> None:
+        """Mark refused by the backend; it stays (sealed) until an operator dismisses it."""
+        with self.write() as con:
+            con.execute("UPDATE submission SET state = 'rejected', attempts = attempts + 1, last_error = ? "
+                        "WHERE receipt_no = ?", (detail, item.receipt_no))
+            _audit(con, item.receipt_no, item.service_id, item.created_at, now, "rejected", item.attempts + 1, detail)
+
+    def dismiss(self, receipt_no: str, now: float) -> bool:
+        """Delete a rejected submission (an operator handled it); False if there is no such one."""
+        with self.write() as con:
+            row = con.execute("SELECT service_id, created_at, attempts, last_error FROM submission "
+                              "WHERE receipt_no = ? AND state = 'rejected'", (receipt_no,)).fetchone()
+            if row is None:
+                return False
+            con.execute("DELETE FROM submission WHERE receipt_no = ?", (receipt_no,))
+            service_id, created_at, attempts, detail = row
+            _audit(con, receipt_no, service_id, created_at, now, "dismissed", attempts, detail)
+        return True
+
+
+def _audit(con: sqlite3.Connection, receipt_no: str, service_id: str, created_at: float, finished_at: float,
+           outcome: str, attempts: int, detail: str = "") -> None:
+    con.execute("INSERT INTO audit (receipt_no, service_id, created_at, finished_at, outcome, attempts, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (receipt_no, service_id, created_at, finished_at, outcome, attempts, detail))

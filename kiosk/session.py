@@ -75,6 +75,8 @@ class SessionData:
             value = getattr(self, f.name)
             if isinstance(value, bytearray):
                 value[:] = bytes(len(value))
+            elif hasattr(value, "dtype") and hasattr(value, "fill"):  # an image as a numpy array
+                value.fill(0)
             elif hasattr(value, "wipe"):
                 value.wipe()
             setattr(self, f.name, None)

@@ -13,11 +13,13 @@ LEVELS = [
 ]
 NEGATIVE = {"dissatisfied", "very_dissatisfied"}
 # Reasons a citizen can pick without typing (typing on a public screen is slow and not private).
+# The keys are the hall service's contract values (api/hall.yaml, Rating.reasons).
 REASONS = [
-    ("too_slow", N_("It took too long")),
+    ("slow", N_("It took too long")),
     ("hard_to_use", N_("The terminal was hard to use")),
+    ("unclear_guidance", N_("The guide was not clear")),
     ("device_fault", N_("A device did not work")),
-    ("wrong_result", N_("The result was wrong or missing")),
+    ("result_wrong", N_("The result was wrong or missing")),
     ("other", N_("Something else")),
 ]
 

@@ -1,0 +1,72 @@
+"""The devices and services of one kiosk, built from settings, started and stopped together.
+
+With the repository defaults every device is simulated in this process (the ID reader on a
+pseudo-terminal, the printer on a local TCP port, the camera from the demo citizen's images)
+and the reference backend runs as a subprocess: the production code paths, against simulators
+that speak the real protocols.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.idcard.device import IdCardDevice
+from drivers.idcard.device import from_settings as idcard_from_settings
+from drivers.printer.setup import PrinterSetup, printer_from_settings
+from kiosk.backends.hub import Backends
+from kiosk.config import Settings
+from kiosk.events import EventBus
+from kiosk.outbox.outbox import Outbox
+from kiosk.outbox.sender import Sender
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything with a thread, a port or a process. Build with :meth:`build`, then :meth:`start`."""
+
+    settings: Settings
+    bus: EventBus
+    idcard: IdCardDevice
+    printer: PrinterSetup
+    backends: Backends
+    outbox: Outbox
+    sender: Sender
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, bus: EventBus, *, idcard_simulator=None) -> "Runtime":
+        """Open every device and service the settings name (simulators for ``"sim"``).
+
+        Args:
+            idcard_simulator: a ``SimulatedReader`` to use for ``port = "sim"`` (tests pass one
+                without module delays); None starts one with realistic delays.
+        """
+        backends = Backends.from_settings(settings)
+        outbox = Outbox.from_settings(settings)
+        return cls(
+            settings=settings,
+            bus=bus,
+            idcard=idcard_from_settings(settings.idcard, bus, simulator=idcard_simulator),
+            printer=printer_from_settings(settings, bus),
+            backends=backends,
+            outbox=outbox,
+            sender=Sender.from_settings(outbox, backends.submit, settings, bus=bus),
+        )
+
+    def start(self) -> None:
+        """Start the driver threads and the outbox sender (subscribe to the bus first)."""
+        self.idcard.start()
+        self.printer.driver.start()
+        self.sender.start()
+
+    def stop(self) -> None:
+        """Stop everything; a part that fails to stop is logged and does not keep the others running."""
+        for name, stop in (("sender", self.sender.stop), ("idcard", self.idcard.stop),
+                           ("printer", self.printer.close), ("backends", self.backends.close)):
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 - shutting down: report and carry on
+                log.exception("stopping %s failed", name)

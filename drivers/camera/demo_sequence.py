@@ -21,6 +21,7 @@ The landmark positions below were measured once on ``citizen.png`` with dlib's 6
 """
 from __future__ import annotations
 
+import functools
 import random
 import threading
 from pathlib import Path
@@ -139,6 +140,16 @@ class DemoFace:
         return cv2.remap(self.neutral, (gx - shift * depth).astype(np.float32), gy, cv2.INTER_LINEAR)
 
 
+@functools.lru_cache(maxsize=2)
+def _rendered(size: tuple[int, int]) -> tuple[DemoFace, dict[str, list[np.ndarray]]]:
+    """The demo face and its action clips, rendered once per frame size (11 distinct frames)."""
+    face = DemoFace(size=size)
+    frames = {(a, x): face.render(a, x) for a, amounts in _CLIPS.items() for x in set(amounts)}
+    for frame in frames.values():
+        frame.flags.writeable = False
+    return face, {a: [frames[a, x] for x in amounts] for a, amounts in _CLIPS.items()}
+
+
 class CooperativeCitizen:
     """An endless stream of demo frames; :meth:`perform` changes what the citizen does.
 
@@ -152,11 +163,10 @@ class CooperativeCitizen:
     """
 
     def __init__(self, size: tuple[int, int] = (640, 480), seed: int | None = None) -> None:
-        self.face = DemoFace(size=size)
+        self.face, self._clips = _rendered(size)
         self._rng = random.Random(seed)
         noise_rng = np.random.default_rng(seed)
         self._noise = [noise_rng.normal(0, 2.0, self.face.neutral.shape).astype(np.int16) for _ in range(6)]
-        self._clips = {a: [self.face.render(a, x) for x in amounts] for a, amounts in _CLIPS.items()}
         self._lock = threading.Lock()
         self._action: str | None = None
         self._position = 0

@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=int)
     parser.add_argument("--exposure", type=float)
     parser.add_argument("--rotation", type=int, choices=(0, 90, 180, 270))
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the first frame")
     commands = parser.add_subparsers(dest="command", required=True)
     status = commands.add_parser("status", help="open the camera, measure the frame rate, print JSON")
     status.add_argument("--seconds", type=float, default=2.0)
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     camera = open_camera(settings)
     with camera:
-        first = camera.wait_frame(0, timeout=5.0)
+        first = camera.wait_frame(0, timeout=args.timeout)
         if first is None:
             print(json.dumps({"frames": 0, "status": camera.status.as_dict()}))
             return 1

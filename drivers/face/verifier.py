@@ -49,6 +49,7 @@ class FaceVerifier:
         self.max_in_flight = max_in_flight
         self._target = target
         self._process: mp.process.BaseProcess | None = None
+        self._in_flight = 0
         self._crash_reported = False
         self.ready = False
 
@@ -73,6 +74,11 @@ class FaceVerifier:
     @property
     def alive(self) -> bool:
         return self._process is not None and self._process.is_alive()
+
+    @property
+    def in_flight(self) -> int:
+        """Frames submitted that the worker has not taken yet (as far as :meth:`poll` has heard)."""
+        return self._in_flight if self._process is not None else 0
 
     @property
     def pid(self) -> int | None:
@@ -105,7 +111,12 @@ class FaceVerifier:
 
         Returns:
             The challenge's actions (chosen at random unless given; empty when liveness is off).
+
+        Raises:
+            ValueError: the photo is not an RGB image array.
         """
+        if card_photo_rgb.ndim != 3 or card_photo_rgb.shape[2] != 3:
+            raise ValueError(f"card photo must be height x width x 3 RGB, got shape {card_photo_rgb.shape}")
         if not self.alive:
             if self._process is not None:
                 self._close_queues()

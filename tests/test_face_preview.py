@@ -57,7 +57,9 @@ def colour_at(pixels, fx, fy):
 
 
 def test_one_texture_is_created_and_updated_in_place(preview):
-    preview.update(frame())
+    shared = frame()
+    shared.flags.writeable = False  # as cameras hand frames out
+    preview.update(shared)
     texture = preview.texture
     for _ in range(5):
         preview.update(frame()[::-1].copy())

@@ -13,6 +13,7 @@ carry data) and the current check is dropped; the worker carries on.
 """
 from __future__ import annotations
 
+import os
 import queue
 import signal
 from multiprocessing.queues import Queue
@@ -22,6 +23,9 @@ from drivers.face.verification import VerificationSession
 from kiosk.config import FaceSection
 
 TICK_S = 0.2  # how often to check the attempt's timeout when no frame arrives
+# Lower CPU priority than the UI: on a small machine the worker must never take the CPU time
+# the UI (and the X server) need to draw; it uses what they leave.
+NICENESS = 19
 
 
 def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
@@ -33,6 +37,7 @@ def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
         settings: ``FaceSection.model_dump()`` (plain data crosses the process boundary).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the UI process's to handle
+    os.nice(NICENESS)
     face = FaceSection.model_validate(settings)
     try:
         from drivers.face.models import build_models
@@ -69,6 +74,7 @@ def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
                     continue
                 session = VerificationSession(models, face, msg.card_photo_rgb, msg.challenge)
                 _run(session.start, results, drop)
+                msg.card_photo_rgb.fill(0)  # this process's copy: encoded now, not needed again
             elif isinstance(msg, Cancel):
                 drop()
                 frame = None

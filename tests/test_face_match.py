@@ -9,7 +9,6 @@ import itertools
 
 import cv2
 import numpy as np
-import pytest
 
 from drivers.face.chip_photo import CHIP_SIZE, chip_like
 from drivers.face.messages import Hint

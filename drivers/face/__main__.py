@@ -32,9 +32,9 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from drivers.camera.sim import image_files, read_rgb
-from drivers.face.liveness import PROMPTS, parse_challenge, random_challenge
+from drivers.face.liveness import parse_challenge, random_challenge
 from drivers.face.messages import ChallengeStep, Decision, Hint
-from drivers.face.quality import HINTS
+from drivers.face.texts import HINTS, PROMPTS
 from kiosk.config import ConfigError, load_settings
 
 

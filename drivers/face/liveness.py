@@ -26,20 +26,6 @@ from drivers.face.messages import ChallengeStep
 ACTIONS = ("blink", "turn_left", "turn_right", "open_mouth")
 
 
-def N_(s: str) -> str:
-    """Mark a citizen-facing msgid for translation (the shell translates it)."""
-    return s
-
-
-# Prompts shown (and spoken) for each action. Left and right are the citizen's own.
-PROMPTS = {
-    "blink": N_("Please blink"),
-    "turn_left": N_("Please turn your head to the left"),
-    "turn_right": N_("Please turn your head to the right"),
-    "open_mouth": N_("Please open your mouth"),
-}
-
-
 def random_challenge(rng: random.Random | None = None) -> tuple[str, str]:
     """Two distinct kinds of action in random order; a turn goes left or right at random."""
     rng = rng or random.SystemRandom()

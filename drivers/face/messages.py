@@ -51,7 +51,7 @@ class Ready:
 
 @dataclass(frozen=True)
 class Hint:
-    """What the citizen should fix, as a machine word (see ``drivers.face.quality.HINTS``).
+    """What the citizen should fix, as a machine word (``drivers.face.texts.HINTS`` has the texts).
 
     ``"ok"`` means the face is fine and any hint shown should disappear.
     """

@@ -1,6 +1,7 @@
 """The quality gate on live frames: one face, large enough, frontal enough, sharp enough.
 
-The gate answers with a machine word; :data:`HINTS` maps each word to the msgid the citizen sees.
+The gate answers with a machine word: ``ok``, ``no_face``, ``many_faces``, ``too_small``,
+``not_frontal`` or ``blurry``; ``drivers.face.texts.HINTS`` says what the citizen is told.
 """
 from __future__ import annotations
 
@@ -11,20 +12,7 @@ import numpy as np
 from drivers.face import measures
 from drivers.face.interfaces import Box
 
-
-def N_(s: str) -> str:
-    """Mark a citizen-facing msgid for translation (the shell translates it)."""
-    return s
-
-
 OK = "ok"
-HINTS = {
-    "no_face": N_("Please stand in front of the camera"),
-    "many_faces": N_("Only one person please"),
-    "too_small": N_("Please move closer"),
-    "not_frontal": N_("Please look at the screen"),
-    "blurry": N_("Please hold still"),
-}
 
 
 @dataclass(frozen=True)

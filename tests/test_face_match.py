@@ -81,12 +81,10 @@ def test_blurred_face_asks_to_hold_still():
     assert Hint("blurry") in results and decision.reason == "blurry"
 
 
-def test_chip_like_card_photo_is_small_grey_and_compressed():
+def test_chip_like_card_photo_is_102_by_126_and_grey():
     card = chip(PEOPLE["obama"][0])
     assert card.shape == (CHIP_SIZE[1], CHIP_SIZE[0], 3)
     assert np.array_equal(card[..., 0], card[..., 1]) and np.array_equal(card[..., 1], card[..., 2])
-    ok, jpeg = cv2.imencode(".png", card)
-    assert ok
 
 
 def test_chip_like_card_photo_still_matches_its_holder():

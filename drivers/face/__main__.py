@@ -78,7 +78,7 @@ def run_check(session, frames: Iterable[np.ndarray], say: Callable[[str], None])
             if isinstance(result, Decision):
                 return result
             if isinstance(result, ChallengeStep):
-                say(f"{'done: ' if result.done else ''}{PROMPTS[result.action]}")
+                say(f"  ({result.action} seen)" if result.done else PROMPTS[result.action])
             elif isinstance(result, Hint) and result.word in HINTS:
                 say(HINTS[result.word])
     return next(r for r in session.finish() if isinstance(r, Decision))

@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 
 from drivers.face.chip_photo import CHIP_SIZE, chip_like
-from drivers.face.messages import Hint
-from face_helpers import FIXTURES, encoding, models, needs_fixtures, noisy, photo, run_session
+from drivers.face.messages import Decision, Hint
+from face_helpers import FIXTURES, FrameClock, encoding, models, needs_fixtures, noisy, photo, run_session
+from kiosk.config import FaceSection
 
 pytestmark = needs_fixtures
 
@@ -124,3 +125,18 @@ def test_fixture_folder_is_outside_the_repository():
     from kiosk.config import REPO_ROOT
 
     assert REPO_ROOT not in FIXTURES.resolve().parents
+
+
+def test_after_retry_the_next_attempt_waits_for_the_citizen_to_adjust():
+    from drivers.face.verification import RETRY_PAUSE_S, VerificationSession
+
+    clock = FrameClock()
+    session = VerificationSession(models(), FaceSection(liveness=False, attempts=2), chip(PEOPLE["obama"][0]), clock=clock)
+    session.start()
+    live = cv2.resize(photo(PEOPLE["obama"][1]), (640, 360), interpolation=cv2.INTER_AREA)
+    decisions = []
+    for i, frame in enumerate(noisy(live, 60)):
+        clock.advance()
+        decisions += [(i, r) for r in session.feed(frame) if isinstance(r, Decision)]
+    assert [(d.decision, d.reason) for _, d in decisions] == [("retry", "uncertain"), ("reject", "uncertain")]
+    assert decisions[1][0] - decisions[0][0] >= RETRY_PAUSE_S * 30

@@ -14,8 +14,9 @@ CLI feed it frames and pass on what it returns. Per attempt:
 4. The distance then falls in a zone: accept, capture again (``retry``), or reject.
 
 A failed attempt (uncertain distance, no usable face or no completed challenge within
-``challenge_timeout_s``, a replayed still, a changed face) starts the next attempt with a fresh
-challenge; after ``attempts`` the decision is ``reject`` and the app offers the other route.
+``challenge_timeout_s``, a replayed still, a changed face) starts the next attempt, after a short
+pause, with a fresh challenge; after ``attempts`` the decision is ``reject`` and the app offers
+the other route.
 Every array the session holds is zeroed and dropped by :meth:`wipe` (also at the final decision).
 """
 from __future__ import annotations
@@ -38,6 +39,9 @@ SAME_FACE_EVERY_S = 1.0  # re-encode at least this often during a challenge (66 
 # by 0.4-0.6, as much as a different person. A comparison due while the head is turned waits for
 # the face to come back, so a challenge ending with a turn is decided when the citizen looks back.
 COMPARABLE_YAW = 0.1
+# After "retry", frames are ignored this long: the citizen reads "Let's try once more" and can
+# adjust; without a pause a check without liveness would burn every attempt on the same pose.
+RETRY_PAUSE_S = 1.5
 
 
 class VerificationSession:
@@ -89,7 +93,7 @@ class VerificationSession:
 
     def feed(self, rgb: np.ndarray) -> list[Result]:
         """Take one live frame (RGB, unmirrored); return the hints, steps and decision it caused."""
-        if self.done or self._card is None:
+        if self.done or self._card is None or self._clock() < self._started:
             return []
         detector, recognizer = self._models.detector, self._models.recognizer
         boxes = detector.detect(rgb)
@@ -146,7 +150,7 @@ class VerificationSession:
     # -- attempts ----------------------------------------------------------------------------
     def _new_attempt(self, challenge: tuple[str, ...]) -> None:
         self.attempt += 1
-        self._started = self._clock()
+        self._started = self._clock() + (RETRY_PAUSE_S if self.attempt > 1 else 0.0)
         self._challenge = challenge
         if self._ref is not None:
             self._ref.fill(0)

@@ -38,6 +38,7 @@ def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the UI process's to handle
     os.nice(NICENESS)
+    parent = os.getppid()
     face = FaceSection.model_validate(settings)
     try:
         from drivers.face.models import build_models
@@ -56,7 +57,7 @@ def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
             session.wipe()
         session = None
 
-    while True:
+    while os.getppid() == parent:  # an orphan (the UI process was killed) ends by itself
         frame: Frame | None = None
         taken = 0
         for msg in _take_all(requests):
@@ -84,6 +85,7 @@ def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
             _run(session.tick if frame is None else lambda: session.feed(frame.rgb), results, drop)
         if session is not None and session.done:
             session = None
+    drop()
 
 
 def _take_all(requests: Queue) -> list:

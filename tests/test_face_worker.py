@@ -32,6 +32,14 @@ def wait_for(verifier, kind, timeout=20.0, collect=None):
     raise AssertionError(f"no {kind.__name__} within {timeout} s")
 
 
+def settle(verifier, timeout=10.0):
+    """Wait until the worker has taken every frame sent so far (their acknowledgements arrived)."""
+    deadline = time.monotonic() + timeout
+    while verifier.in_flight and time.monotonic() < deadline:
+        verifier.wait(0.1)
+    assert verifier.in_flight == 0
+
+
 def run_demo_citizen(verifier, challenge=None, timeout=30.0):
     """Demo mode: camera frames go to the worker; each asked action is performed. Returns all results."""
     citizen = CooperativeCitizen(seed=3)
@@ -95,6 +103,7 @@ def test_random_challenge_is_chosen_and_announced(verifier):
 
 
 def test_frames_never_pile_up(verifier):
+    settle(verifier)
     verifier.begin(demo_card(), ("blink", "open_mouth"))
     frame = DemoFace().neutral
     accepted = [verifier.submit(i, frame) for i in range(1, 50)]
@@ -120,9 +129,7 @@ def test_cancel_drops_the_check(verifier):
 
 def test_a_frame_without_a_check_is_ignored(verifier):
     verifier.cancel()
-    deadline = time.monotonic() + 10
-    while verifier.in_flight and time.monotonic() < deadline:  # earlier frames' acknowledgements
-        verifier.wait(0.1)
+    settle(verifier)
     assert verifier.submit(99, DemoFace().neutral)
     verifier.begin(NO_FACE_CARD)
     seen = []
@@ -132,9 +139,8 @@ def test_a_frame_without_a_check_is_ignored(verifier):
 
 def test_an_exception_in_the_worker_comes_back_as_a_message_and_the_worker_carries_on(verifier):
     verifier.begin(demo_card())
-    deadline = time.monotonic() + 10
-    while not verifier.submit(1, np.zeros(7, np.uint8)) and time.monotonic() < deadline:  # not an image
-        verifier.wait(0.1)
+    settle(verifier)
+    assert verifier.submit(1, np.zeros(7, np.uint8))  # not an image
     error = wait_for(verifier, WorkerError)
     assert error.kind == "internal" and error.detail
     verifier.begin(NO_FACE_CARD)

@@ -95,7 +95,7 @@ class FacePreview(Widget):
         scale = min(self.width / tw, self.height / th)
         w, h = tw * scale, th * scale
         x, y = self.x + (self.width - w) / 2, self.y + (self.height - h) / 2
-        self._picture.pos, self._picture.size = (x, y), (w, h)
+        self._picture.pos, self._picture.size = (x, y), (w, h) if self.texture is not None else (0, 0)
         # The guide: where a well-placed face is, about half the frame wide and two thirds high.
         gw, gh = w * 0.42, h * 0.68
         self._guide.ellipse = (x + (w - gw) / 2, y + (h - gh) / 2 + h * 0.04, gw, gh)

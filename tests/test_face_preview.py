@@ -95,3 +95,14 @@ def test_prompt_is_shown_with_the_simplified_chinese_font(preview):
         pytest.skip("run scripts/prepare_font.py first (make setup does)")
     preview.prompt = "请眨眨眼"
     assert preview._label.text == "请眨眨眼" and preview._label.font_name == str(_CJK_FONT)
+
+
+def test_nothing_but_black_before_the_first_frame(window):
+    from screens.face_preview import FacePreview
+
+    widget = FacePreview()
+    window.add_widget(widget)
+    try:
+        assert colour_at(screen(widget), 0.5, 0.5) == (0, 0, 0)
+    finally:
+        window.remove_widget(widget)

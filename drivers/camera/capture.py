@@ -100,6 +100,8 @@ class Camera(FrameSource):
         if self.exposure >= 0:
             capture.set(cv2.CAP_PROP_AUTO_EXPOSURE, 1)  # V4L2: 1 = manual, 3 = automatic
             capture.set(cv2.CAP_PROP_EXPOSURE, self.exposure)
+        else:  # the camera keeps its last mode across processes: ask for automatic explicitly
+            capture.set(cv2.CAP_PROP_AUTO_EXPOSURE, 3)
         return capture
 
     def _read_until_lost(self, capture: cv2.VideoCapture) -> int:

@@ -184,7 +184,7 @@ class CooperativeCitizen:
                 action, position = self._action, self._position
                 self._position += 1
             clip = self._clips.get(action, [])
-            cycle = position % (len(clip) + _PAUSE_FRAMES) if clip else len(clip)
+            cycle = position % (len(clip) + _PAUSE_FRAMES)
             yield self._live(clip[cycle] if cycle < len(clip) else self.face.neutral)
 
     def _live(self, frame: np.ndarray) -> np.ndarray:

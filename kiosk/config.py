@@ -79,8 +79,10 @@ class CameraSection(_Section):
     device: str = "sim"
     width: Annotated[int, Field(ge=160, le=3840)] = 640
     height: Annotated[int, Field(ge=120, le=2160)] = 480
+    fps: Annotated[int, Field(ge=1, le=120)] = 30
     exposure: float = -1.0
     rotation: Literal[0, 90, 180, 270] = 0
+    sim_source: str = "demo"
 
 
 class FaceSection(_Section):
@@ -88,6 +90,15 @@ class FaceSection(_Section):
     reject_distance: Annotated[float, Field(gt=0, lt=2)] = 0.6
     attempts: Annotated[int, Field(ge=1, le=10)] = 3
     liveness: bool = True
+    challenge_timeout_s: Annotated[float, Field(ge=3, le=120)] = 15.0
+    same_face_distance: Annotated[float, Field(gt=0, lt=2)] = 0.4
+    min_face_px: Annotated[int, Field(ge=40, le=2000)] = 100
+    max_yaw: Annotated[float, Field(gt=0, le=1)] = 0.25
+    min_sharpness: Annotated[float, Field(ge=0)] = 20.0
+    detect_width: Annotated[int, Field(ge=0, le=3840)] = 320
+    detector: str = "hog"
+    recognizer: str = "dlib"
+    liveness_check: str = "landmarks"
 
 
 class PrinterSection(_Section):

@@ -1,0 +1,114 @@
+"""What every camera gives the kiosk: a thread that keeps the newest frame, and a device status.
+
+Consumers (the preview, the face verifier) never queue frames: they ask for the latest one and
+skip what they missed. A frame is an RGB ``numpy`` array (height x width x 3, uint8), unmirrored,
+made read-only so several consumers can share it safely.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Optional
+
+import cv2
+import numpy as np
+
+from kiosk.device_status import Action, DeviceState, DeviceStatus
+from kiosk.events import EventBus
+
+log = logging.getLogger(__name__)
+
+LatestFrame = Optional[tuple[int, np.ndarray]]  # (frame_id, rgb), ids counting up from 1
+
+_ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def rotate(frame: np.ndarray, degrees: int) -> np.ndarray:
+    """Rotate clockwise by 0, 90, 180 or 270 degrees (for cameras mounted sideways)."""
+    return frame if degrees == 0 else cv2.rotate(frame, _ROTATIONS[degrees])
+
+
+class FrameSource:
+    """Base of :class:`~drivers.camera.capture.Camera` and :class:`~drivers.camera.sim.SimulatedCamera`.
+
+    Subclasses implement :meth:`_run`, which loops until ``self._stopping`` is set, hands frames
+    to :meth:`_deliver` and reports health with :meth:`_publish`.
+
+    Args:
+        name: the device name in status events.
+        bus: where :class:`DeviceStatus` changes are published (None: kept locally only).
+    """
+
+    def __init__(self, name: str = "camera", bus: EventBus | None = None) -> None:
+        self.name = name
+        self._bus = bus
+        self._cond = threading.Condition()
+        self._latest: LatestFrame = None
+        self._next_id = 1
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.status = DeviceStatus(name, DeviceState.UNKNOWN, "not_started")
+
+    def start(self) -> None:
+        """Start the capture thread (returns at once)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._guarded_run, name=f"{self.name}-capture", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 3.0) -> bool:
+        """Stop the thread and forget the last frame; False if the thread did not end in time."""
+        self._stopping.set()
+        ended = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            ended = not self._thread.is_alive()
+            if not ended:
+                log.warning("%s: capture thread still blocked after %.1f s", self.name, timeout)
+        with self._cond:
+            self._latest = None
+        self._publish(DeviceState.OFFLINE, "stopped")
+        return ended
+
+    def latest(self) -> LatestFrame:
+        """The newest frame as ``(frame_id, rgb)``, or None before the first one."""
+        with self._cond:
+            return self._latest
+
+    def wait_frame(self, after_id: int = 0, timeout: float = 2.0) -> LatestFrame:
+        """Wait until a frame newer than ``after_id`` exists and return it (None on timeout)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._latest is not None and self._latest[0] > after_id, timeout)
+            latest = self._latest
+        return latest if latest is not None and latest[0] > after_id else None
+
+    def __enter__(self) -> "FrameSource":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _guarded_run(self) -> None:
+        try:
+            self._run()
+        except Exception:  # noqa: BLE001 - the thread's error boundary: report, do not vanish
+            log.exception("%s: capture thread failed", self.name)
+            self._publish(DeviceState.HARDWARE_ERROR, "driver_error", Action.RESET, "the capture thread failed; see the log")
+
+    # -- for subclasses ----------------------------------------------------------------------
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _deliver(self, rgb: np.ndarray) -> None:
+        rgb.flags.writeable = False
+        with self._cond:
+            self._latest = (self._next_id, rgb)
+            self._next_id += 1
+            self._cond.notify_all()
+
+    def _publish(self, state: DeviceState, reason: str = "", action: Action = Action.NONE, detail: str = "", **conditions: str) -> None:
+        self.status = DeviceStatus(self.name, state, reason, action, conditions, detail)
+        if self._bus is not None:
+            self._bus.publish_status(self.status)

@@ -1,0 +1,69 @@
+"""Build the configured detector, recognizer and liveness check by name.
+
+A name is a key of :data:`REGISTRY` or ``"package.module:factory"``; a factory is called with the
+``[face]`` settings and returns the implementation. So a site can plug in another model (one
+trained on East-Asian faces, a licensed landmark model) without touching this package.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from drivers.face.interfaces import Detector, LivenessCheck, Recognizer
+from kiosk.config import FaceSection
+
+REGISTRY: dict[str, dict[str, str]] = {
+    "detector": {"hog": "drivers.face.models:hog_detector"},
+    "recognizer": {"dlib": "drivers.face.models:dlib_recognizer"},
+    "liveness_check": {"landmarks": "drivers.face.models:landmark_liveness"},
+}
+
+
+def hog_detector(settings: FaceSection) -> Detector:
+    from drivers.face.dlib_models import HogDetector
+
+    return HogDetector(settings.detect_width)
+
+
+def dlib_recognizer(settings: FaceSection) -> Recognizer:
+    from drivers.face.dlib_models import DlibRecognizer
+
+    return DlibRecognizer()
+
+
+def landmark_liveness(settings: FaceSection) -> LivenessCheck:
+    from drivers.face.liveness import LandmarkLiveness
+
+    return LandmarkLiveness()
+
+
+@dataclass
+class Models:
+    """The implementations one worker uses; ``new_liveness()`` gives a fresh check per attempt."""
+
+    detector: Detector
+    recognizer: Recognizer
+    new_liveness: Callable[[], LivenessCheck]
+
+
+def resolve(role: str, name: str) -> Callable[[FaceSection], Any]:
+    """The factory for ``name`` in ``role``; raises ValueError naming what is known."""
+    target = REGISTRY[role].get(name, name)
+    module_name, _, attr = target.partition(":")
+    if not attr:
+        raise ValueError(f"[face] {role} = {name!r}: use one of {', '.join(REGISTRY[role])} or 'package.module:factory'")
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"[face] {role} = {name!r}: cannot load {target} ({type(e).__name__})") from e
+
+
+def build_models(settings: FaceSection) -> Models:
+    """Build every configured implementation (loads the models: call it in the worker only)."""
+    liveness = resolve("liveness_check", settings.liveness_check)
+    return Models(
+        detector=resolve("detector", settings.detector)(settings),
+        recognizer=resolve("recognizer", settings.recognizer)(settings),
+        new_liveness=lambda: liveness(settings),
+    )

@@ -1,0 +1,199 @@
+"""One citizen's face check: card photo encoded once, quality gate, liveness, three zones, attempts.
+
+Plain Python with no process and no I/O: the worker (``drivers.face.worker``) and the technician
+CLI feed it frames and pass on what it returns. Per attempt:
+
+1. Frames go through the quality gate until one is good (one face, large, frontal, sharp); the
+   citizen gets a :class:`Hint` whenever the gate's answer changes.
+2. That first good frame is encoded: it is the attempt's reference ("the first live frame") and
+   its distance to the card photo is the attempt's distance. Above ``reject_distance`` the check
+   ends at once: a different person need not perform a challenge.
+3. With liveness on, the challenge runs (:class:`ChallengeStep` results); after each action is seen,
+   and at least once a second, the face is encoded again (in a pose like the reference's) and must
+   stay within ``same_face_distance`` of the reference: one face from the first frame to the last.
+4. The distance then falls in a zone: accept, capture again (``retry``), or reject.
+
+A failed attempt (uncertain distance, no usable face or no completed challenge within
+``challenge_timeout_s``, a replayed still, a changed face) starts the next attempt, after a short
+pause, with a fresh challenge; after ``attempts`` the decision is ``reject`` and the app offers
+the other route.
+Every array the session holds is zeroed and dropped by :meth:`wipe` (also at the final decision).
+"""
+from __future__ import annotations
+
+import random
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+from drivers.face import measures
+from drivers.face.liveness import random_challenge
+from drivers.face.messages import Decision, Hint, Result
+from drivers.face.models import Models
+from drivers.face.quality import OK, QualityLimits, check_pose, count_faces
+from kiosk.config import FaceSection
+
+SAME_FACE_EVERY_S = 1.0  # re-encode at least this often during a challenge (66 ms each)
+# Encodings are compared only between similar poses: a turned head alone moves dlib's encoding
+# by 0.4-0.6, as much as a different person. A comparison due while the head is turned waits for
+# the face to come back, so a challenge ending with a turn is decided when the citizen looks back.
+COMPARABLE_YAW = 0.1
+# After "retry", frames are ignored this long: the citizen reads "Let's try once more" and can
+# adjust; without a pause a check without liveness would burn every attempt on the same pose.
+RETRY_PAUSE_S = 1.5
+
+
+class VerificationSession:
+    """A face check for one citizen; create one per card, feed it frames until :attr:`done`.
+
+    Args:
+        models: the worker's detector, recognizer and liveness factory.
+        settings: the ``[face]`` settings (zones, attempts, gate, timeout).
+        card_photo_rgb: the card photo as an RGB array; only kept until :meth:`start` encoded it.
+        challenge: the first attempt's actions (later attempts draw their own); empty: random.
+        clock: monotonic seconds (the CLI passes frame time when replaying files).
+        rng: randomness for later challenges.
+    """
+
+    def __init__(
+        self,
+        models: Models,
+        settings: FaceSection,
+        card_photo_rgb: np.ndarray,
+        challenge: Sequence[str] = (),
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._models = models
+        self._settings = settings
+        self._limits = QualityLimits(settings.min_face_px, settings.max_yaw, settings.min_sharpness)
+        self._clock = clock
+        self._rng = rng or random.SystemRandom()
+        self._card_photo: np.ndarray | None = card_photo_rgb
+        self._first_challenge = tuple(challenge) or random_challenge(self._rng)
+        self._card: np.ndarray | None = None
+        self._ref: np.ndarray | None = None
+        self.attempt = 0
+        self.done = False
+
+    # -- inputs ------------------------------------------------------------------------------
+    def start(self) -> list[Result]:
+        """Encode the card photo and open the first attempt (a final reject if it shows no face)."""
+        photo, self._card_photo = self._card_photo, None
+        boxes = self._models.detector.detect(photo)
+        if not boxes:
+            self.attempt = self._settings.attempts
+            self._distance = None
+            return self._final("reject", "no_card_face", None)
+        self._card = self._models.recognizer.encode(photo, boxes[0])
+        self._new_attempt(self._first_challenge)
+        return []
+
+    def feed(self, rgb: np.ndarray) -> list[Result]:
+        """Take one live frame (RGB, unmirrored); return the hints, steps and decision it caused."""
+        if self.done or self._card is None or self._clock() < self._started:
+            return []
+        detector, recognizer = self._models.detector, self._models.recognizer
+        boxes = detector.detect(rgb)
+        word = count_faces(boxes, self._limits)
+        if word == OK:
+            box = boxes[0]
+            landmarks = detector.landmarks(rgb, box)
+            if self._ref is None:  # the strict gate only for the frame that becomes the reference
+                word = check_pose(rgb, box, landmarks, self._limits)
+        out = self._hint(word)
+        if word != OK:
+            return out + self._check_timeout()
+        now = self._clock()
+        if self._ref is None:
+            self._ref = recognizer.encode(rgb, box)
+            self._ref_yaw = measures.yaw(landmarks)
+            self._distance = recognizer.distance(self._card, self._ref)
+            self._last_sample = now
+            if self._distance > self._settings.reject_distance:
+                return out + self._final("reject", "mismatch", None)
+            if self._liveness is None:
+                return out + self._conclude(None)
+            self._liveness.begin(self._challenge)
+        steps = self._liveness.observe(rgb, box, landmarks)
+        out += steps
+        if self._liveness.verdict is False:
+            return out + self._failed("not_live", False)
+        self._sample_due |= any(step.done for step in steps) or now - self._last_sample >= SAME_FACE_EVERY_S
+        if self._sample_due and abs(measures.yaw(landmarks) - self._ref_yaw) <= COMPARABLE_YAW:
+            self._sample_due, self._last_sample = False, now
+            if recognizer.distance(self._ref, recognizer.encode(rgb, box)) > self._settings.same_face_distance:
+                return out + self._failed("face_changed", False)
+        if self._liveness.verdict and not self._sample_due:
+            return out + self._conclude(True)
+        return out + self._check_timeout()
+
+    def tick(self) -> list[Result]:
+        """Check the attempt's timeout when no frame arrives (camera unplugged, citizen gone)."""
+        return [] if self.done or self._card is None else self._check_timeout()
+
+    def finish(self) -> list[Result]:
+        """No more frames will come (end of a file sequence): end the attempt as if it timed out."""
+        return [] if self.done or self._card is None else self._timed_out()
+
+    def wipe(self) -> None:
+        """Zero and drop the card encoding and the live reference; the session is over."""
+        for array in (self._card, self._ref, self._card_photo):
+            if array is not None and array.flags.writeable:
+                array.fill(0)
+        self._card = self._ref = self._card_photo = None
+        self._liveness = None
+        self.done = True
+
+    # -- attempts ----------------------------------------------------------------------------
+    def _new_attempt(self, challenge: tuple[str, ...]) -> None:
+        self.attempt += 1
+        self._started = self._clock() + (RETRY_PAUSE_S if self.attempt > 1 else 0.0)
+        self._challenge = challenge
+        if self._ref is not None:
+            self._ref.fill(0)
+        self._ref = None
+        self._distance: float | None = None
+        self._last_sample = self._started
+        self._sample_due = False
+        self._last_word = ""
+        self._liveness = self._models.new_liveness() if self._settings.liveness else None
+
+    def _hint(self, word: str) -> list[Result]:
+        if word == self._last_word:
+            return []
+        self._last_word = word
+        return [Hint(word)]
+
+    def _check_timeout(self) -> list[Result]:
+        if self._clock() - self._started <= self._settings.challenge_timeout_s:
+            return []
+        return self._timed_out()
+
+    def _timed_out(self) -> list[Result]:
+        if self._ref is None:  # never a usable face: say why, in the gate's words
+            return self._failed(self._last_word if self._last_word not in ("", OK) else "no_face", None)
+        return self._failed("not_live", False)
+
+    def _conclude(self, live: bool | None) -> list[Result]:
+        if self._distance <= self._settings.accept_distance:
+            return self._final("accept", "match", live)
+        if self._distance <= self._settings.reject_distance:
+            return self._failed("uncertain", live)
+        return self._final("reject", "mismatch", live)
+
+    def _failed(self, reason: str, live: bool | None) -> list[Result]:
+        left = self._settings.attempts - self.attempt
+        if left <= 0:
+            return self._final("reject", reason, live)
+        decision = Decision("retry", self._distance, live, reason, left)
+        self._new_attempt(random_challenge(self._rng))
+        return [decision]
+
+    def _final(self, decision: str, reason: str, live: bool | None) -> list[Result]:
+        result = Decision(decision, self._distance, live, reason, self._settings.attempts - self.attempt)
+        self.wipe()
+        return [result]
+

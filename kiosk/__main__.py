@@ -33,14 +33,17 @@ def main(argv: list[str] | None = None) -> int:
                    fullscreen=settings.ui.fullscreen and not args.demo, show_cursor=args.demo)
     register_fonts()
     from kiosk.context import KioskContext
-    from screens.app import KioskApp
+    from kiosk.runtime import Runtime
+    from screens.app import DEMO_KEYS, KioskApp
 
     try:
         context = KioskContext.create(settings)
     except CatalogError as e:
         print(f"kiosk: the service catalog is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
         return os.EX_CONFIG
-    KioskApp(context).run()
+    if args.demo:
+        print("demo keys: " + "; ".join(f"{k} = {what}" for k, what in DEMO_KEYS.items()), file=sys.stderr)
+    KioskApp(context, Runtime.build(settings, context.bus), demo=args.demo).run()
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kiosk.device_status import DeviceStatus
+from kiosk.device_status import DeviceState, DeviceStatus
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "assets" / "services"
 DEPARTMENTS = ("tax", "exit_entry", "registration")
@@ -82,13 +82,14 @@ def load_catalog(directory: Path = SERVICES_DIR) -> list[Service]:
 def availability(service: Service, devices: Mapping[str, DeviceStatus], backends_up: Mapping[str, bool]) -> list[str]:
     """Why ``service`` cannot be done now: a list of reasons (``"printer:paper_out"``); empty = available.
 
-    A device that has never reported is not counted against the service: the journey checks
-    it again at the step that needs it.
+    A device that has never reported, or whose state is unknown, is not counted against the
+    service: only a known problem greys it out, and the journey checks again at the step that
+    needs the device.
     """
     reasons = []
     for device in service.devices:
         status = devices.get(device)
-        if status is not None and not status.ready:
+        if status is not None and status.state is not DeviceState.UNKNOWN and not status.ready:
             reasons.append(f"{device}:{status.reason or status.state.value}")
     for backend in service.backends:
         if backends_up.get(backend) is False:

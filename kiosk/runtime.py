@@ -8,9 +8,11 @@ that speak the real protocols.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from drivers.camera import open_camera
+from drivers.camera.source import FrameSource
+from drivers.face.verifier import FaceVerifier
 from drivers.idcard.device import IdCardDevice
 from drivers.idcard.device import from_settings as idcard_from_settings
 from drivers.printer.setup import PrinterSetup, printer_from_settings
@@ -34,7 +36,8 @@ class Runtime:
     backends: Backends
     outbox: Outbox
     sender: Sender
-    extras: dict[str, Any] = field(default_factory=dict)
+    camera: FrameSource
+    face: FaceVerifier
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, *, idcard_simulator=None) -> "Runtime":
@@ -54,10 +57,13 @@ class Runtime:
             backends=backends,
             outbox=outbox,
             sender=Sender.from_settings(outbox, backends.submit, settings, bus=bus),
+            camera=open_camera(settings.camera, bus),  # started for each face check only
+            face=FaceVerifier(settings.face),
         )
 
     def start(self) -> None:
         """Start the driver threads and the outbox sender (subscribe to the bus first)."""
+        self.face.start()  # the worker loads its models while the citizen reads the attract screen
         self.idcard.start()
         self.printer.driver.start()
         self.sender.start()
@@ -65,7 +71,9 @@ class Runtime:
     def stop(self) -> None:
         """Stop everything; a part that fails to stop is logged and does not keep the others running."""
         for name, stop in (("sender", self.sender.stop), ("idcard", self.idcard.stop),
-                           ("printer", self.printer.close), ("backends", self.backends.close)):
+                           ("printer", self.printer.close), ("backends", self.backends.close),
+                           ("face", self.face.stop), ("camera", self.camera.stop),
+                           ("outbox", self.outbox.close)):
             try:
                 stop()
             except Exception:  # noqa: BLE001 - shutting down: report and carry on

@@ -1,7 +1,9 @@
 """The Kivy application: builds the screens once, shows the screen of the session's step.
 
-The App stays thin: the citizen flow is ``kiosk.session.CitizenSession``; screens only draw and
-report touches; this class wires the two together and closes the kiosk's escape routes.
+The App stays thin: the citizen flow is ``kiosk.session.CitizenSession`` and the journeys in
+``kiosk.journeys``; screens only draw and report touches; devices run in their own threads and
+processes (``kiosk.runtime``) and reach the UI thread through ``screens.bridge``. This class wires
+them together and closes the kiosk's escape routes.
 """
 from __future__ import annotations
 
@@ -17,26 +19,47 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder, global_idmap
 from kivy.metrics import Metrics
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from drivers.idcard.messages import unreadable_message
+from drivers.idcard.wlt import bmp_to_rgb
 from kiosk import sdnotify
 from kiosk.context import KioskContext
+from kiosk.events import Event
+from kiosk.journeys.ports import KioskPorts
+from kiosk.journeys.tax_records import TaxRecordsJourney
+from kiosk.runtime import Runtime
 from kiosk.session import Step
+from kiosk.voice import Voice
 from screens.attract import AttractScreen
+from screens.bridge import UiBridge
+from screens.card import CardScreen
+from screens.consent import ConsentScreen
 from screens.countdown import CountdownOverlay
+from screens.face import FaceCheck, FaceScreen
+from screens.fallback import FallbackScreen
+from screens.farewell import FarewellScreen
+from screens.form import FormScreen
 from screens.guide import GuideScreen
 from screens.home import HomeScreen
 from screens.lang import Lang
+from screens.qr import QrCode  # noqa: F401  (registers the kv class)
+from screens.rate import RateScreen
+from screens.result import ResultScreen
 from screens.unavailable import UnavailableScreen
 from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
-KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv"]
+KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "journey.kv"]
 # Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
 CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")
 KEY_ESCAPE, KEY_F1 = 27, 282
+CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
+# Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
+DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",
+             "r": "lift the card", "p": "printer paper out / back in"}
 
 
 class _RecoverFromErrors(ExceptionHandler):
@@ -62,50 +85,79 @@ class _RecoverFromErrors(ExceptionHandler):
 
 
 class KioskApp(App):
-    """The touchscreen shell. Construct with a :class:`KioskContext`; ``run()`` as any Kivy app."""
+    """The touchscreen shell.
+
+    Args:
+        context: the application core (settings, session, catalog, translator, event channel).
+        runtime: the devices and services, built but not started (the app starts and stops them).
+        demo: accept the demo keys (:data:`DEMO_KEYS`) for the simulated devices.
+        recovery_s: how long the unavailable screen stays after an unexpected error.
+    """
 
     hall_name = StringProperty("")
     large_text = BooleanProperty(False)
     current_step = StringProperty(Step.ATTRACT.value)
+    journey = ObjectProperty(None)
     use_kivy_settings = False
 
-    def __init__(self, context: KioskContext, recovery_s: float = 8.0, **kwargs) -> None:
+    def __init__(self, context: KioskContext, runtime: Runtime, *, demo: bool = False,
+                 recovery_s: float = 8.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.context = context
+        self.runtime = runtime
+        self.demo = demo
         self.recovery_s = recovery_s
         self.title = "hall-kiosk"
         self.tr = Lang(context.translator)
+        self.voice = Voice(context.translator, context.settings.voice.enabled)
         self._overlay: CountdownOverlay | None = None
         self._recovery_event = None
+        self._demo_paper_out = False
 
     # -- construction ------------------------------------------------------------------------
     def build(self):
         global_idmap["tr"] = self.tr
         for name in KV_FILES:
             Builder.load_file(str(KV_DIR / name))
-        ctx = self.context
-        ctx.translator.on_change(lambda _lang: self._refresh_hall_name())
+        ctx, tr = self.context, self.context.translator
+        tr.on_change(lambda _lang: self._refresh_hall_name())
         self._refresh_hall_name()
+        ctx.backends_up = self.runtime.backends.up
 
-        self.attract = AttractScreen(ctx.translator)
-        self.home = HomeScreen(ctx.catalog, ctx.translator, ctx.device_statuses, ctx.backends_up)
-        self.guide = GuideScreen(ctx.translator, ctx.device_statuses, ctx.backends_up)
-        self.unavailable = UnavailableScreen()
+        self.attract = AttractScreen(tr)
+        self.home = HomeScreen(ctx.catalog, tr, ctx.device_statuses, ctx.backends_up)
+        self.guide = GuideScreen(tr, ctx.device_statuses, ctx.backends_up)
+        self.face_screen = FaceScreen(tr)
+        journey_screens = [ConsentScreen(tr), CardScreen(tr), self.face_screen, FormScreen(tr),
+                           ResultScreen(tr), RateScreen(tr), FallbackScreen(tr), FarewellScreen(tr)]
         self.manager = ScreenManager(transition=NoTransition())
-        for screen in (self.attract, self.home, self.guide, self.unavailable):
+        for screen in (self.attract, self.home, self.guide, *journey_screens, UnavailableScreen()):
             self.manager.add_widget(screen)
         self._overlay = CountdownOverlay()
+
+        self.bridge = UiBridge()
+        self.face_check = FaceCheck(self.runtime.face, self.runtime.camera, self.face_screen, tr,
+                                    decide=lambda *args: self.journey.face_decided(*args))
+        self.ports = KioskPorts(self.runtime, tr, self.voice, self.bridge.call, self.face_check)
+        self.journey = TaxRecordsJourney(ctx.session, self.ports, ctx.settings.face.attempts)
+        self.ports.journey = self.journey
+        for screen in journey_screens:
+            screen.journey = self.journey
+        tr.on_change(lambda _lang: self.face_check.refresh_language())
 
         session = ctx.session
         self.attract.bind(on_start_session=lambda *_: session.start())
         self.home.bind(on_choose=lambda _s, sid: session.choose(sid),
                        on_finish=lambda *_: session.end("finished"))
-        self.guide.bind(on_back=lambda *_: session.home(), on_home=lambda *_: session.home())
+        self.guide.bind(on_back=lambda *_: session.home(), on_home=lambda *_: session.home(),
+                        on_begin=lambda *_: self.journey.begin())
         self._overlay.bind(on_keep=lambda *_: session.touch())
         session.on_step(self._show_step)
         session.on_countdown(self._show_countdown)
         session.on_end(self._forget_citizen)
 
+        self.bridge.subscribe(ctx.bus, self._on_card_event, CARD_EVENTS)
+        self.bridge.subscribe(ctx.bus, self._on_status, {"status"})
         Clock.schedule_interval(lambda _dt: session.tick(), 1.0)
         # The watchdog is fed from the UI clock: a frozen UI stops feeding it and systemd restarts us.
         interval = sdnotify.watchdog_interval_s()
@@ -115,6 +167,7 @@ class KioskApp(App):
         Window.bind(on_touch_down=lambda *_: session.touch(), on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)
         ExceptionManager.add_handler(_RecoverFromErrors(self))
+        self.runtime.start()
         return self.manager
 
     def on_start(self) -> None:
@@ -124,6 +177,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         sdnotify.stopping()
         self.context.session.end("shutdown")
+        self.runtime.stop()
 
     def _first_frame(self, *_args) -> None:
         Window.funbind("on_flip", self._first_frame)
@@ -132,6 +186,21 @@ class KioskApp(App):
 
     def open_settings(self, *_args) -> bool:  # F1 must not open Kivy's settings panel
         return False
+
+    # -- devices -----------------------------------------------------------------------------
+    def _on_card_event(self, event: Event) -> None:
+        if event.kind == "card_placed":
+            card = event.payload
+            photo = bmp_to_rgb(card.photo_bmp) if card.photo_bmp else None
+            self.journey.card_placed(card, photo)
+        elif event.kind == "card_unreadable":
+            self.journey.card_unreadable(unreadable_message(event.payload))
+        else:
+            self.journey.card_removed()
+
+    def _on_status(self, _event: Event) -> None:
+        if self.manager.current == "home":
+            self.home.rebuild()  # grey out (or restore) services whose devices changed
 
     # -- language and text size ------------------------------------------------------------------
     def set_language(self, language: str) -> None:
@@ -168,12 +237,27 @@ class KioskApp(App):
         for category in CITIZEN_TEXT_CACHES:
             Cache.remove(category)
         self.guide.service = None
+        self.ports.session_ended()
         self.set_large_text(False)
         self.context.translator.set_language(self.context.settings.kiosk.default_language)
 
     # -- hardening ---------------------------------------------------------------------------------
-    def _on_keyboard(self, _window, key, *_args) -> bool:
+    def _on_keyboard(self, _window, key, _scancode=None, codepoint=None, *_args) -> bool:
+        if self.demo and codepoint in DEMO_KEYS:
+            self._demo_key(codepoint)
+            return True
         return key in (KEY_ESCAPE, KEY_F1)  # swallow: no quitting, no settings panel
+
+    def _demo_key(self, key: str) -> None:
+        reader = self.runtime.idcard.simulator
+        printer = self.runtime.printer.virtual_printer
+        if key in "cx" and reader is not None:
+            reader.place("demo_citizen" if key == "c" else "resident_expired")
+        elif key == "r" and reader is not None:
+            reader.remove()
+        elif key == "p" and printer is not None:
+            self._demo_paper_out = not self._demo_paper_out
+            printer.set_paper("out" if self._demo_paper_out else "ok")
 
     def recover(self) -> None:
         """Show the unavailable screen, drop the session, and return to attract after ``recovery_s``."""

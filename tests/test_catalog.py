@@ -112,3 +112,13 @@ def test_broken_service_file_names_file_and_field(tmp_path: Path, name, text, ex
     assert f"{name}.toml" in str(info.value)
     for fragment in expected:
         assert fragment in str(info.value)
+
+
+def test_unknown_device_state_does_not_grey_out_a_service():
+    from kiosk.catalog import availability, load_catalog
+    from kiosk.device_status import DeviceState, DeviceStatus
+
+    service = next(s for s in load_catalog() if s.id == "tax_records")
+    statuses = {"camera": DeviceStatus("camera", DeviceState.UNKNOWN, "stopped"),
+                "printer": DeviceStatus("printer", DeviceState.UNKNOWN, "no_status_channel")}
+    assert availability(service, statuses, {}) == []

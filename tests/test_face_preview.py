@@ -26,7 +26,7 @@ def preview(window):
     from kivy.base import EventLoop
     from screens.face_preview import FacePreview
 
-    widget = FacePreview()
+    widget = FacePreview(size_hint=(None, None))  # the test sets its size; the window must not
     window.add_widget(widget)
     yield widget
     window.remove_widget(widget)

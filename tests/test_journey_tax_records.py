@@ -143,11 +143,14 @@ def test_face_mismatch_retries_then_offers_a_queue_ticket(world):
     session, ports, journey = world
     journey.consent(True)
     journey.card_placed(FakeCard(), photo=b"p")
-    journey.face_decided(ports.last("face")[1], "reject")
+    token = ports.last("face")[1]
+    journey.face_decided(token, "retry", attempts_left=2)
     assert session.step is Step.FACE and journey.view.notice_args == {"attempts": 2}
-    journey.face_decided(ports.last("face")[1], "retry")
-    journey.face_decided(ports.last("face")[1], "reject")
+    assert len([c for c in ports.calls if c[0] == "face"]) == 1  # the check goes on by itself
+    journey.face_decided(token, "retry", attempts_left=1)
+    journey.face_decided(token, "reject")
     assert session.step is Step.FALLBACK and journey.view.notice == MSG["face_failed"]
+    assert ("cancel_face",) in ports.calls
     assert session.data.photo is None
     journey.request_ticket()
     journey.ticket_issued(ports.last("ticket")[1], {"number": "A012"})

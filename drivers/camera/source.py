@@ -68,7 +68,9 @@ class FrameSource:
                 log.warning("%s: capture thread still blocked after %.1f s", self.name, timeout)
         with self._cond:
             self._latest = None
-        self._publish(DeviceState.OFFLINE, "stopped")
+        # Not capturing, we cannot tell whether the camera still works: unknown, not offline
+        # (the kiosk stops the camera between face checks and must not grey out services for it).
+        self._publish(DeviceState.UNKNOWN, "stopped")
         return ended
 
     def latest(self) -> LatestFrame:

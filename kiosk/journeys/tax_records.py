@@ -83,7 +83,7 @@ class TaxRecordsJourney:
     Args:
         session: the kiosk's citizen session.
         ports: the I/O the journey asks for.
-        face_attempts: ``[face] attempts``.
+        face_attempts: ``[face] attempts`` (shown before the first decision; the face check counts).
         today: a clock for expiry and the year range (tests pass a fixed day).
     """
 
@@ -165,10 +165,13 @@ class TaxRecordsJourney:
             self._start_face()
         self._changed()
 
-    def card_unreadable(self) -> None:
-        """A card is on the reader but could not be read (or failed the number check)."""
+    def card_unreadable(self, msgid: str | None = None) -> None:
+        """A card is on the reader but could not be read (or failed the number check);
+        ``msgid`` is the reader's explanation for the citizen, if it has a better one."""
         if self.session.step is Step.CARD:
             self._notice("card_unreadable", speak=True)
+            if msgid:
+                self.view.notice = msgid
             self._changed()
 
     def card_removed(self) -> None:
@@ -190,12 +193,12 @@ class TaxRecordsJourney:
             self._notice("no_photo", speak=True)
             return
         self.session.go(Step.FACE)
-        if self.view.notice != MSG["face_retry"]:
-            self._notice("look_at_camera", speak=True)
+        self._notice("look_at_camera", speak=True)
         self.ports.start_face_check(self._next_token(), self.session.data.photo)
 
-    def face_decided(self, token: int, decision: str) -> None:
-        """The face check decided: ``accept``, ``retry`` or ``reject``."""
+    def face_decided(self, token: int, decision: str, attempts_left: int = 0) -> None:
+        """The face check decided: ``accept``; ``retry`` (the check goes on by itself with
+        ``attempts_left``); ``reject`` or ``error`` (no more attempts: the counter route)."""
         if token != self._token or self.session.step is not Step.FACE:
             return
         if decision == "accept":
@@ -203,15 +206,14 @@ class TaxRecordsJourney:
             self.session.data.photo = None        # the card photo is not needed any more
             self.session.go(Step.FORM)
             self._notice("choose_years", speak=True)
+        elif decision == "retry":
+            self.view.attempts_left = attempts_left
+            self._notice("face_retry", speak=True, attempts=attempts_left)
         else:
-            self.view.attempts_left -= 1
-            if self.view.attempts_left > 0:
-                self._notice("face_retry", speak=True, attempts=self.view.attempts_left)
-                self._start_face()
-            else:
-                self.session.data.photo = None
-                self.session.go(Step.FALLBACK)
-                self._notice("face_failed", speak=True)
+            self.ports.cancel_face_check()
+            self.session.data.photo = None
+            self.session.go(Step.FALLBACK)
+            self._notice("face_failed", speak=True)
         self._changed()
 
     def choose_years(self, year_from: int, year_to: int) -> None:

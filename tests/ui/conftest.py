@@ -1,31 +1,63 @@
-"""One real KioskApp for all UI tests (Kivy allows one window per process); each test starts
-at the attract screen with a fresh session."""
+"""One real KioskApp for all UI tests (Kivy allows one window per process), with the real runtime:
+the ID reader simulator on a pseudo-terminal, the virtual printer on a TCP port, the demo camera,
+the face worker process and the reference backend subprocess. Every file goes to a temporary
+directory. Each test starts at the attract screen with a fresh session."""
 import pytest
 
 from kiosk.config import load_settings
 from tests.ui.driver import UiDriver
 
 
+def site_file(directory) -> str:
+    """A site configuration that keeps every file of the kiosk under ``directory``."""
+    path = directory / "site.toml"
+    path.write_text(f'''
+[paths]
+data_dir = "{directory}"
+calibration_file = "{directory}/calibration.toml"
+remote_file = "{directory}/remote.toml"
+[logging]
+file = "{directory}/kiosk.log"
+[backend]
+sim_data_dir = "{directory}/backend_sim"
+[outbox]
+db_file = "{directory}/outbox.db"
+key_file = "{directory}/outbox.key"
+[voice]
+enabled = false
+''', encoding="utf-8")
+    return str(path)
+
+
 @pytest.fixture(scope="session")
-def kiosk_app():
+def kiosk_app(tmp_path_factory):
     from kivy.base import stopTouchApp
 
+    from drivers.idcard.sim import SimulatedReader
     from kiosk.context import KioskContext
+    from kiosk.runtime import Runtime
     from screens.app import KioskApp
     from screens.kivy_setup import register_fonts
 
     register_fonts()
-    app = KioskApp(KioskContext.create(load_settings()), recovery_s=0.3)
+    settings = load_settings(site_file(tmp_path_factory.mktemp("kiosk")))
+    context = KioskContext.create(settings)
+    runtime = Runtime.build(settings, context.bus, idcard_simulator=SimulatedReader(realistic_delays=False))
+    app = KioskApp(context, runtime, demo=True, recovery_s=0.3)
     app._run_prepare()
     yield app
+    app.stop()
     stopTouchApp()
 
 
 @pytest.fixture
 def ui(kiosk_app):
     session = kiosk_app.context.session
+    reader = kiosk_app.runtime.idcard.simulator
+    reader.remove()
     session.end("test set-up")
     driver = UiDriver(kiosk_app)
     driver.pump()
     yield driver
+    reader.remove()
     session.end("test tear-down")

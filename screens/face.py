@@ -1,0 +1,139 @@
+"""The face step: live preview with the challenge prompt, driven by the face worker's results.
+
+:class:`FaceCheck` runs one check on the UI thread's clock: each tick it hands the newest camera
+frame to the preview and to the worker process (never waiting for either), and turns the worker's
+results into prompts on screen and, at the end, one decision for the journey. The face work
+itself happens in the worker process, so the UI keeps drawing smoothly.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+from kivy.clock import Clock
+from kivy.properties import StringProperty
+
+from drivers.face.messages import ChallengeStep, Decision, Hint, WorkerError
+from drivers.face.texts import HINTS, LOOK_BACK, PROMPTS, RETRY
+from kiosk.i18n import Translator
+from screens.face_preview import FacePreview
+from screens.journey_base import JourneyScreen
+
+log = logging.getLogger(__name__)
+TICK_S = 1 / 30
+
+
+class FaceScreen(JourneyScreen):
+    """Shows the preview, the current action to perform and what to fix (``hint``)."""
+
+    prompt = StringProperty("")
+    hint = StringProperty("")
+
+    def __init__(self, translator: Translator, **kwargs) -> None:
+        super().__init__(translator, **kwargs)
+        self.preview = FacePreview()
+        self.ids.preview_box.add_widget(self.preview)
+
+
+class FaceCheck:
+    """One face check at a time, between the camera, the worker and the face screen.
+
+    Args:
+        verifier: the running ``FaceVerifier``.
+        camera: the ``FrameSource``; started for a check and stopped after it (a camera capturing
+            all night costs CPU for nothing). In demo mode its ``source`` obeys the challenge.
+        screen: the :class:`FaceScreen`.
+        translator: the current language.
+        decide: ``decide(token, decision, attempts_left)``, the journey's ``face_decided``.
+    """
+
+    def __init__(self, verifier: Any, camera: Any, screen: FaceScreen, translator: Translator,
+                 decide: Callable[[int, str, int], None]) -> None:
+        self.verifier, self.camera, self.screen = verifier, camera, screen
+        self.translator = translator
+        self.decide = decide
+        self._token: int | None = None
+        self._event = None
+        self._last_frame = 0
+        self._prompt_id = ""
+        self._hint_id = ""
+
+    @property
+    def running(self) -> bool:
+        return self._token is not None
+
+    def begin(self, token: int, card_photo_rgb: Any) -> None:
+        """Start checking the live face against ``card_photo_rgb`` (an RGB numpy array)."""
+        self.cancel()
+        self._token = token
+        self._last_frame = 0
+        self._show("", "")
+        self.verifier.begin(card_photo_rgb)
+        self.camera.start()
+        self._event = Clock.schedule_interval(self._tick, TICK_S)
+
+    def cancel(self) -> None:
+        """Stop the current check (session end, card lifted); drop every frame and the result."""
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+        if self._token is not None:
+            self._token = None
+            self.verifier.cancel()
+            self._perform(None)
+            self.screen.preview.clear()
+            # Stopping joins the capture thread: do it off the UI thread.
+            threading.Thread(target=self.camera.stop, name="camera-stop", daemon=True).start()
+
+    def refresh_language(self) -> None:
+        """Re-translate the prompt and hint after a language switch."""
+        self._show(self._prompt_id, self._hint_id)
+
+    def _show(self, prompt_id: str, hint_id: str) -> None:
+        self._prompt_id, self._hint_id = prompt_id, hint_id
+        gettext = self.translator.gettext
+        self.screen.prompt = gettext(prompt_id) if prompt_id else ""
+        self.screen.hint = gettext(hint_id) if hint_id else ""
+        self.screen.preview.prompt = ""  # the screen shows the prompt in its own, larger label
+
+    def _perform(self, action: str | None) -> None:
+        # Demo mode: the simulated citizen does what is asked (a real camera has no such method).
+        perform = getattr(getattr(self.camera, "source", None), "perform", None)
+        if perform is not None:
+            perform(action)
+
+    def _tick(self, _dt: float) -> None:
+        latest = self.camera.latest()
+        if latest is not None and latest[0] != self._last_frame:
+            self._last_frame = latest[0]
+            self.screen.preview.update(latest[1])
+            self.verifier.submit(*latest)
+        for result in self.verifier.poll():
+            self._handle(result)
+
+    def _handle(self, result: Any) -> None:
+        token = self._token
+        if token is None:
+            return
+        if isinstance(result, Hint):
+            self._show(self._prompt_id, HINTS.get(result.word, ""))
+        elif isinstance(result, ChallengeStep):
+            if not result.done:
+                self._perform(result.action)
+                self._show(PROMPTS[result.action], "")
+            elif result.index == result.total - 1:
+                self._perform(None)
+                self._show(LOOK_BACK, "")
+        elif isinstance(result, Decision):
+            if result.decision == "retry":
+                self._perform(None)
+                self._show(RETRY, "")
+                self.decide(token, "retry", result.attempts_left)
+            else:
+                self.cancel()
+                self.decide(token, result.decision, 0)
+        elif isinstance(result, WorkerError):
+            log.error("face worker reported %s", result.kind)
+            self.cancel()
+            self.decide(token, "error", 0)

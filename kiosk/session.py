@@ -155,7 +155,9 @@ class CitizenSession:
     def choose(self, service_id: str) -> None:
         """Open a service's guide; a different service than before drops the old service's data."""
         if self.data.service_id != service_id:
-            card, photo = self.data.card, self.data.photo  # the card stays on the reader
+            # The card stays on the reader: detach it before wiping, which overwrites in place.
+            card, photo = self.data.card, self.data.photo
+            self.data.card = self.data.photo = None
             self.data.wipe()
             self.data.card, self.data.photo = card, photo
             self.data.service_id = service_id

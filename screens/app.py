@@ -141,6 +141,7 @@ class KioskApp(App):
         self.ports = KioskPorts(self.runtime, tr, self.voice, self.bridge.call, self.face_check)
         self.journey = TaxRecordsJourney(ctx.session, self.ports, ctx.settings.face.attempts)
         self.ports.journey = self.journey
+        self.journey_screens = journey_screens
         for screen in journey_screens:
             screen.journey = self.journey
         tr.on_change(lambda _lang: self.face_check.refresh_language())
@@ -238,6 +239,8 @@ class KioskApp(App):
             Cache.remove(category)
         self.guide.service = None
         self.ports.session_ended()
+        for screen in self.journey_screens:  # screens not on display still hold the last texts
+            screen.clear()
         self.set_large_text(False)
         self.context.translator.set_language(self.context.settings.kiosk.default_language)
 

@@ -35,6 +35,11 @@ class FaceScreen(JourneyScreen):
         self.preview = FacePreview()
         self.ids.preview_box.add_widget(self.preview)
 
+    def clear(self) -> None:
+        super().clear()
+        self.prompt = self.hint = ""
+        self.preview.clear()
+
 
 class FaceCheck:
     """One face check at a time, between the camera, the worker and the face screen.

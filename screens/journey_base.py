@@ -41,3 +41,10 @@ class JourneyScreen(Screen):
 
     def refresh(self) -> None:
         """Show screen-specific parts of the journey's view."""
+
+    def clear(self) -> None:
+        """Forget everything shown (session end): re-read the journey's fresh, empty state."""
+        self.notice = ""
+        self.busy = False
+        if self.journey is not None:
+            self.refresh()

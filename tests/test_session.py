@@ -79,14 +79,15 @@ def test_bytearrays_are_overwritten_on_wipe(session):
     assert photo == bytearray(3)
 
 
-def test_switching_service_drops_the_old_form_but_keeps_the_card(session):
+def test_switching_service_drops_the_old_form_but_keeps_the_card_intact(session):
     session.start()
     session.choose("tax_records")
-    card = object()
-    session.data.card, session.data.form = card, {"x": 1}
+    card, photo = object(), bytearray(b"face")
+    session.data.card, session.data.photo, session.data.form = card, photo, {"x": 1}
     session.home()
     session.choose("residence_registration")
     assert session.data.card is card and session.data.form is None
+    assert session.data.photo == bytearray(b"face")  # not overwritten by the wipe
 
 
 def test_illegal_transition_is_refused(session):

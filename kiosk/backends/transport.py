@@ -29,6 +29,7 @@ from kiosk.backends.errors import (
 
 _RETRY_STATUSES = {502, 503, 504}
 _BACKOFF_S = 0.25          # first query retry waits up to this long; doubles per retry
+DOWN_HOLD_S = 60.0       # how long a backend that failed counts as down for the home screen
 _TRANSIENT_4XX = {408, 429}
 
 
@@ -82,7 +83,22 @@ class Transport:
         self._session = session or _build_session(endpoint)
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self.up: bool | None = None  # None until the first call; False after a transient failure
+        self._last_ok: bool | None = None  # None until the first call
+        self._failed_at = 0.0
+
+    @property
+    def up(self) -> bool | None:
+        """True after a successful call; False for ``DOWN_HOLD_S`` after a transient failure;
+        otherwise None (unknown). The hold ends by itself so a service greyed out on the home
+        screen comes back and the next citizen's call finds out whether the backend recovered."""
+        if self._last_ok is False and time.monotonic() - self._failed_at > DOWN_HOLD_S:
+            return None
+        return self._last_ok
+
+    def _mark(self, ok: bool) -> None:
+        self._last_ok = ok
+        if not ok:
+            self._failed_at = time.monotonic()
 
     def call(self, op_id: str, body: Any = None, *, params: dict[str, str] | None = None,
              idempotency_key: str | None = None) -> Any:
@@ -108,15 +124,15 @@ class Transport:
             try:
                 reply = self._once(op, body, params, idempotency_key)
             except Rejected:
-                self.up = True
+                self._mark(True)
                 raise
             except BackendError as e:
-                self.up = False
+                self._mark(False)
                 if attempt + 1 >= attempts or not _worth_retrying(e):
                     raise
                 self._sleep(self._rng.uniform(0, _BACKOFF_S * 2 ** attempt))
             else:
-                self.up = True
+                self._mark(True)
                 return reply
         raise AssertionError("unreachable")  # the loop returns or raises
 

@@ -50,14 +50,22 @@ def kiosk_app(tmp_path_factory):
     stopTouchApp()
 
 
+def lift_card(app, driver: UiDriver) -> None:
+    """Take the card off the simulated reader and wait until the driver has seen it go (a card
+    lifted and placed again within one poll would count as one placement)."""
+    app.runtime.idcard.simulator.remove()
+    bus = app.context.bus
+    driver.until(lambda: (s := bus.last_status("idcard")) is not None and s.conditions.get("card") != "present",
+                 what="the reader to see no card")
+
+
 @pytest.fixture
 def ui(kiosk_app):
     session = kiosk_app.context.session
-    reader = kiosk_app.runtime.idcard.simulator
-    reader.remove()
-    session.end("test set-up")
     driver = UiDriver(kiosk_app)
+    lift_card(kiosk_app, driver)
+    session.end("test set-up")
     driver.pump()
     yield driver
-    reader.remove()
+    lift_card(kiosk_app, driver)
     session.end("test tear-down")

@@ -46,6 +46,9 @@ class UiDriver:
         return matches[0]
 
     def tap(self, target: str | Widget) -> None:
+        # A screen switch completes on the next frame; until then the manager ignores touches
+        # (a person cannot tap that fast, a test can).
+        self.until(lambda: not self.app.manager.transition.is_active, what="the screen switch")
         widget = self.find(target) if isinstance(target, str) else target
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)

@@ -1,0 +1,246 @@
+"""The first complete citizen journey, end to end in the real app with simulated devices:
+personal income tax records, verified by card and face, printed, rated; and every failure branch."""
+import gc
+import os
+import signal
+from decimal import Decimal
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from drivers.idcard.card import Card, parse_card
+from drivers.idcard.simcards import load_fixture
+from kiosk.device_status import DeviceState
+from tests.ui.journey import printer_state, start_service, to_card_step, to_form, to_result
+
+pytestmark = pytest.mark.ui
+
+
+def demo_card() -> Card:
+    fixture = load_fixture("demo_citizen")
+    return parse_card(fixture.text, fixture.photo)
+
+
+_demo = demo_card()
+DEMO_NAME, DEMO_ID = _demo.name, _demo.id_number
+del _demo  # the tests look for Card objects left in memory
+
+
+def decode_qr(png) -> str:
+    image = cv2.imread(str(png))
+    data, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    return data
+
+
+def visible_texts_everywhere(app) -> list[str]:
+    """Texts of every label on every screen, shown or not (what a memory dump of the UI would hold)."""
+    from kivy.uix.label import Label
+
+    return [w.text for screen in app.manager.screens for w in screen.walk(restrict=True)
+            if isinstance(w, Label) and w.text]
+
+
+def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path):
+    app, runtime = ui.app, ui.app.runtime
+    printer = runtime.printer.virtual_printer
+    jobs_before = len(printer.jobs)
+    start_service(ui)
+    assert "开始前，请了解我们如何使用您的信息" in ui.texts()
+    ui.tap("consent agree")
+    assert "请将身份证放在读卡区" in ui.texts()
+    ui.screenshot(tmp_path / "card.png")
+
+    runtime.idcard.simulator.place("demo_citizen")
+    ui.until(lambda: app.current_step == "face", what="the face step")
+    ui.until(lambda: app.face_screen.prompt != "", timeout=20, what="a challenge prompt")
+    assert app.face_screen.prompt in {"请眨眨眼", "请向左转头", "请向右转头", "请张张嘴"}
+    shot = np.asarray(Image.open(ui.screenshot(tmp_path / "face.png")).convert("RGB"))
+    preview = app.face_screen.preview
+    x, y = int(preview.center_x), int(1920 - preview.center_y)
+    assert shot[y - 50:y + 50, x - 50:x + 50].std() > 10  # the camera picture, not a black box
+
+    ui.until(lambda: app.current_step == "form", timeout=60, what="the face check to accept")
+    assert app.context.session.data.face == "verified" and app.context.session.data.photo is None
+    ui.tap("year from minus")
+    ui.tap("show records")
+    ui.until(lambda: app.current_step == "result", timeout=30, what="the records")
+    result = app.context.session.data.result
+    assert (result.year_from, result.year_to) == (2024, 2026)
+    texts = ui.texts()
+    assert "您的个人所得税纳税记录" in texts
+    assert str(result.records.total_income) in texts and str(result.records.total_tax_withheld) in texts
+    assert result.records.total_tax_withheld == sum((r.tax_withheld for r in result.records.records), Decimal(0))
+
+    ui.tap("print")
+    ui.until(lambda: app.journey.view.print_state == "printed", timeout=40, what="printing")
+    assert "打印完成，请取走凭条。" in ui.texts()
+    assert printer.wait_for_jobs(jobs_before + 1, 5)
+    job = printer.jobs[-1]
+    printed = "\n".join(job.text_lines)
+    assert "纳税记录摘要" in printed and "仅供参考，不作为完税证明。" in printed
+    assert DEMO_ID not in printed and DEMO_ID[:4] in printed  # masked
+    assert f"￥{result.records.total_tax_withheld:,.2f}" in printed and "?" not in printed
+    assert decode_qr(job.png_path) == app.journey.receipt_no
+
+    def ratings_at_hall():
+        return sum(s["operation"] == "hall.submit_rating" for s in runtime.backends.sim.submissions()["submissions"])
+    ratings_before = ratings_at_hall()
+    ui.tap("done")
+    assert app.current_step == "rate"
+    assert ui.find("send rating").disabled  # nothing pre-selected
+    ui.tap("level satisfied")
+    ui.tap("send rating")
+    assert app.current_step == "farewell" and "请取回您的身份证" in ui.texts()
+    runtime.idcard.simulator.remove()
+    ui.until(lambda: app.current_step == "attract", what="the card to be taken")
+    # The rating reached the hall service through the outbox.
+    ui.until(lambda: ratings_at_hall() == ratings_before + 1, timeout=20, what="the rating at the hall service")
+
+    # Nothing of the citizen is left in the app.
+    session = app.context.session
+    assert session.data.is_empty() and not app.face_check.running
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, Card)]
+    leftovers = [t for t in visible_texts_everywhere(app)
+                 if DEMO_NAME in t or DEMO_ID in t or str(result.records.total_income) in t]
+    assert not leftovers
+    if preview.texture is not None:  # the last face is not left on the preview
+        assert np.frombuffer(preview.texture.pixels, np.uint8).reshape(-1, 4)[:, :3].max() == 0
+
+
+def test_card_placed_on_attract_starts_and_skips_the_card_step(ui):
+    ui.app.runtime.idcard.simulator.place("demo_citizen")
+    ui.until(lambda: ui.app.current_step == "home", what="home after the card")
+    ui.tap("service tax_records")
+    ui.tap("start service")
+    ui.tap("consent agree")
+    assert ui.app.current_step == "face"
+
+
+def test_cancelling_consent_reads_nothing(ui):
+    start_service(ui)
+    ui.tap("consent cancel")
+    assert ui.app.current_step == "home" and ui.app.context.session.data.card is None
+
+
+def test_expired_card_is_refused(ui):
+    to_card_step(ui)
+    ui.app.runtime.idcard.simulator.place("resident_expired")
+    ui.until(lambda: "已过有效期" in " ".join(ui.texts()), what="the expiry message")
+    assert ui.app.current_step == "card" and ui.app.context.session.data.card is None
+
+
+def test_unverifiable_card_is_reported(ui):
+    to_card_step(ui)
+    ui.app.runtime.idcard.simulator.place("resident_bad_check")
+    ui.until(lambda: "无法核验此证件的信息，请联系工作人员协助。" in ui.texts(), what="the card message")
+    assert ui.app.current_step == "card"
+
+
+def test_card_lifted_during_the_face_check(ui, monkeypatch):
+    monkeypatch.setattr(ui.app.runtime.camera.source, "perform", lambda action: None)  # does not blink
+    to_card_step(ui)
+    reader = ui.app.runtime.idcard.simulator
+    reader.place("demo_citizen")
+    ui.until(lambda: ui.app.current_step == "face", what="the face step")
+    reader.remove()
+    ui.until(lambda: ui.app.current_step == "card", what="back to the card step")
+    assert "核验还没完成，身份证被拿走了。请重新放好身份证。" in ui.texts()
+    assert not ui.app.face_check.running and ui.app.context.session.data.card is None
+
+
+def test_face_mismatch_offers_a_printed_queue_ticket(ui, shared_dir):
+    from drivers.camera.sim import read_rgb
+
+    other_person = read_rgb(shared_dir / "fixtures/faces/western/obama/obama_official_portrait.jpg")
+    to_card_step(ui)
+    printer = ui.app.runtime.printer.virtual_printer
+    jobs_before = len(printer.jobs)
+    ui.app.journey.card_placed(demo_card(), other_person)  # the demo citizen's card with someone else's photo
+    ui.until(lambda: ui.app.current_step == "fallback", timeout=90, what="the counter route")
+    assert "未能确认是您本人。窗口工作人员可以帮您办理。" in ui.texts()
+    ui.tap("take ticket")
+    ui.until(lambda: ui.app.journey.view.print_state == "printed", timeout=30, what="the ticket")
+    number = ui.app.journey.view.ticket.ticket_no
+    assert number in ui.texts()
+    assert printer.wait_for_jobs(jobs_before + 1, 5)
+    assert any(number in line for line in printer.jobs[-1].text_lines)
+
+
+def test_backend_down_says_try_again_later(ui):
+    to_form(ui)
+    sim = ui.app.runtime.backends.sim
+    os.kill(sim.process.pid, signal.SIGSTOP)  # nothing answers: the read times out
+    try:
+        ui.tap("show records")
+        assert ui.find("cancel wait").parent.opacity == 1  # progress with a way out
+        ui.tap("cancel wait")
+        assert not ui.app.journey.view.busy and ui.app.current_step == "form"
+    finally:
+        os.kill(sim.process.pid, signal.SIGCONT)
+
+
+def test_backend_refusing_connections_explains_and_greys_out_the_service(ui):
+    from dataclasses import replace
+
+    to_form(ui)
+    backends = ui.app.runtime.backends
+    transport = backends._transports["tax"]
+    working = transport.endpoint
+    transport.endpoint = replace(working, base_url="http://127.0.0.1:9")  # nothing listens there
+    try:
+        ui.tap("show records")
+        ui.until(lambda: not ui.app.journey.view.busy, timeout=30, what="the failure")
+        assert "税务系统暂无响应，请稍后再试。" in ui.texts() and ui.app.current_step == "form"
+        ui.tap("home button")
+        assert ui.find("service tax_records").reason == "部门系统暂时没有响应，请稍后再试。"
+    finally:
+        transport.endpoint = working
+    backends.tax.income_records(DEMO_ID, DEMO_NAME, 2025, 2026)  # the backend answers again
+    ui.app.home.rebuild()
+    assert ui.find("service tax_records").reason == ""
+
+
+def test_printer_out_of_paper_shows_the_receipt_number_and_qr_on_screen(ui, tmp_path):
+    printer = ui.app.runtime.printer.virtual_printer
+    to_result(ui)
+    printer.set_paper("out")
+    try:
+        printer_state(ui, DeviceState.USER_ERROR)
+        ui.tap("print")
+        assert "打印机暂时不能打印。请记下回执编号或扫描二维码。" in ui.texts()
+        receipt_no = ui.app.journey.receipt_no
+        assert f"回执编号：{receipt_no}" in ui.texts()
+        assert decode_qr(ui.screenshot(tmp_path / "qr.png")) == receipt_no
+    finally:
+        printer.set_paper("ok")
+        printer_state(ui, DeviceState.ONLINE)
+
+
+def test_negative_rating_asks_for_a_reason(ui):
+    to_result(ui)
+    ui.tap("done")
+    ui.tap("level very_dissatisfied")
+    assert "请告诉我们哪里做得不好。" in ui.texts() and ui.find("send rating").disabled
+    ui.tap("reason slow")
+    ui.tap("send rating")
+    assert ui.app.current_step == "farewell"
+
+
+def test_walking_away_mid_journey_wipes_everything(ui):
+    session = ui.app.context.session
+    to_result(ui)
+    fake_now = [1000.0]
+    real_clock, session._clock = session._clock, lambda: fake_now[0]
+    try:
+        session.touch()
+        fake_now[0] += session.idle_timeout_s + session.countdown_s + 1
+        ui.until(lambda: ui.app.current_step == "attract", what="the timeout")
+    finally:
+        session._clock = real_clock
+    assert session.data.is_empty()
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, Card) and o.id_number == DEMO_ID]
+    assert not [t for t in visible_texts_everywhere(ui.app) if DEMO_ID in t or "纳税记录" in t and "元" in t]

@@ -130,6 +130,7 @@ class BackendSection(_Section):
     read_timeout_s: Seconds = 10.0
     query_attempts: Annotated[int, Field(ge=1, le=3)] = 2
     sim_data_dir: str = "var/backend_sim"
+    sim_latency_ms: Annotated[int, Field(ge=0, le=10000)] = 200
 
     def url(self, department: str) -> str:
         """The base URL of ``department`` (``tax``, ``exit_entry``, ``registration``, ``hall``)."""

@@ -2,38 +2,57 @@
 
     python -m screens.gallery OUTDIR [--lang zh_CN|zh_HK|en] [--large-text]
 
-Runs the real app with the repository defaults (no devices are started). Where there is no
-display, run it through ``scripts/with_display.sh`` (``make gallery`` does).
+Runs the real app on the repository defaults (simulated devices, the reference backend) with its
+files in a temporary folder, and walks the demo citizen through the tax records journey, taking
+a picture of each screen once it shows what it should. Where there is no display, run it through
+``scripts/with_display.sh`` (``make gallery`` does).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
 from kiosk.config import load_settings
 from kiosk.i18n import LANGUAGES
 
-Scene = tuple[str, Callable]
+SCENE_TIMEOUT_S = 60
 
 
-def scenes(app) -> list[Scene]:
-    """(file name, set-up) for every screen and overlay, in the order a citizen meets them."""
-    session = app.context.session
-    first_journey = next((s.id for s in app.context.catalog if s.journey), app.context.catalog[0].id)
+def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
+    """(file name, what to do, when the screen is ready) in the order a citizen meets them."""
+    session, journey = app.context.session, app.journey
+    reader, printer = app.runtime.idcard.simulator, app.runtime.printer.virtual_printer
+    at = lambda step: lambda: app.current_step == step  # noqa: E731
 
-    def countdown():
-        session.start()
-        app._show_countdown(12)
+    def fresh() -> None:
+        reader.remove()
+        app._show_countdown(None)  # the countdown scene opens the overlay directly
+        session.end("gallery")
+
+    def no_paper() -> None:
+        printer.set_paper("out")
 
     return [
-        ("01-attract", lambda: None),
-        ("02-home", session.start),
-        ("03-guide", lambda: (session.start(), session.choose(first_journey))),
-        ("04-countdown", countdown),
-        ("05-unavailable", session.fail),
+        ("01-attract", fresh, at("attract")),
+        ("02-home", session.start, at("home")),
+        ("03-guide", lambda: session.choose("tax_records"), at("guide")),
+        ("04-consent", journey.begin, at("consent")),
+        ("05-card", lambda: journey.consent(True), at("card")),
+        ("06-face", lambda: reader.place("demo_citizen"),
+         lambda: app.current_step == "face" and app.face_screen.prompt != ""),
+        ("07-years", lambda: None, at("form")),
+        ("08-records", lambda: journey.choose_years(*journey.year_range), at("result")),
+        ("09-no-paper", no_paper, lambda: app.context.bus.last_status("printer").state.value == "user_error"),
+        ("10-no-paper-receipt", journey.print_records, lambda: journey.view.print_state == "unavailable"),
+        ("11-rating", lambda: (printer.set_paper("ok"), journey.to_rating()), at("rate")),
+        ("12-farewell", lambda: journey.rate("satisfied"), at("farewell")),
+        ("13-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
+        ("14-unavailable", lambda: (app._show_countdown(None), session.fail()), at("unavailable")),
     ]
 
 
@@ -45,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
 
-    settings = load_settings()
+    work = Path(tempfile.mkdtemp(prefix="gallery-"))
+    site = work / "site.toml"
+    site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\n'
+                    f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
+                    f'key_file = "{work}/outbox.key"\n[voice]\nenabled = false\n', encoding="utf-8")
+    settings = load_settings(site)
     from screens.kivy_setup import configure_kivy, register_fonts
 
     configure_kivy(settings.ui.width, settings.ui.height, fullscreen=False, show_cursor=False)
@@ -53,11 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     from kivy.clock import Clock
     from kivy.core.window import Window
 
+    from drivers.idcard.sim import SimulatedReader
     from kiosk.context import KioskContext
+    from kiosk.runtime import Runtime
     from screens.app import KioskApp
 
-    app = KioskApp(KioskContext.create(settings))
+    context = KioskContext.create(settings)
+    runtime = Runtime.build(settings, context.bus, idcard_simulator=SimulatedReader(realistic_delays=False))
+    app = KioskApp(context, runtime)
     written: list[Path] = []
+    failures: list[str] = []
 
     def shoot(name: str) -> None:
         shot = Window.screenshot(name=str(args.outdir / f"{name}.png"))  # Kivy appends 0001
@@ -65,31 +94,41 @@ def main(argv: list[str] | None = None) -> int:
         os.replace(shot, target)
         written.append(target)
 
-    def run_scenes(_dt) -> None:
-        app.set_language(args.lang)
-        app.set_large_text(args.large_text)
+    def run(_dt) -> None:
         pending = list(scenes(app))
 
-        def next_scene(_dt=None) -> None:
+        def next_scene() -> None:
             if not pending:
                 app.stop()
                 return
-            name, setup = pending.pop(0)
-            app._show_countdown(None)  # the countdown scene opens the overlay directly
-            app.context.session.end("gallery")
-            app.set_language(args.lang)  # the session end restores the default look
+            name, action, ready = pending.pop(0)
+            app.set_language(args.lang)  # a session end restores the default look
             app.set_large_text(args.large_text)
-            setup()
-            # two frames: one to lay out, one to draw
-            Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: (shoot(name), next_scene()), 0), 0)
+            action()
+            deadline = time.monotonic() + SCENE_TIMEOUT_S
+
+            def wait(_dt) -> bool:
+                if ready():
+                    # one more frame to lay out, one to draw
+                    Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: (shoot(name), next_scene()), 0), 0)
+                    return False
+                if time.monotonic() > deadline:
+                    failures.append(name)
+                    next_scene()
+                    return False
+                return True
+
+            Clock.schedule_interval(wait, 0)
 
         next_scene()
 
-    app.bind(on_start=lambda *_: Clock.schedule_once(run_scenes, 0))
+    app.bind(on_start=lambda *_: Clock.schedule_once(run, 0))
     app.run()
     for path in written:
         print(path)
-    return 0 if written else 1
+    for name in failures:
+        print(f"gallery: {name} did not become ready within {SCENE_TIMEOUT_S} s", file=sys.stderr)
+    return 1 if failures or not written else 0
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def test_retries_do_not_repeat_the_status(tmp_path, bus):
     bus.subscribe(lambda e: seen.append(e.payload.state), kinds={"status"})
     with CountingCamera(str(tmp_path / "absent.avi"), bus=bus, backoff=(0.01, 0.01)):
         assert tried.wait(5)
-    assert seen == [DeviceState.NO_DEVICE, DeviceState.OFFLINE]  # then "stopped"
+    assert seen == [DeviceState.NO_DEVICE, DeviceState.UNKNOWN]  # then "stopped": not capturing, state unknown
 
 
 def test_device_strings():

@@ -53,7 +53,7 @@ class Backends:
         if any(b.url(d) == "sim" for d in DEPARTMENTS):
             from backend_sim import launch  # only a demo or test set-up needs the reference backend
 
-            sim = launch(settings.path(b.sim_data_dir))
+            sim = launch(settings.path(b.sim_data_dir), latency_ms=b.sim_latency_ms)
             log.info("local reference backend at %s (data %s, log %s)", sim.base_url, sim.data_dir, sim.log_file)
 
         def endpoint(department: str) -> Endpoint:

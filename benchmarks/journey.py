@@ -1,0 +1,113 @@
+"""Journey benchmark: card placement to records on screen, and memory over many journeys.
+
+    python -m benchmarks.journey [--journeys 200]      (make bench runs it on Xvfb if needed)
+
+Runs the real app in this process with the repository's simulators at their realistic delays
+(the ID reader module's timings, a 30 fps camera with the cooperative demo citizen, the face
+worker process, the reference backend answering after ``[backend] sim_latency_ms``), with its
+files in a temporary folder. Each journey is the whole tax records service: card, consent, face
+check with liveness, years, records, print, rating, card taken. The citizen acts at once (no
+reading time), so the figure is what the kiosk itself costs.
+
+Prints the time from card placement to the records on screen (median and worst over the
+journeys; target < 8 s) and the resident memory after 10 journeys and after all of them
+(target: growth under 10 MB from 10 to 200).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from kiosk.config import load_settings
+
+
+def _site(work: Path) -> Path:
+    site = work / "site.toml"
+    site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\nlevel = "WARNING"\n'
+                    f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
+                    f'key_file = "{work}/outbox.key"\n[voice]\nenabled = false\n', encoding="utf-8")
+    return site
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--journeys", type=int, default=200)
+    args = parser.parse_args()
+
+    settings = load_settings(_site(Path(tempfile.mkdtemp(prefix="bench-journey-"))))
+    from screens.kivy_setup import configure_kivy, register_fonts
+
+    configure_kivy(settings.ui.width, settings.ui.height, fullscreen=False, show_cursor=False)
+    register_fonts()
+    from kivy.base import EventLoop, stopTouchApp
+
+    from kiosk.context import KioskContext
+    from kiosk.runtime import Runtime
+    from screens.app import KioskApp
+
+    context = KioskContext.create(settings)
+    app = KioskApp(context, Runtime.build(settings, context.bus))
+    app._run_prepare()
+    session, bus = context.session, context.bus
+    reader = app.runtime.idcard.simulator
+
+    def until(condition, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"benchmark stuck at step {app.current_step}")
+            EventLoop.idle()
+
+    def one_journey() -> float:
+        session.start()
+        session.choose("tax_records")
+        app.journey.begin()
+        app.journey.consent(True)
+        placed = time.perf_counter()
+        reader.place("demo_citizen")
+        until(lambda: app.current_step == "form")
+        app.journey.choose_years(*app.journey.year_range)
+        until(lambda: app.current_step == "result")
+        to_records = time.perf_counter() - placed
+        app.journey.print_records()
+        until(lambda: app.journey.view.print_state in ("printed", "failed", "unavailable"))
+        app.journey.to_rating()
+        app.journey.rate("satisfied")
+        reader.remove()
+        until(lambda: app.current_step == "attract")
+        until(lambda: bus.last_status("idcard").conditions.get("card") == "absent")
+        return to_records
+
+    process = psutil.Process()
+    def worker_ready() -> bool:
+        app.runtime.face.poll()  # no check is running yet: only the worker's Ready can arrive
+        return app.runtime.face.ready
+
+    until(worker_ready, 30)
+    times, rss_at_10 = [], None
+    for n in range(1, args.journeys + 1):
+        times.append(one_journey())
+        if n == 10:
+            gc.collect()
+            rss_at_10 = process.memory_info().rss / 2**20
+    gc.collect()
+    rss_end = process.memory_info().rss / 2**20
+    app.stop()
+    stopTouchApp()
+
+    print(f"journeys: {len(times)}")
+    print(f"card placed -> records on screen: median {statistics.median(times):.2f} s, "
+          f"worst {max(times):.2f} s (target < 8 s)")
+    if rss_at_10 is not None:
+        print(f"resident memory after 10 journeys: {rss_at_10:.1f} MB; after {len(times)}: {rss_end:.1f} MB; "
+              f"growth {rss_end - rss_at_10:+.1f} MB (target < 10 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -64,6 +64,8 @@ def main() -> None:
                 raise SystemExit(f"benchmark stuck at step {app.current_step}")
             EventLoop.idle()
 
+    stages: dict[str, list[float]] = {"card read": [], "face check": [], "records query": []}
+
     def one_journey() -> float:
         session.start()
         session.choose("tax_records")
@@ -71,10 +73,16 @@ def main() -> None:
         app.journey.consent(True)
         placed = time.perf_counter()
         reader.place("demo_citizen")
+        until(lambda: app.current_step == "face")
+        face = time.perf_counter()
         until(lambda: app.current_step == "form")
+        form = time.perf_counter()
         app.journey.choose_years(*app.journey.year_range)
         until(lambda: app.current_step == "result")
-        to_records = time.perf_counter() - placed
+        done = time.perf_counter()
+        for stage, seconds in zip(stages, (face - placed, form - face, done - form)):
+            stages[stage].append(seconds)
+        to_records = done - placed
         app.journey.print_records()
         until(lambda: app.journey.view.print_state in ("printed", "failed", "unavailable"))
         app.journey.to_rating()
@@ -113,6 +121,7 @@ def main() -> None:
     print(f"journeys: {len(times)}")
     print(f"card placed -> records on screen: median {statistics.median(times):.2f} s, "
           f"p90 {statistics.quantiles(times, n=10)[-1]:.2f} s, worst {max(times):.2f} s (target < 8 s)")
+    print("  of which (median): " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in stages.items()))
     print(f"face checks that asked the citizen to try again: {len(retries)} in {len(times)} journeys")
     if rss_at_10 is not None:
         print(f"resident memory after 10 journeys: {rss_at_10:.1f} MB; after {len(times)}: {rss_end:.1f} MB; "

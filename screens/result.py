@@ -2,7 +2,6 @@
 screen when the printer cannot print."""
 from __future__ import annotations
 
-from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import N_
@@ -28,18 +27,27 @@ class ResultScreen(JourneyScreen):
         self.receipt_no = self.journey.receipt_no
         result = self.journey.session.data.result
         table = self.ids.table
-        table.clear_widgets()
         if result is None:
             self.summary = ""
+            self._blank_rows()
+            table.data = []
             return
         records, _ = result.records, self.translator.gettext
         self.summary = _("{year_from}-{year_to}: income {income} yuan, tax {tax} yuan, {count} records.").format(
             year_from=records.year_from, year_to=records.year_to, income=records.total_income,
             tax=records.total_tax_withheld, count=len(records.records))
-        for header in HEADERS:
-            table.add_widget(Factory.TableCell(text=_(header), bold=True))
-        for row in records.records:
-            for text in (f"{row.year}-{row.month:02d}", row.income_item_name, str(row.income), str(row.tax_withheld)):
-                table.add_widget(Factory.TableCell(text=text))
-        for text in (_("Total"), "", str(records.total_income), str(records.total_tax_withheld)):
-            table.add_widget(Factory.TableCell(text=text, bold=True, test_name="total" if text else ""))
+        rows = [{"cells": [_(h) for h in HEADERS], "bold": True}]
+        rows += [{"cells": [f"{r.year}-{r.month:02d}", r.income_item_name, str(r.income), str(r.tax_withheld)],
+                  "bold": False} for r in records.records]
+        rows.append({"cells": [_("Total"), "", str(records.total_income), str(records.total_tax_withheld)],
+                     "bold": True})
+        table.data = rows
+
+    def _blank_rows(self) -> None:
+        """Empty every row widget, shown or kept for recycling: they must not keep the last figures."""
+        table = self.ids.table
+        adapter = table.view_adapter
+        rows = {*adapter.views.values(), *table.layout_manager.children,
+                *(view for views in adapter.dirty_views.values() for view in views.values())}
+        for row in rows:
+            row.cells = ["", "", "", ""]

@@ -70,7 +70,13 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     assert (result.year_from, result.year_to) == (2024, 2026)
     texts = ui.texts()
     assert "您的个人所得税纳税记录" in texts
-    assert str(result.records.total_income) in texts and str(result.records.total_tax_withheld) in texts
+    summary = ui.find("result summary").text
+    assert str(result.records.total_income) in summary and str(result.records.total_tax_withheld) in summary
+    table = ui.find("records table")
+    assert table.data[0]["cells"] == ["所属期", "所得项目", "收入（元）", "税额（元）"]
+    assert table.data[-1]["cells"] == ["合计", "", str(result.records.total_income),
+                                       str(result.records.total_tax_withheld)]
+    assert len(table.data) == len(result.records.records) + 2
     assert result.records.total_tax_withheld == sum((r.tax_withheld for r in result.records.records), Decimal(0))
 
     ui.tap("print")
@@ -106,6 +112,9 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     leftovers = [t for t in visible_texts_everywhere(app)
                  if DEMO_NAME in t or DEMO_ID in t or str(result.records.total_income) in t]
     assert not leftovers
+    from kivy.uix.label import Label
+    figures = {str(r.income) for r in result.records.records}
+    assert not [o for o in gc.get_objects() if isinstance(o, Label) and o.text in figures]  # recycled rows too
     if preview.texture is not None:  # the last face is not left on the preview
         assert np.frombuffer(preview.texture.pixels, np.uint8).reshape(-1, 4)[:, :3].max() == 0
 

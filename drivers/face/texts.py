@@ -5,10 +5,7 @@ The logic modules speak in machine words (``Hint.word``, ``ChallengeStep.action`
 """
 from __future__ import annotations
 
-
-def N_(s: str) -> str:
-    """Mark a msgid for translation (the shell translates it at display time)."""
-    return s
+from kiosk.i18n import N_
 
 
 # Hint.word -> text ("ok" has none: the challenge prompt shows instead).

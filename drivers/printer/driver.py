@@ -34,16 +34,12 @@ from drivers.printer.journal import JobRecord, JobState, PrintJournal
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Receipt
 from drivers.printer.transport import ConnectionLost, DeviceAbsent, Transport, TransportError, open_transport
+from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024
 JOB_PRINTED, JOB_INTERRUPTED = "job_printed", "job_interrupted"  # event kinds; payload: the job id
-
-
-def N_(message: str) -> str:
-    """Mark a citizen-facing message id for translation (translated where it is shown)."""
-    return message
 
 
 MSG_PRINTED = N_("Please take your receipt from the printer.")

@@ -15,13 +15,9 @@ from decimal import Decimal
 from typing import Callable, Sequence
 
 from drivers.printer.receipt import Origin, Receipt, Table, mask_id_number, yuan
+from kiosk.i18n import N_
 
 Gettext = Callable[[str], str]
-
-
-def N_(message: str) -> str:
-    """Mark a message id for translation (translated by the ``gettext`` a template is given)."""
-    return message
 
 
 def _untranslated(message: str) -> str:

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-def N_(msgid: str) -> str:
-    """Mark a citizen-facing message id for translation (translated where it is shown)."""
-    return msgid
+from kiosk.i18n import N_
 
 
 DEPARTMENTS = ("tax", "exit_entry", "registration", "hall")

@@ -21,11 +21,7 @@ from kiosk.backends.errors import CANNOT_DO_HERE, CHECK_FIELDS, FieldError, Reje
 from kiosk.config import Settings
 from kiosk.outbox.crypto import KeyFileError, PayloadCipher, key_check, load_key
 from kiosk.outbox.store import OutboxStore, Stored
-
-
-def N_(msgid: str) -> str:
-    """Mark a citizen-facing message id for translation (translated where it is shown)."""
-    return msgid
+from kiosk.i18n import N_
 
 
 SUBMITTED = N_("Submitted. Please keep your receipt.")

@@ -24,10 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-
-def N_(msgid: str) -> str:
-    """Mark a citizen-facing message id for translation (translated where it is shown)."""
-    return msgid
+from kiosk.i18n import N_
 
 
 NOT_SAVED = N_("Your request could not be saved. Please ask at the counter.")

@@ -6,6 +6,7 @@ developer's desktop. Kivy's own command-line options are never parsed (KIVY_NO_A
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import sys
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="site configuration file (default: $KIOSK_CONFIG)")
     parser.add_argument("--demo", action="store_true", help="windowed, with cursor, for a desktop")
     args = parser.parse_args(argv)
+    # A hang killed by the systemd watchdog (SIGABRT) leaves each thread's frames in the journal:
+    # file names and line numbers only, no variables, so no personal data.
+    faulthandler.enable()
 
     try:
         settings = load_settings(args.config)

@@ -501,6 +501,7 @@ class EscPosEmulator:
         self.jobs.append(job)
         if self.out_dir is not None:
             self._save(job)
+        job.bands = []  # the PNG is the record: a kiosk demo prints all day, keep no bitmaps
         if self.on_job is not None:
             self.on_job(job)
         return job

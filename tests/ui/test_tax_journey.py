@@ -253,3 +253,22 @@ def test_walking_away_mid_journey_wipes_everything(ui):
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, Card) and o.id_number == DEMO_ID]
     assert not [t for t in visible_texts_everywhere(ui.app) if DEMO_ID in t or "纳税记录" in t and "元" in t]
+
+
+def test_demo_keys_work_the_simulated_devices(ui):
+    from kivy.core.window import Window
+
+    def key(char: str) -> None:
+        assert Window.dispatch("on_keyboard", ord(char), 0, char, []) is True
+        ui.pump()
+
+    key("c")  # the demo citizen's card on the reader
+    ui.until(lambda: ui.app.current_step == "home", what="a session started by the card")
+    assert ui.app.context.session.data.card is not None
+    key("p")
+    printer_state(ui, DeviceState.USER_ERROR)
+    key("p")
+    printer_state(ui, DeviceState.ONLINE)
+    key("r")
+    bus = ui.app.context.bus
+    ui.until(lambda: bus.last_status("idcard").conditions.get("card") == "absent", what="the card lifted")

@@ -80,7 +80,9 @@ def main() -> None:
 
     stages: dict[str, list[float]] = {"card read": [], "face check": [], "records query": []}
 
-    def one_journey() -> float:
+    fallbacks: list[int] = []
+
+    def one_journey(n: int) -> float | None:
         session.start()
         session.choose("tax_records")
         app.journey.begin()
@@ -89,7 +91,13 @@ def main() -> None:
         reader.place("demo_citizen")
         until(lambda: app.current_step == "face")
         face = time.perf_counter()
-        until(lambda: app.current_step == "form")
+        until(lambda: app.current_step in ("form", "fallback"))
+        if app.current_step == "fallback":  # not verified (e.g. the worker starved of CPU): counted
+            fallbacks.append(n)
+            reader.remove()
+            session.end("benchmark")
+            until(lambda: bus.last_status("idcard").conditions.get("card") == "absent")
+            return None
         form = time.perf_counter()
         app.journey.choose_years(*app.journey.year_range)
         until(lambda: app.current_step == "result")
@@ -123,7 +131,9 @@ def main() -> None:
     until(worker_ready, 30)
     times, rss_at_10 = [], None
     for n in range(1, args.journeys + 1):
-        times.append(one_journey())
+        seconds = one_journey(n)
+        if seconds is not None:
+            times.append(seconds)
         if n == 10:
             gc.collect()
             rss_at_10 = process.memory_info().rss / 2**20
@@ -140,7 +150,7 @@ def main() -> None:
     app.stop()
     stopTouchApp()
 
-    print(f"journeys: {len(times)}")
+    print(f"journeys: {args.journeys}, of which {len(fallbacks)} ended in the counter route (face not verified)")
     print(f"card placed -> records on screen: median {statistics.median(times):.2f} s, "
           f"p90 {statistics.quantiles(times, n=10)[-1]:.2f} s, worst {max(times):.2f} s (target < 8 s)")
     print("  of which (median): " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in stages.items()))

@@ -9,6 +9,7 @@ import argparse
 import faulthandler
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from kiosk.catalog import CatalogError
 from kiosk.config import ConfigError, load_settings
@@ -38,16 +39,26 @@ def main(argv: list[str] | None = None) -> int:
     register_fonts()
     from kiosk.context import KioskContext
     from kiosk.runtime import Runtime
-    from screens.app import DEMO_KEYS, KioskApp
 
     try:
         context = KioskContext.create(settings)
     except CatalogError as e:
         print(f"kiosk: the service catalog is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
         return os.EX_CONFIG
+    # Devices and the reference backend start (mostly waiting on ports and a subprocess) while
+    # Kivy loads and opens its window: the attract screen appears sooner.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="runtime-build") as pool:
+        building = pool.submit(Runtime.build, settings, context.bus)
+        from screens.app import DEMO_KEYS, KioskApp
+        try:
+            runtime = building.result()
+        except Exception as e:  # noqa: BLE001 - say what failed instead of a traceback
+            print(f"kiosk: a device or service could not be started ({type(e).__name__}: {e}). "
+                  "Check the [idcard], [printer], [backend] and [outbox] settings and the log.", file=sys.stderr)
+            return 1
     if args.demo:
         print("demo keys: " + "; ".join(f"{k} = {what}" for k, what in DEMO_KEYS.items()), file=sys.stderr)
-    KioskApp(context, Runtime.build(settings, context.bus), demo=args.demo).run()
+    KioskApp(context, runtime, demo=args.demo).run()
     return 0
 
 

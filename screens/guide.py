@@ -8,7 +8,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.catalog import Service, availability
 from kiosk.i18n import N_, Translator
-from screens.home import UNAVAILABLE_REASONS
+from screens.home import unavailable_message
 
 COUNTER_ONLY = N_("This service is handled at the counter for now. The guide tells you what to bring.")
 
@@ -53,7 +53,7 @@ class GuideScreen(Screen):
         if not service.journey:
             self.notice = tr.gettext(COUNTER_ONLY)
         elif reasons:
-            self.notice = tr.gettext(UNAVAILABLE_REASONS[reasons[0].split(":")[0]])
+            self.notice = tr.gettext(unavailable_message(reasons))
         else:
             self.notice = ""
         self.can_start = bool(service.journey) and not reasons

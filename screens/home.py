@@ -26,6 +26,11 @@ UNAVAILABLE_REASONS = {
 }
 
 
+def unavailable_message(reasons: list[str]) -> str:
+    """The msgid explaining the first of ``availability()``'s reasons (``"printer:paper_out"``)."""
+    return UNAVAILABLE_REASONS[reasons[0].split(":")[0]]
+
+
 class ServiceTile(ButtonBehavior, BoxLayout):
     """One service on the home screen."""
 
@@ -70,7 +75,7 @@ class HomeScreen(Screen):
                 tile = ServiceTile(
                     title=tr.pick(service.name.as_dict()),
                     subtitle=tr.pick(service.summary.as_dict()),
-                    reason=tr.gettext(UNAVAILABLE_REASONS[reasons[0].split(":")[0]]) if reasons else "",
+                    reason=tr.gettext(unavailable_message(reasons)) if reasons else "",
                     available=not reasons,
                     test_name=f"service {service.id}",
                 )

@@ -24,20 +24,19 @@ class JourneyScreen(Screen):
 
     def update(self) -> None:
         """Re-read the journey's view (called on every journey change and language switch)."""
-        if self.journey is None or self.manager is None or self.manager.current != self.name:
+        if self.manager is not None and self.manager.current == self.name:
+            self._show_view()
+
+    def on_pre_enter(self, *_args) -> None:
+        self._show_view()  # update() skips screens that are not current; entering makes this one current
+
+    def _show_view(self) -> None:
+        if self.journey is None:
             return
         view = self.journey.view
         self.notice = self.translator.gettext(view.notice).format(**view.notice_args) if view.notice else ""
         self.busy = view.busy
         self.refresh()
-
-    def on_pre_enter(self, *_args) -> None:
-        # update() skips screens that are not current; entering makes this one current
-        if self.journey is not None:
-            view = self.journey.view
-            self.notice = self.translator.gettext(view.notice).format(**view.notice_args) if view.notice else ""
-            self.busy = view.busy
-            self.refresh()
 
     def refresh(self) -> None:
         """Show screen-specific parts of the journey's view."""

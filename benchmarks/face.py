@@ -28,7 +28,7 @@ import numpy as np
 from drivers.camera.demo_sequence import CooperativeCitizen, DemoFace, cooperative_frames
 from drivers.face.chip_photo import CHIP_SIZE
 from drivers.face.messages import ChallengeStep, Decision, Frame, Ready
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 
 def median_ms(fn, repeat: int = 30) -> float:
@@ -78,7 +78,7 @@ def in_process_sequence() -> None:
 
     challenge = ("blink", "turn_left")
     frames = list(cooperative_frames(challenge, seed=1))
-    session = VerificationSession(build_models(FaceSection()), FaceSection(attempts=1), demo_card(), challenge)
+    session = VerificationSession(build_models(FaceSettings()), FaceSettings(attempts=1), demo_card(), challenge)
     start = time.perf_counter()
     session.start()
     per_frame = []
@@ -93,7 +93,7 @@ def in_process_sequence() -> None:
           f"deciding frame {per_frame[-1] * 1000:.0f} ms, decision {decided[0].decision}")
 
 
-def start_verifier(settings: FaceSection):
+def start_verifier(settings: FaceSettings):
     from drivers.face import FaceVerifier
 
     verifier = FaceVerifier(settings)
@@ -137,7 +137,7 @@ def one_cooperative_check(verifier, camera, citizen, card) -> dict:
 def worker_runs(runs: int) -> None:
     from drivers.camera.sim import SimulatedCamera
 
-    verifier, startup = start_verifier(FaceSection(attempts=1))
+    verifier, startup = start_verifier(FaceSettings(attempts=1))
     print(f"worker start-up (spawn + loading models, once at app start): {startup:.2f} s")
     citizen = CooperativeCitizen(seed=2)
     card = demo_card()
@@ -178,7 +178,7 @@ def ui_frame_rates(seconds: float, rounds: int, thread_comparison: bool) -> None
     Window.size = (540, 960)
     citizen = CooperativeCitizen(seed=3)
     camera = SimulatedCamera(citizen, fps=30)
-    verifier, _ = start_verifier(FaceSection(attempts=1))
+    verifier, _ = start_verifier(FaceSettings(attempts=1))
     worker_process = psutil.Process(verifier.pid)
     ui_process = psutil.Process()
     card = demo_card()
@@ -256,10 +256,10 @@ def ui_frame_rates(seconds: float, rounds: int, thread_comparison: bool) -> None
         from drivers.face.models import build_models
         from drivers.face.verification import VerificationSession
 
-        models = build_models(FaceSection())
+        models = build_models(FaceSettings())
         frames = iter(CooperativeCitizen(seed=4))
         while not stop.is_set():
-            session = VerificationSession(models, FaceSection(attempts=1), card, ("blink", "open_mouth"))
+            session = VerificationSession(models, FaceSettings(attempts=1), card, ("blink", "open_mouth"))
             session.start()
             for _ in range(60):
                 if stop.is_set() or session.done:

@@ -27,7 +27,8 @@ import statistics
 import sys
 from pathlib import Path
 
-from kiosk.config import REPO_ROOT, ConfigError, FaceSection, load_settings
+from kiosk.config import REPO_ROOT, ConfigError, load_settings
+from drivers.face.settings import FaceSettings
 
 DEFAULT_FOLDERS = [REPO_ROOT.parent / "shared" / "fixtures" / "faces" / name for name in ("western", "western_deepface")]
 
@@ -66,7 +67,7 @@ def spread(values: list[float]) -> str:
     return f"min {min(values):.3f}  median {statistics.median(values):.3f}  max {max(values):.3f}"
 
 
-def report(title: str, genuine: list[float], impostor: list[float], face: FaceSection) -> None:
+def report(title: str, genuine: list[float], impostor: list[float], face: FaceSettings) -> None:
     print(f"\n{title}")
     print(f"  genuine pairs {len(genuine):5d}: {spread(genuine)}")
     print(f"  impostor pairs {len(impostor):4d}: {spread(impostor)}")

@@ -24,8 +24,8 @@ from drivers.idcard.card import parse_card
 from drivers.idcard.reader import connect
 from drivers.idcard.sim import SimulatedReader
 from drivers.idcard.supervisor import CARD_PLACED, CARD_REMOVED, ReaderSupervisor
-from kiosk.config import IdCardSection
-from kiosk.events import EventBus
+from drivers.idcard.settings import IdCardSettings
+from common.events import EventBus
 
 
 def _summary(samples_s: list[float]) -> str:
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reads", type=int, default=50)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
-    interval = IdCardSection().poll_interval_s
+    interval = IdCardSettings().poll_interval_s
     print(f"placement -> card_placed (supervisor, sim delays 0): {_summary(placement_to_card(args.reads))}")
     print(f"find+select+read+parse (reader only, sim delays 0):  {_summary(bare_read(args.reads))}")
     percent, polls = idle_cpu(args.idle_seconds, interval)

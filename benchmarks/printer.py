@@ -17,9 +17,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.events import EventBus
+from common.events import EventBus
 
-from drivers.printer import raster, templates
+from drivers.printer import raster
+from kiosk import receipts as templates
 from drivers.printer.driver import PrinterDriver
 from drivers.printer.encoder import ReceiptEncoder
 from drivers.printer.profile import PrinterProfile

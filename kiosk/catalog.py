@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kiosk.device_status import DeviceState, DeviceStatus
+from common.device_status import DeviceState, DeviceStatus
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "assets" / "services"
 DEPARTMENTS = ("tax", "exit_entry", "registration")

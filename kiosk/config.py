@@ -18,7 +18,13 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+from common.settings import Section
+from drivers.camera.settings import CameraSettings
+from drivers.face.settings import FaceSettings
+from drivers.idcard.settings import IdCardSettings
+from drivers.printer.settings import PrinterSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = REPO_ROOT / "config.toml"
@@ -28,96 +34,56 @@ Seconds = Annotated[float, Field(gt=0)]
 Language = Literal["zh_CN", "zh_HK", "en"]
 
 
-class _Section(BaseModel):
-    # strict: "5" is not 5; frozen: settings are read-only once loaded
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class HallName(_Section):
+class HallName(Section):
     zh_CN: Annotated[str, Field(min_length=1)] = "天河区24小时智慧政务大厅"
     zh_HK: Annotated[str, Field(min_length=1)] = "天河區24小時智慧政務大廳"
     en: Annotated[str, Field(min_length=1)] = "Tianhe 24-Hour Smart Government Service Hall"
 
 
-class KioskSection(_Section):
+class KioskSection(Section):
     hall_name: HallName = HallName()
     terminal_id: Annotated[str, Field(min_length=1, max_length=32)] = "DEMO-0001"
     default_language: Language = "zh_CN"
 
 
-class UiSection(_Section):
+class UiSection(Section):
     fullscreen: bool = True
     width: Annotated[int, Field(ge=320, le=4096)] = 1080
     height: Annotated[int, Field(ge=320, le=4096)] = 1920
     large_text_scale: Annotated[float, Field(ge=1.0, le=2.0)] = 1.35
 
 
-class SessionSection(_Section):
+class SessionSection(Section):
     idle_timeout_s: Annotated[int, Field(ge=10, le=600)] = 60
     countdown_s: Annotated[int, Field(ge=5, le=120)] = 20
 
 
-class LoggingSection(_Section):
+class LoggingSection(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: str = "var/log/kiosk.log"
 
 
-class PathsSection(_Section):
+class PathsSection(Section):
     data_dir: str = "var"
     calibration_file: str = "var/calibration.toml"
     remote_file: str = "var/remote.toml"
 
 
-class IdCardSection(_Section):
-    port: str = "sim"
-    baud: Literal[0, 9600, 115200] = 0
-    poll_interval_s: Annotated[float, Field(ge=0.05, le=5.0)] = 0.3
-    wlt_decoder: str = "demo"
 
 
-class CameraSection(_Section):
-    device: str = "sim"
-    width: Annotated[int, Field(ge=160, le=3840)] = 640
-    height: Annotated[int, Field(ge=120, le=2160)] = 480
-    fps: Annotated[int, Field(ge=1, le=120)] = 30
-    exposure: float = -1.0
-    rotation: Literal[0, 90, 180, 270] = 0
-    sim_source: str = "demo"
 
 
-class FaceSection(_Section):
-    accept_distance: Annotated[float, Field(gt=0, lt=2)] = 0.45
-    reject_distance: Annotated[float, Field(gt=0, lt=2)] = 0.6
-    attempts: Annotated[int, Field(ge=1, le=10)] = 3
-    liveness: bool = True
-    challenge_timeout_s: Annotated[float, Field(ge=3, le=120)] = 15.0
-    same_face_distance: Annotated[float, Field(gt=0, lt=2)] = 0.4
-    min_face_px: Annotated[int, Field(ge=40, le=2000)] = 100
-    max_yaw: Annotated[float, Field(gt=0, le=1)] = 0.25
-    min_sharpness: Annotated[float, Field(ge=0)] = 20.0
-    detect_width: Annotated[int, Field(ge=0, le=3840)] = 320
-    detector: str = "hog"
-    recognizer: str = "dlib"
-    liveness_check: str = "landmarks"
 
 
-class PrinterSection(_Section):
-    port: str = "sim"
-    paper_width_mm: Literal[58, 80] = 80
-    dots_per_line: Annotated[int, Field(ge=256, le=1024, multiple_of=8)] = 576
-    cutter: bool = True
-    text_mode: Literal["gb18030", "raster"] = "gb18030"
-    chinese_font: Literal["gb2312", "gbk", "gb18030"] = "gbk"
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
-    flow_control: Literal["none", "rtscts", "dsrdtr"] = "none"
-    status_timeout_s: Annotated[float, Field(ge=0.05, le=5.0)] = 0.5
 
 
 Url = Annotated[str, Field(pattern=r"^(sim|https?://[^\s/?#]+(/[^\s?#]*)?)$")]
 DepartmentUrl = Annotated[str, Field(pattern=r"^(|sim|https?://[^\s/?#]+(/[^\s?#]*)?)$")]
 
 
-class BackendSection(_Section):
+class BackendSection(Section):
     base_url: Url = "sim"
     tax_url: DepartmentUrl = ""
     exit_entry_url: DepartmentUrl = ""
@@ -137,7 +103,7 @@ class BackendSection(_Section):
         return getattr(self, f"{department}_url") or self.base_url
 
 
-class OutboxSection(_Section):
+class OutboxSection(Section):
     db_file: str = "var/outbox.db"
     key_file: str = "var/outbox.key"
     retry_initial_s: Seconds = 2.0
@@ -147,11 +113,11 @@ class OutboxSection(_Section):
     confirm_wait_s: Annotated[float, Field(ge=0, le=30)] = 3.0
 
 
-class VoiceSection(_Section):
+class VoiceSection(Section):
     enabled: bool = True
 
 
-class Settings(_Section):
+class Settings(Section):
     """All kiosk settings. Each section's fields are documented in ``config.toml``."""
 
     kiosk: KioskSection = KioskSection()
@@ -159,10 +125,10 @@ class Settings(_Section):
     session: SessionSection = SessionSection()
     logging: LoggingSection = LoggingSection()
     paths: PathsSection = PathsSection()
-    idcard: IdCardSection = IdCardSection()
-    camera: CameraSection = CameraSection()
-    face: FaceSection = FaceSection()
-    printer: PrinterSection = PrinterSection()
+    idcard: IdCardSettings = IdCardSettings()
+    camera: CameraSettings = CameraSettings()
+    face: FaceSettings = FaceSettings()
+    printer: PrinterSettings = PrinterSettings()
     backend: BackendSection = BackendSection()
     outbox: OutboxSection = OutboxSection()
     voice: VoiceSection = VoiceSection()

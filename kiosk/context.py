@@ -6,9 +6,9 @@ from typing import Callable, Mapping
 
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Settings
-from kiosk.device_status import DeviceStatus
-from kiosk.events import EventBus
-from kiosk.i18n import Translator
+from common.device_status import DeviceStatus
+from common.events import EventBus
+from common.i18n import Translator
 from kiosk.session import CitizenSession
 
 

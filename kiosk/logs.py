@@ -1,6 +1,6 @@
 """Logging that cannot leak personal data.
 
-The first defence is that code never logs payloads (see ``kiosk.events.Event``). This module is
+The first defence is that code never logs payloads (see ``common.events.Event``). This module is
 the second: every record, including exception text and tracebacks, passes through
 :func:`redact`, which removes ID numbers, phone numbers, byte strings and all CJK text (log
 lines are written in English; CJK in a log line can only be a name or an address).

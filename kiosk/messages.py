@@ -13,10 +13,10 @@ from pathlib import Path
 
 import polib
 
-from kiosk.i18n import LANGUAGES, LOCALE_DIR
+from common.i18n import LANGUAGES, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("kiosk", "screens", "drivers", "backend_sim")
+SOURCE_DIRS = ("common", "kiosk", "screens", "drivers", "backend_sim")
 _KV_CALL = re.compile(r"""tr\._\(\s*(['"])(.+?)\1\s*\)""")
 _MARKERS = {"_", "N_", "gettext"}
 

@@ -18,7 +18,7 @@ from drivers.idcard.device import from_settings as idcard_from_settings
 from drivers.printer.setup import PrinterSetup, printer_from_settings
 from kiosk.backends.hub import Backends
 from kiosk.config import Settings
-from kiosk.events import EventBus
+from common.events import EventBus
 from kiosk.outbox.outbox import Outbox
 from kiosk.outbox.sender import Sender
 
@@ -53,7 +53,7 @@ class Runtime:
             settings=settings,
             bus=bus,
             idcard=idcard_from_settings(settings.idcard, bus, simulator=idcard_simulator),
-            printer=printer_from_settings(settings, bus),
+            printer=printer_from_settings(settings.printer, settings.path(settings.paths.data_dir), bus),
             backends=backends,
             outbox=outbox,
             sender=Sender.from_settings(outbox, backends.submit, settings, bus=bus),

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from typing import Callable, Sequence
 
-from kiosk.i18n import Translator
+from common.i18n import Translator
 
 log = logging.getLogger(__name__)
 VOICES = {"zh_CN": "cmn", "zh_HK": "yue", "en": "en"}

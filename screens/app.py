@@ -26,7 +26,7 @@ from drivers.idcard.messages import unreadable_message
 from drivers.idcard.wlt import bmp_to_rgb
 from kiosk import sdnotify
 from kiosk.context import KioskContext
-from kiosk.events import Event
+from common.events import Event
 from kiosk.journeys.ports import KioskPorts
 from kiosk.journeys.tax_records import TaxRecordsJourney
 from kiosk.runtime import Runtime

@@ -7,7 +7,7 @@ from kivy.clock import Clock
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.i18n import format_date
+from common.i18n import format_date
 
 
 class AttractScreen(Screen):

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from kivy.clock import Clock
 
-from kiosk.events import Event, EventBus
+from common.events import Event, EventBus
 
 
 class UiBridge:

@@ -16,7 +16,7 @@ from kivy.properties import StringProperty
 
 from drivers.face.messages import ChallengeStep, Decision, Hint, WorkerError
 from drivers.face.texts import HINTS, LOOK_BACK, PROMPTS, RETRY
-from kiosk.i18n import Translator
+from common.i18n import Translator
 from screens.face_preview import FacePreview
 from screens.journey_base import JourneyScreen
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.config import load_settings
-from kiosk.i18n import LANGUAGES
+from common.i18n import LANGUAGES
 
 SCENE_TIMEOUT_S = 60
 

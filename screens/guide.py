@@ -7,7 +7,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.catalog import Service, availability
-from kiosk.i18n import N_, Translator
+from common.i18n import N_, Translator
 from screens.home import unavailable_message
 
 COUNTER_ONLY = N_("This service is handled at the counter for now. The guide tells you what to bring.")

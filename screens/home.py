@@ -10,7 +10,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.factory import Factory
 
 from kiosk.catalog import DEPARTMENTS, Service, availability
-from kiosk.i18n import N_, Translator
+from common.i18n import N_, Translator
 
 DEPARTMENT_NAMES = {
     "tax": N_("Tax"),

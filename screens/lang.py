@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kivy.event import Observable
 
-from kiosk.i18n import Translator
+from common.i18n import Translator
 
 
 class Lang(Observable):

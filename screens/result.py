@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.i18n import N_
+from common.i18n import N_
 from screens.journey_base import JourneyScreen
 
 HEADERS = [N_("Month"), N_("Income item"), N_("Income (yuan)"), N_("Tax (yuan)")]

@@ -19,7 +19,7 @@ from drivers.camera.demo_sequence import DEMO_PHOTO
 from drivers.camera.sim import read_rgb
 from drivers.face.chip_photo import CHIP_SIZE
 from drivers.face.messages import Decision, Result
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 FIXTURES = Path(os.environ.get("KIOSK_FACE_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "faces"))
 needs_fixtures = pytest.mark.skipif(
@@ -33,7 +33,7 @@ def models():
     """The default models, loaded once per test session."""
     from drivers.face.models import build_models
 
-    return build_models(FaceSection())
+    return build_models(FaceSettings())
 
 
 @lru_cache(maxsize=None)
@@ -74,7 +74,7 @@ def run_session(frames: Iterable[np.ndarray], card: np.ndarray, challenge=("blin
     from drivers.face.verification import VerificationSession
 
     clock = FrameClock(fps)
-    session = VerificationSession(models(), FaceSection(**face), card, challenge, clock=clock)
+    session = VerificationSession(models(), FaceSettings(**face), card, challenge, clock=clock)
     results = list(session.start())
     for frame in frames:
         if any(isinstance(r, Decision) for r in results):

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Callable
 
 from drivers.idcard.simcards import FIXTURES_DIR
-from kiosk.device_status import DeviceState
-from kiosk.events import Event, EventBus
+from common.device_status import DeviceState
+from common.events import Event, EventBus
 
 
 class EventRecorder:

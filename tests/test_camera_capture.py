@@ -14,9 +14,9 @@ import pytest
 from drivers.camera import Camera, open_camera
 from drivers.camera.capture import parse_device
 from drivers.camera.source import rotate
-from kiosk.config import CameraSection
-from kiosk.device_status import Action, DeviceState
-from kiosk.events import EventBus
+from drivers.camera.settings import CameraSettings
+from common.device_status import Action, DeviceState
+from common.events import EventBus
 
 FAST = (0.05, 0.2)  # back-off for tests
 
@@ -137,6 +137,6 @@ def test_rotation_is_clockwise():
 
 
 def test_open_camera_builds_what_is_configured(tmp_path):
-    real = open_camera(CameraSection(device="/dev/video0", width=1280, height=720, rotation=270))
+    real = open_camera(CameraSettings(device="/dev/video0", width=1280, height=720, rotation=270))
     assert isinstance(real, Camera) and (real.width, real.height, real.rotation) == (1280, 720, 270)
     assert real.status.state is DeviceState.UNKNOWN

@@ -11,8 +11,9 @@ import pytest
 from drivers.camera import SimulatedCamera, open_camera
 from drivers.camera.demo_sequence import DEMO_PHOTO, LANDMARKS, CooperativeCitizen, cooperative_frames
 from drivers.camera.sim import read_rgb
-from kiosk.config import REPO_ROOT, CameraSection
-from kiosk.device_status import DeviceState
+from kiosk.config import REPO_ROOT
+from drivers.camera.settings import CameraSettings
+from common.device_status import DeviceState
 
 
 def solid(value, size=(40, 30)):
@@ -103,7 +104,7 @@ def test_cooperative_sequence_is_finite_and_ordered():
 
 
 def test_demo_mode_camera_is_the_cooperative_citizen():
-    camera = open_camera(CameraSection())
+    camera = open_camera(CameraSettings())
     assert isinstance(camera, SimulatedCamera) and isinstance(camera.source, CooperativeCitizen)
     with camera:
         assert collect(camera, 2)[-1].shape == (480, 640, 3)

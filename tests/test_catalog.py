@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.catalog import DEPARTMENTS, SERVICES_DIR, CatalogError, Service, availability, load_catalog
-from kiosk.device_status import Action, DeviceState, DeviceStatus
+from common.device_status import Action, DeviceState, DeviceStatus
 
 CATALOG = load_catalog()
 LANGUAGES = ("zh_CN", "zh_HK", "en")
@@ -116,7 +116,7 @@ def test_broken_service_file_names_file_and_field(tmp_path: Path, name, text, ex
 
 def test_unknown_device_state_does_not_grey_out_a_service():
     from kiosk.catalog import availability, load_catalog
-    from kiosk.device_status import DeviceState, DeviceStatus
+    from common.device_status import DeviceState, DeviceStatus
 
     service = next(s for s in load_catalog() if s.id == "tax_records")
     statuses = {"camera": DeviceStatus("camera", DeviceState.UNKNOWN, "stopped"),

@@ -1,8 +1,8 @@
 """The shared event channel and the redacting logger."""
 import logging
 
-from kiosk.device_status import Action, DeviceState, DeviceStatus
-from kiosk.events import Event, EventBus
+from common.device_status import Action, DeviceState, DeviceStatus
+from common.events import Event, EventBus
 from kiosk.logs import RedactingFormatter, redact
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from drivers.face.chip_photo import CHIP_SIZE, chip_like
 from drivers.face.messages import Decision, Hint
 from face_helpers import FIXTURES, FrameClock, encoding, models, needs_fixtures, noisy, photo, run_session
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 pytestmark = needs_fixtures
 
@@ -131,7 +131,7 @@ def test_after_retry_the_next_attempt_waits_for_the_citizen_to_adjust():
     from drivers.face.verification import RETRY_PAUSE_S, VerificationSession
 
     clock = FrameClock()
-    session = VerificationSession(models(), FaceSection(liveness=False, attempts=2), chip(PEOPLE["obama"][0]), clock=clock)
+    session = VerificationSession(models(), FaceSettings(liveness=False, attempts=2), chip(PEOPLE["obama"][0]), clock=clock)
     session.start()
     live = cv2.resize(photo(PEOPLE["obama"][1]), (640, 360), interpolation=cv2.INTER_AREA)
     decisions = []

@@ -15,7 +15,7 @@ from drivers.camera.sim import SimulatedCamera
 from drivers.face import FaceVerifier
 from drivers.face.messages import Begin, ChallengeStep, Decision, Frame, Hint, Ready, WorkerError
 from face_helpers import demo_card
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 NO_FACE_CARD = np.full((126, 102, 3), 128, np.uint8)
 
@@ -80,7 +80,7 @@ def private_dirs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def verifier(private_dirs):
-    v = FaceVerifier(FaceSection(attempts=1))
+    v = FaceVerifier(FaceSettings(attempts=1))
     v.start()
     wait_for(v, Ready)
     yield v
@@ -166,7 +166,7 @@ def test_messages_never_show_pixels():
 
 
 def test_worker_crash_is_reported_and_the_next_check_restarts_it():
-    verifier = FaceVerifier(FaceSection(attempts=1))
+    verifier = FaceVerifier(FaceSettings(attempts=1))
     verifier.start()
     try:
         wait_for(verifier, Ready)
@@ -183,7 +183,7 @@ def test_worker_crash_is_reported_and_the_next_check_restarts_it():
 
 
 def test_unknown_model_is_reported_as_models_unavailable():
-    verifier = FaceVerifier(FaceSection(detector="no_such_package.detector:build"))
+    verifier = FaceVerifier(FaceSettings(detector="no_such_package.detector:build"))
     verifier.start()
     try:
         assert wait_for(verifier, WorkerError).kind == "models_unavailable"

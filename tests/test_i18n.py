@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from kiosk.i18n import LANGUAGES, Translator, format_date, load_catalog
+from common.i18n import LANGUAGES, Translator, format_date, load_catalog
 from kiosk.messages import extract_msgids
 
 

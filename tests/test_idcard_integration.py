@@ -10,9 +10,9 @@ from drivers.idcard.sim import SimulatedReader
 from drivers.idcard.simcards import fixture_names
 from drivers.idcard.supervisor import READ_ATTEMPTS, ReaderSupervisor
 from drivers.idcard.wlt import DemoWltDecoder
-from kiosk.config import IdCardSection
-from kiosk.device_status import Action, DeviceState
-from kiosk.events import EventBus
+from drivers.idcard.settings import IdCardSettings
+from common.device_status import Action, DeviceState
+from common.events import EventBus
 from tests.idcard_support import EventRecorder, expected_json, fixture, write_demo_image
 
 POLL_S = 0.05
@@ -280,7 +280,7 @@ def test_stop_ends_the_thread_promptly_even_during_a_slow_read(supervise):
 def test_from_settings_runs_the_simulator_in_process_for_demo_mode():
     bus = EventBus()
     events = EventRecorder(bus)
-    device = from_settings(IdCardSection(port="sim", wlt_decoder="", poll_interval_s=POLL_S), bus,
+    device = from_settings(IdCardSettings(port="sim", wlt_decoder="", poll_interval_s=POLL_S), bus,
                            simulator=SimulatedReader(realistic_delays=False))
     device.start()
     try:

@@ -7,8 +7,8 @@ from drivers.idcard.sim import SimulatedReader
 from drivers.idcard.simcards import fixture_names
 from drivers.idcard.supervisor import ReaderSupervisor
 from drivers.idcard.wlt import DemoWltDecoder
-from kiosk.device_status import DeviceState
-from kiosk.events import EventBus
+from common.device_status import DeviceState
+from common.events import EventBus
 from tests.idcard_support import EventRecorder, fixture, iso, write_demo_image
 
 CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003ffff]")

@@ -11,8 +11,8 @@ import pytest
 from backend_sim import launch
 from backend_sim.examples import example
 from kiosk.backends import Backends
-from kiosk.device_status import Action, DeviceState
-from kiosk.events import STATUS, EventBus
+from common.device_status import Action, DeviceState
+from common.events import STATUS, EventBus
 from kiosk.outbox import Outbox, Outcome, Sender
 from tests.backend_support import transports, wait_for
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import cv2
 import pytest
 
-from kiosk.device_status import DeviceState
-from kiosk.events import EventBus
+from common.device_status import DeviceState
+from common.events import EventBus
 
-from drivers.printer import templates
+from kiosk import receipts as templates
 from drivers.printer.driver import PrinterDriver
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Origin

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from kiosk.device_status import DeviceState
-from kiosk.events import STATUS, EventBus
+from common.device_status import DeviceState
+from common.events import STATUS, EventBus
 
-from drivers.printer import templates
+from kiosk import receipts as templates
 from drivers.printer.driver import (
     JOB_INTERRUPTED, JOB_PRINTED, DuplicateJob, PrinterDriver, ReprintUnavailable, UnknownJob,
 )

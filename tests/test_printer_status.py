@@ -1,7 +1,7 @@
 """Status replies (DLE EOT 1/2/3/4, GS r 1) mapped into the shared device-status vocabulary."""
 import pytest
 
-from kiosk.device_status import Action, DeviceState
+from common.device_status import Action, DeviceState
 
 from drivers.printer.status import completion_paper, interpret, is_completion_reply, is_status_reply
 

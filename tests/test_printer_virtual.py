@@ -6,9 +6,10 @@ import cv2
 import pytest
 
 from kiosk.config import PathsSection, Settings
-from kiosk.events import EventBus
+from common.events import EventBus
 
-from drivers.printer import templates
+from drivers.printer.test_page import technician_test_page
+from kiosk import receipts as templates
 from drivers.printer.driver import PrinterDriver
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Origin
@@ -133,14 +134,14 @@ def test_queue_ticket_number_is_printed_big_without_personal_data(tmp_path, widt
 
 
 def test_technician_test_page(tmp_path, transport):
-    job = run(tmp_path, transport, PrinterProfile.standard(80), templates.technician_test_page(ORIGIN, "80mm"))
+    job = run(tmp_path, transport, PrinterProfile.standard(80), technician_test_page(ORIGIN, "80mm"))
     assert {"自助终端打印测试", "，。！（）：", "￥12.50"} <= set(job.text_lines)
     assert job.cut and qr_in(job.png_path) == "TEST-PAGE DEMO-0001"
 
 
 def test_demo_mode_starts_the_virtual_printer_from_settings(tmp_path):
     settings = Settings(paths=PathsSection(data_dir=str(tmp_path)))  # [printer] port = "sim" by default
-    setup = printer_from_settings(settings, EventBus())
+    setup = printer_from_settings(settings.printer, tmp_path, EventBus())
     try:
         assert setup.virtual_printer is not None and setup.driver.can_print()
         receipt = templates.queue_ticket(ORIGIN, ticket_no="B007", service="出入境", waiting=0, gettext=zh)

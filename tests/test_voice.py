@@ -4,7 +4,7 @@ import wave
 
 import pytest
 
-from kiosk.i18n import Translator
+from common.i18n import Translator
 from kiosk.voice import Voice, espeak_command
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from drivers.camera.capture import Camera
 from drivers.camera.sim import SimulatedCamera
 from drivers.camera.source import FrameSource, LatestFrame
-from kiosk.config import CameraSection
-from kiosk.events import EventBus
+from drivers.camera.settings import CameraSettings
+from common.events import EventBus
 
 __all__ = ["Camera", "FrameSource", "LatestFrame", "SimulatedCamera", "open_camera"]
 
 
-def open_camera(settings: CameraSection, bus: EventBus | None = None) -> FrameSource:
+def open_camera(settings: CameraSettings, bus: EventBus | None = None) -> FrameSource:
     """The configured camera, not yet started.
 
     With ``device = "sim"`` and ``sim_source = "demo"`` the result is a :class:`SimulatedCamera`

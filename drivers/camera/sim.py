@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 
 from drivers.camera.source import FrameSource, rotate
-from kiosk.device_status import Action, DeviceState
-from kiosk.events import EventBus
+from common.device_status import Action, DeviceState
+from common.events import EventBus
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 

@@ -13,8 +13,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from kiosk.device_status import Action, DeviceState, DeviceStatus
-from kiosk.events import EventBus
+from common.device_status import Action, DeviceState, DeviceStatus
+from common.events import EventBus
 
 log = logging.getLogger(__name__)
 

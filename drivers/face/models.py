@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from drivers.face.interfaces import Detector, LivenessCheck, Recognizer
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 REGISTRY: dict[str, dict[str, str]] = {
     "detector": {"hog": "drivers.face.models:hog_detector"},
@@ -20,19 +20,19 @@ REGISTRY: dict[str, dict[str, str]] = {
 }
 
 
-def hog_detector(settings: FaceSection) -> Detector:
+def hog_detector(settings: FaceSettings) -> Detector:
     from drivers.face.dlib_models import HogDetector
 
     return HogDetector(settings.detect_width)
 
 
-def dlib_recognizer(settings: FaceSection) -> Recognizer:
+def dlib_recognizer(settings: FaceSettings) -> Recognizer:
     from drivers.face.dlib_models import DlibRecognizer
 
     return DlibRecognizer()
 
 
-def landmark_liveness(settings: FaceSection) -> LivenessCheck:
+def landmark_liveness(settings: FaceSettings) -> LivenessCheck:
     from drivers.face.liveness import LandmarkLiveness
 
     return LandmarkLiveness()
@@ -47,7 +47,7 @@ class Models:
     new_liveness: Callable[[], LivenessCheck]
 
 
-def resolve(role: str, name: str) -> Callable[[FaceSection], Any]:
+def resolve(role: str, name: str) -> Callable[[FaceSettings], Any]:
     """The factory for ``name`` in ``role``; raises ValueError naming what is known."""
     target = REGISTRY[role].get(name, name)
     module_name, _, attr = target.partition(":")
@@ -59,7 +59,7 @@ def resolve(role: str, name: str) -> Callable[[FaceSection], Any]:
         raise ValueError(f"[face] {role} = {name!r}: cannot load {target} ({type(e).__name__})") from e
 
 
-def build_models(settings: FaceSection) -> Models:
+def build_models(settings: FaceSettings) -> Models:
     """Build every configured implementation (loads the models: call it in the worker only)."""
     liveness = resolve("liveness_check", settings.liveness_check)
     return Models(

@@ -5,7 +5,7 @@ The logic modules speak in machine words (``Hint.word``, ``ChallengeStep.action`
 """
 from __future__ import annotations
 
-from kiosk.i18n import N_
+from common.i18n import N_
 
 
 # Hint.word -> text ("ok" has none: the challenge prompt shows instead).

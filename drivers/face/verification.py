@@ -32,7 +32,7 @@ from drivers.face.liveness import random_challenge
 from drivers.face.messages import Decision, Hint, Result
 from drivers.face.models import Models
 from drivers.face.quality import OK, QualityLimits, check_pose, count_faces
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 SAME_FACE_EVERY_S = 1.0  # re-encode at least this often during a challenge (66 ms each)
 # Encodings are compared only between similar poses: a turned head alone moves dlib's encoding
@@ -59,7 +59,7 @@ class VerificationSession:
     def __init__(
         self,
         models: Models,
-        settings: FaceSection,
+        settings: FaceSettings,
         card_photo_rgb: np.ndarray,
         challenge: Sequence[str] = (),
         *,

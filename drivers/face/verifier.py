@@ -27,7 +27,7 @@ import numpy as np
 from drivers.face.liveness import random_challenge
 from drivers.face.messages import Begin, Cancel, Consumed, Eof, Frame, Ready, Result, Stop, WorkerError
 from drivers.face.worker import run_worker
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class FaceVerifier:
         target: the worker's entry point (tests substitute a failing one).
     """
 
-    def __init__(self, settings: FaceSection, *, max_in_flight: int = 2, target: Callable = run_worker) -> None:
+    def __init__(self, settings: FaceSettings, *, max_in_flight: int = 2, target: Callable = run_worker) -> None:
         self.settings = settings
         self.max_in_flight = max_in_flight
         self._target = target

@@ -20,7 +20,7 @@ from multiprocessing.queues import Queue
 
 from drivers.face.messages import Begin, Cancel, Consumed, Eof, Frame, Ready, Stop, WorkerError
 from drivers.face.verification import VerificationSession
-from kiosk.config import FaceSection
+from drivers.face.settings import FaceSettings
 
 TICK_S = 0.2  # how often to check the attempt's timeout when no frame arrives
 # Lower CPU priority than the UI: on a small machine the worker must never take the CPU time
@@ -34,12 +34,12 @@ def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
     Args:
         requests: :mod:`drivers.face.messages` requests from the UI process.
         results: where results go.
-        settings: ``FaceSection.model_dump()`` (plain data crosses the process boundary).
+        settings: ``FaceSettings.model_dump()`` (plain data crosses the process boundary).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the UI process's to handle
     os.nice(NICENESS)
     parent = os.getppid()
-    face = FaceSection.model_validate(settings)
+    face = FaceSettings.model_validate(settings)
     try:
         from drivers.face.models import build_models
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from drivers.idcard.supervisor import ReaderSupervisor
 from drivers.idcard.wlt import WltDecodeError, load_decoder
-from kiosk.config import IdCardSection
-from kiosk.events import EventBus
+from drivers.idcard.settings import IdCardSettings
+from common.events import EventBus
 
 if TYPE_CHECKING:  # imported when needed, so `python -m drivers.idcard.sim` runs a fresh module
     from drivers.idcard.sim import SimulatedReader
@@ -42,7 +42,7 @@ class IdCardDevice:
         return stopped
 
 
-def from_settings(cfg: IdCardSection, bus: EventBus, *, simulator: SimulatedReader | None = None) -> IdCardDevice:
+def from_settings(cfg: IdCardSettings, bus: EventBus, *, simulator: SimulatedReader | None = None) -> IdCardDevice:
     """Build (not start) the reader described by ``cfg``.
 
     With ``port = "sim"`` a :class:`SimulatedReader` is started in this process (or ``simulator``,

@@ -6,7 +6,7 @@ the ``idcard`` status is not ready.
 """
 from __future__ import annotations
 
-from kiosk.i18n import N_
+from common.i18n import N_
 
 
 PLACE_AGAIN = N_("The card could not be read. Please lift it and place it flat on the reader again.")

@@ -33,8 +33,8 @@ from drivers.idcard.errors import (
 from drivers.idcard.reader import IdCardReader, probe_rates
 from drivers.idcard.transport import SerialTransport
 from drivers.idcard.wlt import WltDecodeError, WltDecoder
-from kiosk.device_status import Action, DeviceState, DeviceStatus
-from kiosk.events import Event, EventBus
+from common.device_status import Action, DeviceState, DeviceStatus
+from common.events import Event, EventBus
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,13 @@ import uuid
 from pathlib import Path
 
 from kiosk.config import ConfigError, Settings, load_settings
-from kiosk.events import EventBus
+from common.events import EventBus
 
 from drivers.printer.driver import PrinterDriver
 from drivers.printer.layout import LayoutError
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Origin
-from drivers.printer.templates import technician_test_page
+from drivers.printer.test_page import technician_test_page
 
 
 def _settings() -> Settings:

@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.device_status import Action, DeviceState, DeviceStatus
-from kiosk.events import Event, EventBus
+from common.device_status import Action, DeviceState, DeviceStatus
+from common.events import Event, EventBus
 
 from drivers.printer import escpos
 from drivers.printer import status as st
@@ -34,7 +34,7 @@ from drivers.printer.journal import JobRecord, JobState, PrintJournal
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Receipt
 from drivers.printer.transport import ConnectionLost, DeviceAbsent, Transport, TransportError, open_transport
-from kiosk.i18n import N_
+from common.i18n import N_
 
 log = logging.getLogger(__name__)
 

@@ -55,7 +55,7 @@ class PrinterProfile:
 
     @classmethod
     def from_settings(cls, section) -> PrinterProfile:
-        """The profile of a :class:`kiosk.config.PrinterSection`."""
+        """The profile of a :class:`kiosk.config.PrinterSettings`."""
         return cls(section.paper_width_mm, section.dots_per_line, section.cutter, section.text_mode,
                    section.chinese_font)
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from kiosk.config import Settings
-from kiosk.events import EventBus
+from common.events import EventBus
 
 from drivers.printer.driver import PrinterDriver
 from drivers.printer.profile import PrinterProfile
+from drivers.printer.settings import PrinterSettings
 from drivers.printer.sim import VirtualPrinter
 
 JOURNAL_FILE = "print-journal.sqlite3"
@@ -28,15 +29,13 @@ class PrinterSetup:
             self.virtual_printer.stop()
 
 
-def printer_from_settings(settings: Settings, bus: EventBus) -> PrinterSetup:
-    """The printer configured in ``[printer]``; its journal lives in ``[paths] data_dir``.
+def printer_from_settings(section: PrinterSettings, data_dir: Path, bus: EventBus) -> PrinterSetup:
+    """The printer configured in ``[printer]``; its journal lives in ``data_dir``.
 
     With ``port = "sim"`` a :class:`VirtualPrinter` is started first on a free TCP port on
     127.0.0.1; it renders jobs to ``DATA_DIR/virtual-printer/job-NNNN.png`` (and ``.txt``).
     The supervisor is not started: call ``setup.driver.start()`` once subscribers are in place.
     """
-    section = settings.printer
-    data_dir = settings.path(settings.paths.data_dir)
     port, virtual = section.port, None
     if port == "sim":
         virtual = VirtualPrinter(data_dir / VIRTUAL_PRINTER_DIR, transport="tcp",

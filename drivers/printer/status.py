@@ -15,7 +15,7 @@ Replies (Epson ESC/POS, fixed bits: bit 1 and bit 4 set, bits 0 and 7 clear):
 """
 from __future__ import annotations
 
-from kiosk.device_status import Action, DeviceState, DeviceStatus
+from common.device_status import Action, DeviceState, DeviceStatus
 
 DEVICE = "printer"
 

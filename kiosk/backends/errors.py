@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.i18n import N_
+from common.i18n import N_
 
 
 DEPARTMENTS = ("tax", "exit_entry", "registration", "hall")

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from drivers.printer.receipt import Origin
-from drivers.printer.templates import queue_ticket, tax_record_summary
+from kiosk.receipts import queue_ticket, tax_record_summary
 from kiosk.backends.errors import BackendError
 from kiosk.backends.models import IncomeRecords
-from kiosk.i18n import N_, Translator
+from common.i18n import N_, Translator
 from kiosk.outbox.store import OutboxError
 from kiosk.runtime import Runtime
 from kiosk.voice import Voice

@@ -1,7 +1,7 @@
 """好差评: the five rating levels of GB/T 39734-2020, nothing pre-selected."""
 from __future__ import annotations
 
-from kiosk.i18n import N_
+from common.i18n import N_
 
 # (level id, msgid), best first, as the national evaluation system lists them.
 LEVELS = [

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from kiosk.i18n import N_
+from common.i18n import N_
 from kiosk.journeys import rating
 from kiosk.session import CitizenSession, Step
 

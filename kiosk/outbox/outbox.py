@@ -21,7 +21,7 @@ from kiosk.backends.errors import CANNOT_DO_HERE, CHECK_FIELDS, FieldError, Reje
 from kiosk.config import Settings
 from kiosk.outbox.crypto import KeyFileError, PayloadCipher, key_check, load_key
 from kiosk.outbox.store import OutboxStore, Stored
-from kiosk.i18n import N_
+from common.i18n import N_
 
 
 SUBMITTED = N_("Submitted. Please keep your receipt.")

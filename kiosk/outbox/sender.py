@@ -23,8 +23,8 @@ from typing import Callable
 
 from kiosk.backends.errors import BackendError, Rejected, ServerError
 from kiosk.config import Settings
-from kiosk.device_status import Action, DeviceState, DeviceStatus
-from kiosk.events import EventBus
+from common.device_status import Action, DeviceState, DeviceStatus
+from common.events import EventBus
 from kiosk.outbox.crypto import InvalidTag
 from kiosk.outbox.outbox import Delivery, Outbox, Outcome, describe_rejection
 from kiosk.outbox.store import OutboxError

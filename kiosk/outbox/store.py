@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from kiosk.i18n import N_
+from common.i18n import N_
 
 
 NOT_SAVED = N_("Your request could not be saved. Please ask at the counter.")

@@ -1,7 +1,7 @@
 """Steps of the tax records journey that several UI tests share, driven as a citizen would."""
 from __future__ import annotations
 
-from kiosk.device_status import DeviceState
+from common.device_status import DeviceState
 
 
 def start_service(ui) -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from drivers.idcard.card import Card, parse_card
 from drivers.idcard.simcards import load_fixture
-from kiosk.device_status import DeviceState
+from common.device_status import DeviceState
 from tests.ui.journey import printer_state, start_service, to_card_step, to_form, to_result
 
 pytestmark = pytest.mark.ui

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from kiosk.device_status import DeviceStatus
+from common.device_status import DeviceStatus
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The kiosk's receipts: submission receipt, tax record summary, appointment slip, queue ticket.
+"""The kiosk's receipts (what the application prints; the printer driver only prints documents): submission receipt, tax record summary, appointment slip, queue ticket.
 
 Each template takes plain data and returns a :class:`Receipt`. Labels are English message ids
 (marked with ``N_``) translated by the ``gettext`` the caller passes, so a receipt is printed in the
@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Callable, Sequence
 
 from drivers.printer.receipt import Origin, Receipt, Table, mask_id_number, yuan
-from kiosk.i18n import N_
+from common.i18n import N_
 
 Gettext = Callable[[str], str]
 
@@ -112,19 +112,4 @@ def queue_ticket(origin: Origin, *, ticket_no: str, service: str, waiting: int, 
     return Receipt(
         "queue_ticket", _(QUEUE_TITLE), origin, big_text=ticket_no, fields=tuple(fields),
         notes=(_(LISTEN_FOR_NUMBER),), barcode=ticket_no, reprint_label=_(REPRINT),
-    )
-
-
-def technician_test_page(origin: Origin, profile_line: str) -> Receipt:
-    """The technician's test page: a fixed pattern (not translated) exercising what can go wrong
-    with Chinese on a receipt printer: hanzi, full-width punctuation, the yuan sign, mixed lines,
-    wrapping, QR code, barcode and the cut."""
-    return Receipt(
-        "test_page", "自助终端打印测试", origin,
-        fields=(("打印机", profile_line), ("金额", "¥12.50"),
-                ("混排", "中文English混排ABC 123，含全角标点。")),
-        notes=("，。！（）：", "¥12.50", "ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789",
-               "自助终端打印测试：换行测试，这一行足够长，需要在纸张宽度处正确换行，不截断汉字。"),
-        qr="TEST-PAGE " + origin.terminal_id, barcode="TEST-0123456789",
-        footer=("打印测试页",),
     )

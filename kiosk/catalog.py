@@ -9,26 +9,17 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from common.device_status import DeviceState, DeviceStatus
+from kiosk.backends.contract import Contract, load_contract
+from kiosk.journeys.definition import DefinitionError, JourneyPlan, compile_journey
+from kiosk.texts import Texts
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "assets" / "services"
 DEPARTMENTS = ("tax", "exit_entry", "registration")
 Device = Literal["idcard", "camera", "printer"]
 Backend = Literal["tax", "exit_entry", "registration", "hall"]
-
-
-class Texts(BaseModel):
-    """One text in the three languages."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    zh_CN: Annotated[str, Field(min_length=1)]
-    zh_HK: Annotated[str, Field(min_length=1)]
-    en: Annotated[str, Field(min_length=1)]
-
-    def as_dict(self) -> dict[str, str]:
-        return {"zh_CN": self.zh_CN, "zh_HK": self.zh_HK, "en": self.en}
 
 
 class Guide(BaseModel):
@@ -53,15 +44,31 @@ class Service(BaseModel):
     guide: Guide
     devices: tuple[Device, ...] = ()
     backends: tuple[Backend, ...] = ()
-    journey: str = ""  # the flow that runs the service on the kiosk; "" = guide only (counter service)
+    journey: dict | None = None  # the [journey] definition (kiosk.journeys.definition); None = guide only
+    _plan: JourneyPlan | None = PrivateAttr(default=None)
+
+    @property
+    def plan(self) -> JourneyPlan | None:
+        """The checked journey, or None for a guide-only (counter) service."""
+        return self._plan
 
 
 class CatalogError(Exception):
     """A service file is invalid; the message names the file and the field."""
 
 
-def load_catalog(directory: Path = SERVICES_DIR) -> list[Service]:
-    """Load and validate every ``*.toml`` in ``directory``, sorted by department then order."""
+# The device each step kind cannot do without (a print step is not here: when the printer cannot
+# print, the receipt number and its QR code are shown on the screen instead).
+STEP_DEVICES = {"card": "idcard", "face": "camera"}
+
+
+def load_catalog(directory: Path = SERVICES_DIR, contract: Contract | None = None) -> list[Service]:
+    """Load and validate every ``*.toml`` in ``directory``, sorted by department then order.
+
+    Journey definitions are checked against the contract (``api/``); any problem raises
+    :class:`CatalogError` with one line naming the file, the step and the key.
+    """
+    contract = contract or load_contract()
     services: list[Service] = []
     for file in sorted(directory.glob("*.toml")):
         try:
@@ -74,6 +81,15 @@ def load_catalog(directory: Path = SERVICES_DIR) -> list[Service]:
             raise CatalogError(f"{file}: {problems}") from None
         if service.id != file.stem:
             raise CatalogError(f"{file}: id {service.id!r} must equal the file name {file.stem!r}")
+        if service.journey is not None:
+            try:
+                service._plan = compile_journey(service.id, service.journey, contract)
+            except DefinitionError as e:
+                raise CatalogError(f"{file}: {e}") from None
+            needed = {STEP_DEVICES[s.kind] for s in service._plan.steps if s.kind in STEP_DEVICES}
+            if not needed <= set(service.devices):
+                raise CatalogError(f"{file}: devices: the journey needs {', '.join(sorted(needed))}; "
+                                   f"add them to devices = [...]")
         services.append(service)
     services.sort(key=lambda s: (DEPARTMENTS.index(s.department), s.order, s.id))
     return services

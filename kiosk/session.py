@@ -18,35 +18,21 @@ log = logging.getLogger(__name__)
 
 
 class Step(enum.Enum):
-    """Where the citizen is. Each step has one screen of the same name."""
+    """The shell's own states. Inside a journey the engine (``kiosk.journeys.engine``) knows the step."""
 
     ATTRACT = "attract"          # nobody is here
     HOME = "home"                # the service catalog
     GUIDE = "guide"              # the plain-language guide of one service
-    CONSENT = "consent"          # what is read and why; agree or cancel
-    CARD = "card"                # place the ID card
-    FACE = "face"                # face check with liveness
-    FORM = "form"                # the service's own input (e.g. the year range)
-    RESULT = "result"            # what the backend answered
-    RATE = "rate"                # 好差评
-    FALLBACK = "fallback"        # another way to verify (queue ticket for the counter)
-    FAREWELL = "farewell"        # please take your card
+    JOURNEY = "journey"          # a service's journey (the engine shows its step's screen)
     UNAVAILABLE = "unavailable"  # something broke; the shell recovers by itself
 
 
-# Steps a citizen may move to from each step (ending the session is always allowed).
+# States a citizen may move to from each state (ending the session is always allowed).
 _ALLOWED: dict[Step, set[Step]] = {
     Step.ATTRACT: {Step.HOME},
-    Step.HOME: {Step.GUIDE, Step.CONSENT},
-    Step.GUIDE: {Step.HOME, Step.CONSENT},
-    Step.CONSENT: {Step.HOME, Step.CARD, Step.FACE},
-    Step.CARD: {Step.HOME, Step.FACE},
-    Step.FACE: {Step.HOME, Step.CARD, Step.FORM, Step.FALLBACK},
-    Step.FORM: {Step.HOME, Step.RESULT},
-    Step.RESULT: {Step.HOME, Step.FORM, Step.RATE},
-    Step.RATE: {Step.FAREWELL},
-    Step.FALLBACK: {Step.HOME, Step.RATE, Step.FAREWELL},
-    Step.FAREWELL: set(),
+    Step.HOME: {Step.GUIDE, Step.JOURNEY},
+    Step.GUIDE: {Step.HOME, Step.JOURNEY},
+    Step.JOURNEY: {Step.HOME},
     Step.UNAVAILABLE: set(),
 }
 _NO_IDLE_TIMER = {Step.ATTRACT, Step.UNAVAILABLE}
@@ -62,11 +48,13 @@ class SessionData:
 
     service_id: str | None = None
     card: Any = None          # the parsed ID card
-    photo: Any = None         # the card photo (decoded image bytes), if a decoder is installed
-    face: Any = None          # the face verification result
-    form: Any = None          # what the citizen entered
-    result: Any = None        # what the backend answered
-    receipt: Any = None       # receipt number and print outcome
+    photo: Any = None         # the card photo (decoded image), if a decoder is installed
+    face: Any = None          # the face verification verdict (never an image)
+    records: Any = None       # the citizen's records from the hall service (prefill)
+    form: Any = None          # what the citizen entered: {field: value}
+    replies: Any = None       # each query step's question and answer, for going back
+    reply: Any = None         # the last department reply
+    receipt_no: Any = None    # the number printed on (or shown instead of) the receipt
     rating: Any = None        # the 好差评 rating
 
     def wipe(self) -> None:
@@ -102,6 +90,7 @@ class CitizenSession:
         self.data = SessionData()
         self._last_activity = clock()
         self.countdown: int | None = None
+        self.working = False
         self._step_observers: list[Callable[[Step], None]] = []
         self._countdown_observers: list[Callable[[int | None], None]] = []
         self._end_observers: list[Callable[[str], None]] = []
@@ -125,10 +114,19 @@ class CitizenSession:
         self._last_activity = self._clock()
         self._set_countdown(None)
 
+    def set_working(self, working: bool) -> None:
+        """While the kiosk itself works (a face check, a department answering) the idle timer
+        stands still: the citizen is waiting for us, not gone."""
+        if self.working and not working:
+            self._last_activity = self._clock()
+        self.working = working
+
     def tick(self) -> None:
         """Advance the idle timer; call about once a second."""
         if self.step in _NO_IDLE_TIMER:
             return
+        if self.working:
+            self._last_activity = self._clock()
         idle = self._clock() - self._last_activity
         if idle < self.idle_timeout_s:
             self._set_countdown(None)

@@ -147,6 +147,36 @@ class Contract:
             return [f"HTTP {status} is not a reply the contract allows for {op.id}"]
         return sorted({f"{e.json_path}: fails {e.validator!r}" for e in validator.iter_errors(body)})
 
+    # -- schemas, for journey definitions ------------------------------------------------------
+    def request_schema(self, op: Operation) -> dict:
+        """The operation's request body schema with local ``$ref``s resolved ({} when it has none).
+
+        Journey definitions take their fields' types, enums, patterns and ranges from here, so the
+        contract stays the one schema of every value a kiosk sends."""
+        doc = self.documents[op.department]
+        spec = doc["paths"][op.path][op.method.lower()]
+        schema = spec.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        return _resolved(doc, schema) if schema else {}
+
+    def reply_schema(self, op: Operation) -> dict:
+        """The schema of the operation's success reply (the first 2xx), resolved ({} when none)."""
+        doc = self.documents[op.department]
+        spec = doc["paths"][op.path][op.method.lower()]
+        for status in sorted(spec["responses"]):
+            if str(status).startswith("2"):
+                reply, _ = self._resolve(doc, spec["responses"][status])
+                schema = reply.get("content", {}).get("application/json", {}).get("schema")
+                return _resolved(doc, schema) if schema else {}
+        return {}
+
+    def value_errors(self, op: Operation, name: str, value: Any) -> list[str]:
+        """Field error codes of one request property's value (``[]`` = valid)."""
+        schema = self.request_schema(op).get("properties", {}).get(name)
+        if schema is None:
+            return ["unknown_field"]
+        validator = Draft202012Validator(schema, format_checker=FormatChecker())
+        return sorted({_CODES.get(e.validator, "invalid") for e in validator.iter_errors(value)})
+
     # -- building ----------------------------------------------------------------------------
     @staticmethod
     def _uri(department: str) -> str:
@@ -202,6 +232,23 @@ def _absolute_refs(schema: Any, uri: str) -> Any:
                 for k, v in schema.items()}
     if isinstance(schema, list):
         return [_absolute_refs(v, uri) for v in schema]
+    return schema
+
+
+def _resolved(doc: dict, schema: Any, depth: int = 0) -> Any:
+    """``schema`` with every local ``$ref`` replaced by its target (the contract has no cycles)."""
+    if depth > 32:
+        raise ContractError("schema references nest deeper than 32 levels")
+    if isinstance(schema, dict):
+        if isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/"):
+            target = doc
+            for part in schema["$ref"][2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            merged = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+            return _resolved(doc, merged, depth + 1)
+        return {k: _resolved(doc, v, depth + 1) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_resolved(doc, v, depth + 1) for v in schema]
     return schema
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 from kiosk.backends.clients import ExitEntryClient, HallClient, RegistrationClient, TaxClient
 from kiosk.backends.contract import Contract, load_contract
 from kiosk.backends.errors import DEPARTMENTS
-from kiosk.backends.transport import Endpoint, EndpointConfigError, Transport
+from kiosk.backends.transport import Endpoint, EndpointConfigError, Transport, new_idempotency_key
 from kiosk.config import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -75,6 +75,19 @@ class Backends:
                 sim.stop()
             raise ConfigError(str(e)) from None
         return cls(transports, sim=sim)
+
+    def call(self, op_id: str, body: dict | None = None, *, params: dict[str, str] | None = None,
+             idempotency_key: str | None = None) -> dict:
+        """Perform any contract operation and return its validated reply (journeys use this; a
+        submission without a key gets a fresh one).
+
+        Raises:
+            BackendError: as :meth:`Transport.call`.
+        """
+        op = self._contract.operation(op_id)
+        if op.submission and not idempotency_key:
+            idempotency_key = new_idempotency_key()
+        return self._transports[op.department].call(op_id, body, params=params, idempotency_key=idempotency_key)
 
     def submit(self, service_id: str, payload: dict, idempotency_key: str) -> dict:
         """Send one submission once (no retry) and return the department's validated reply.

@@ -1,0 +1,125 @@
+"""Declarative documents and tables: what a journey shows in a table and prints on paper.
+
+A definition says *what* goes on the receipt (title, labelled values, a table, notes, a QR code or
+barcode), each value a template over the journey's scope; :func:`render_document` turns that into
+a printer-independent ``Receipt`` in the citizen's language. The printer driver only prints it.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from drivers.printer.receipt import Origin, Receipt, Table
+from kiosk.journeys import template
+from kiosk.journeys.definition import DefinitionContext, DefinitionError
+from kiosk.texts import Texts
+
+Pick = Callable[[dict[str, str]], str]
+ROW = frozenset({"row"})
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LabelledValue(_Spec):
+    """A label and a template, e.g. ``{label = {...}, value = "{receipt_no}"}``."""
+
+    label: Texts
+    value: str
+
+
+class Column(_Spec):
+    """A table column: its header and the template of each cell (``row`` is the row's data)."""
+
+    label: Texts
+    value: str
+    numeric: bool = False
+
+
+class TableSpec(_Spec):
+    """Rows from a list in the scope (``rows = "reply.records"``), one column per entry, and an
+    optional totals line (one template per column)."""
+
+    rows: str
+    columns: list[Column] = Field(min_length=1, max_length=6)
+    total: list[str] = []
+    total_label: Texts | None = None
+
+    def check(self, ctx: DefinitionContext, key: str) -> None:
+        ctx.check_source(self.rows, f"{key}.rows")
+        for i, column in enumerate(self.columns):
+            ctx.check_texts(column.label, f"{key}.columns.{i}.label")
+            ctx.check_template(column.value, f"{key}.columns.{i}.value", ROW)
+        if self.total and len(self.total) != len(self.columns):
+            raise DefinitionError(f"{key}.total: one template per column ({len(self.columns)}), got {len(self.total)}")
+        for i, cell in enumerate(self.total):
+            ctx.check_template(cell, f"{key}.total.{i}")
+
+
+class DocumentSpec(_Spec):
+    """A printed document."""
+
+    kind: str = Field(default="document", pattern=r"^[a-z][a-z0-9_]{0,30}$")  # journaled: never personal
+    title: Texts
+    fields: list[LabelledValue] = []
+    table: TableSpec | None = None
+    totals: list[LabelledValue] = []
+    notes: list[Texts] = []
+    qr: str = ""
+    barcode: str = ""
+    footer: list[Texts] = []
+
+    def check(self, ctx: DefinitionContext, key: str) -> None:
+        for name in ("fields", "totals"):
+            for i, item in enumerate(getattr(self, name)):
+                ctx.check_template(item.value, f"{key}.{name}.{i}.value")
+        if self.table is not None:
+            self.table.check(ctx, f"{key}.table")
+        for i, note in enumerate(self.notes):
+            ctx.check_texts(note, f"{key}.notes.{i}")
+        ctx.check_template(self.qr, f"{key}.qr")
+        ctx.check_template(self.barcode, f"{key}.barcode")
+
+
+def resolved_codes(codes: Mapping[str, Mapping[str, Texts]], pick: Pick) -> dict[str, dict[str, str]]:
+    """Code tables in the current language."""
+    return {name: {code: pick(texts.as_dict()) for code, texts in table.items()} for name, table in codes.items()}
+
+
+def table_cells(spec: TableSpec, scope: Mapping[str, Any], codes: Mapping[str, Mapping[str, str]],
+                pick: Pick) -> tuple[list[str], list[list[str]], list[str]]:
+    """``(headers, rows, totals)`` of a table as text (``totals`` is [] without a totals line)."""
+    headers = [pick(c.label.as_dict()) for c in spec.columns]
+    items = template.lookup(scope, spec.rows) or []
+    rows = [[template.render(c.value, {**scope, "row": item}, codes) for c in spec.columns] for item in items]
+    totals = [template.render(cell, scope, codes) for cell in spec.total]
+    if totals and spec.total_label is not None and not totals[0]:
+        totals[0] = pick(spec.total_label.as_dict())
+    return headers, rows, totals
+
+
+def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping[str, Mapping[str, Texts]],
+                    pick: Pick, origin: Origin, reprint_label: str) -> Receipt:
+    """The ``Receipt`` of ``spec`` filled from ``scope``, in the language ``pick`` chooses."""
+    text_codes = resolved_codes(codes, pick)
+
+    def fill(value: str) -> str:
+        return template.render(value, scope, text_codes)
+
+    table = None
+    if spec.table is not None:
+        headers, rows, _ = table_cells(spec.table, scope, text_codes, pick)
+        numeric = frozenset(i for i, c in enumerate(spec.table.columns) if c.numeric)
+        table = Table(tuple(headers), tuple(tuple(r) for r in rows), numeric)
+    return Receipt(
+        spec.kind, pick(spec.title.as_dict()), origin,
+        fields=tuple((pick(f.label.as_dict()), fill(f.value)) for f in spec.fields),
+        table=table,
+        totals=tuple((pick(t.label.as_dict()), fill(t.value)) for t in spec.totals),
+        notes=tuple(fill(pick(n.as_dict())) for n in spec.notes),
+        qr=fill(spec.qr), barcode=fill(spec.barcode),
+        footer=tuple(fill(pick(f.as_dict())) for f in spec.footer),
+        reprint_label=reprint_label,
+    )

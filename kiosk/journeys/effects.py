@@ -1,0 +1,86 @@
+"""Commands that steps emit, as data. The engine decides; the :class:`~kiosk.journeys.runner.EffectRunner`
+carries the commands out (in worker threads) and reports each result with the token it was given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, repr=False)
+class StartFace:
+    """Check the live face against the card photo (an RGB array); decisions arrive by token."""
+
+    photo: Any
+
+    def __repr__(self) -> str:
+        return "StartFace(<photo hidden>)"
+
+
+@dataclass(frozen=True)
+class CancelFace:
+    """Stop the running face check, if any."""
+
+
+@dataclass(frozen=True, repr=False)
+class Call:
+    """Call a contract operation and wait for its reply (a query, or a submission the citizen waits for)."""
+
+    operation: str
+    body: dict | None = None
+    idempotency_key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Call({self.operation!r}, <body hidden>)"
+
+
+@dataclass(frozen=True, repr=False)
+class Enqueue:
+    """Store a submission durably in the outbox; it is delivered when the department can take it."""
+
+    operation: str
+    body: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Enqueue({self.operation!r}, <body hidden>)"
+
+
+@dataclass(frozen=True, repr=False)
+class Print:
+    """Print a document (a ``drivers.printer.receipt.Receipt``)."""
+
+    receipt: Any
+    kind: str = "document"
+
+    def __repr__(self) -> str:
+        return f"Print({self.kind!r})"
+
+
+@dataclass(frozen=True)
+class IssueTicket:
+    """Take a counter queue ticket (one idempotency key per session, so retries never take two)."""
+
+    queue: str
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Say a prompt (a message id) in the citizen's language."""
+
+    msgid: str
+
+
+@dataclass(frozen=True, repr=False)
+class Outcome:
+    """The result of an effect: ``value`` on success, else a citizen-facing message id.
+
+    ``fields`` lists the request fields a department refused (``FieldError``s), if any.
+    """
+
+    ok: bool
+    value: Any = None
+    msgid: str = ""
+    fields: tuple = ()
+
+    def __repr__(self) -> str:
+        return f"Outcome(ok={self.ok}, msgid={self.msgid!r})"

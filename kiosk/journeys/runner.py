@@ -1,0 +1,127 @@
+"""Carries out the journey's effects over the real runtime (devices, backends, outbox, voice).
+
+Every blocking effect (a backend call, an outbox write, a print job, the printer's wipe at
+session end) runs in a short-lived worker thread; its :class:`Outcome` reaches the engine through
+``deliver`` (in the shell: the UI bridge, so the engine only ever runs on the UI thread). The face
+check is started and cancelled directly: it is driven by Kivy's clock and hands its frames to the
+worker process without waiting.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from typing import Any, Callable, Mapping
+
+from common.i18n import N_, Translator
+from drivers.printer.receipt import Origin, Receipt
+from kiosk.backends.errors import BackendError, Rejected
+from kiosk.journeys.document import DocumentSpec, render_document
+from kiosk.journeys.effects import Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
+from kiosk.outbox.store import OutboxError
+from kiosk.receipts import REPRINT, queue_ticket
+from kiosk.runtime import Runtime
+
+log = logging.getLogger(__name__)
+UNEXPECTED = N_("Something went wrong. Please try again later.")
+QUEUE_NAMES = {"tax": N_("Tax"), "exit_entry": N_("Exit and entry"), "registration": N_("Registration"),
+               "general": N_("General enquiries")}
+
+
+class EffectRunner:
+    """The journey engine's hands.
+
+    Args:
+        runtime: the devices and services.
+        translator: the citizen's language, for printed documents.
+        voice: spoken prompts.
+        deliver: ``deliver(fn, *args)`` runs ``fn(*args)`` on the thread the engine lives on.
+        face_check: starts and cancels face checks (``begin(token, photo)``, ``cancel()``).
+    """
+
+    def __init__(self, runtime: Runtime, translator: Translator, voice: Any,
+                 deliver: Callable[..., None], face_check: Any) -> None:
+        self.runtime = runtime
+        self.translator = translator
+        self.voice = voice
+        self.deliver = deliver
+        self.face_check = face_check
+        self.engine: Any = None  # set once the engine exists (it needs the runner first)
+        self._ticket_key: str | None = None
+
+    # -- effects ---------------------------------------------------------------------------------
+    def run(self, token: int, effect: Any) -> None:
+        """Carry out ``effect``; a result for ``token`` comes back through ``deliver`` (token 0: none)."""
+        if isinstance(effect, StartFace):
+            self.face_check.begin(token, effect.photo)
+        elif isinstance(effect, CancelFace):
+            self.face_check.cancel()
+        elif isinstance(effect, Speak):
+            self.voice.say(effect.msgid)
+        elif isinstance(effect, Call):
+            self._background(token, "call", lambda: self.runtime.backends.call(
+                effect.operation, effect.body, idempotency_key=effect.idempotency_key))
+        elif isinstance(effect, Enqueue):
+            self._background(token, "enqueue", lambda: self.runtime.outbox.enqueue(effect.operation, effect.body))
+        elif isinstance(effect, Print):
+            self._background(token, f"print-{effect.kind}", lambda: self._print(effect.receipt))
+        elif isinstance(effect, IssueTicket):
+            # One key per session's request, reused on "try again", so nobody gets two tickets.
+            self._ticket_key = self._ticket_key or uuid.uuid4().hex
+            key = self._ticket_key
+            self._background(token, "queue-ticket",
+                             lambda: self.runtime.backends.hall.ticket(effect.queue, idempotency_key=key))
+        else:
+            raise TypeError(f"no runner for {type(effect).__name__}")
+
+    def _background(self, token: int, name: str, work: Callable[[], Any]) -> None:
+        def run() -> None:
+            try:
+                value = work()
+                outcome = value if isinstance(value, Outcome) else Outcome(True, value)
+            except Rejected as e:
+                outcome = Outcome(False, msgid=e.msgid, fields=e.fields)
+            except BackendError as e:
+                log.warning("%s failed: %s", name, type(e).__name__)
+                outcome = Outcome(False, msgid=e.msgid)
+            except OutboxError as e:
+                log.error("%s: the outbox could not store it (%s)", name, type(e).__name__)
+                outcome = Outcome(False, msgid=e.msgid)
+            except Exception:  # noqa: BLE001 - a failed effect must end in a message, not a dead thread
+                log.exception("%s failed unexpectedly", name)
+                outcome = Outcome(False, msgid=UNEXPECTED)
+            if token and self.engine is not None:
+                self.deliver(self.engine.effect_done, token, outcome)
+        threading.Thread(target=run, name=f"effect-{name}", daemon=True).start()
+
+    def _print(self, receipt: Receipt) -> Outcome:
+        # Not printed: the driver's status and log say why; the step shows the number on screen.
+        return Outcome(self.runtime.printer.driver.print_job(uuid.uuid4().hex, receipt).printed)
+
+    # -- queries the engine makes ----------------------------------------------------------------
+    def printer_ready(self) -> bool:
+        # The supervisor's last status: asking the printer here would block the UI thread.
+        status = self.runtime.bus.last_status("printer")
+        return status is not None and self.runtime.printer.driver.printable(status)
+
+    def _origin(self) -> Origin:
+        settings = self.runtime.settings
+        return Origin.now(self.translator.pick(settings.kiosk.hall_name.model_dump()), settings.kiosk.terminal_id)
+
+    def render(self, document: DocumentSpec, scope: Mapping[str, Any], codes: Mapping) -> Receipt:
+        """The printable receipt of a definition's document, in the citizen's language."""
+        return render_document(document, scope, codes, self.translator.pick, self._origin(),
+                               self.translator.gettext(REPRINT))
+
+    def ticket_document(self, ticket: Any, queue: str) -> Receipt:
+        """The counter queue ticket."""
+        gettext = self.translator.gettext
+        return queue_ticket(self._origin(), ticket_no=ticket.ticket_no, service=gettext(QUEUE_NAMES[queue]),
+                            waiting=ticket.waiting_ahead, gettext=gettext)
+
+    def session_ended(self) -> None:
+        """Forget per-session state; the printer's copies are wiped off the UI thread (a print job
+        may hold the printer's lock for seconds)."""
+        self._ticket_key = None
+        self.voice.stop()
+        threading.Thread(target=self.runtime.printer.driver.wipe, name="printer-wipe", daemon=True).start()

@@ -1,0 +1,178 @@
+"""Steps that talk to a department: prefill from the citizen's records, a query, a submission.
+
+A request body is the step's ``request`` bindings (``"$card.id_number"``, constants) plus the
+fields of every form for the same operation. At load the contract must accept the shape: each
+bound name is a request property and every required property is covered.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from common.i18n import N_
+from kiosk.journeys.definition import PROFILE_OPERATION, DefinitionContext, DefinitionError, is_source
+from kiosk.journeys.document import TableSpec
+from kiosk.journeys.effects import Call, Enqueue, Outcome
+from kiosk.journeys.steps.base import Step, StepSettings
+from kiosk.texts import Texts
+
+SENDS = {
+    "tax": N_("Send your name and ID number to the tax service."),
+    "exit_entry": N_("Send your name and ID number to the exit-entry administration."),
+    "registration": N_("Send your name, ID number and the form to the registration office."),
+    "hall": N_("Look up what the government already holds about you, so you need not type it."),
+}
+MSG = {
+    "no_result": N_("Nothing was found for your choice."),
+    "refused": N_("The department could not accept some of your entries. Please check them."),
+    "not_stored": N_("Your application could not be stored on this terminal. Nothing was sent. Please try again later or go to the counter."),
+}
+Binding = str | int | bool
+
+
+class _Request:
+    """Shared by the steps that call an operation: the body from bindings and forms."""
+
+    settings: Any
+
+    def check_request(self, ctx: DefinitionContext, submission: bool) -> None:
+        op = ctx.operation(self.settings.operation)
+        if op.submission != submission:
+            raise DefinitionError(f"operation: {op.id} is {'a submission' if op.submission else 'a query'}; "
+                                  f"use a {'submit' if op.submission else 'query'} step")
+        schema = ctx.contract.request_schema(op)
+        properties = schema.get("properties", {})
+        for name, value in self.settings.request.items():
+            if name not in properties:
+                raise DefinitionError(f"request.{name}: not in the request of {op.id}; it has: {', '.join(properties)}")
+            if is_source(value):
+                ctx.check_source(value[1:], f"request.{name}")
+        covered = set(self.settings.request) | ctx.form_operations.get(op.id, set())
+        missing = [name for name in schema.get("required", []) if name not in covered]
+        if missing:
+            raise DefinitionError(f"request: {op.id} requires {', '.join(missing)}; no form field, prefill or "
+                                  "constant covers it")
+        # A submission goes through the outbox: what comes back at once is the outbox's receipt number.
+        ctx.reply_schema = {"properties": {"receipt_no": {"type": "string"}}} if submission \
+            else ctx.contract.reply_schema(op)
+
+    def body(self, engine) -> dict:
+        op = engine.contract.operation(self.settings.operation)
+        names = engine.contract.request_schema(op).get("properties", {})
+        body = {name: engine.resolve(value) for name, value in self.settings.request.items()}
+        body.update({k: v for k, v in (engine.data.form or {}).items() if k in names and k not in body})
+        return {k: v for k, v in body.items() if v is not None}
+
+    def reads(self) -> tuple[str, ...]:
+        return (SENDS.get(self.settings.operation.split(".", 1)[0], ""),)
+
+
+class PrefillStep(Step):
+    """The citizen's records from the hall service (``hall.query_profile``), so forms start filled
+    in; a citizen without records, or a service that does not answer, simply types them."""
+
+    kind = "prefill"
+    default_title = N_("Your records")
+    interactive = False
+
+    def reads(self) -> tuple[str, ...]:
+        return (SENDS["hall"],)
+
+    def enter(self, engine) -> None:
+        engine.view.busy = True
+        card = engine.data.card
+        engine.do(Call(PROFILE_OPERATION, {"id_number": card.id_number, "name": card.name}))
+
+    def done(self, engine, outcome: Outcome) -> None:
+        engine.data.records = outcome.value if outcome.ok else {}
+        engine.next()
+
+
+class QuerySettings(StepSettings):
+    operation: str
+    request: dict[str, Binding] = {}
+    summary: Texts | None = None       # a template over the reply, e.g. totals
+    table: TableSpec | None = None
+    empty: Texts | None = None         # shown when the table has no rows
+    receipt_prefix: str = Field(default="", pattern=r"^([A-Z]{1,4})?$")  # a kiosk-made receipt number
+
+
+class QueryStep(_Request, Step):
+    """A department read, shown as a table and/or a summary. It starts on entry; while it runs the
+    screen offers Cancel; a failure shows the client's message with Try again and Back."""
+
+    kind = "query"
+    Settings = QuerySettings
+    default_title = N_("Your results")
+
+    def check(self, ctx: DefinitionContext) -> None:
+        self.check_request(ctx, submission=False)
+        s: QuerySettings = self.settings
+        ctx.check_texts(s.summary, "summary")
+        if s.table is not None:
+            s.table.check(ctx, "table")
+
+    def enter(self, engine) -> None:
+        body = self.body(engine)
+        kept = engine.data.replies.get(self.id)
+        if kept is not None and kept[0] == body:  # back from a later step: the same question
+            engine.data.reply = kept[1]
+            return
+        engine.data.reply = None
+        engine.view.busy = True
+        engine.do(Call(self.settings.operation, body))
+
+    def action(self, engine, name: str, args: dict[str, Any]) -> None:
+        if name == "cancel":
+            engine.cancel_request()
+            engine.back()
+        elif name == "retry":
+            self.enter(engine)
+        elif name == "next" and engine.data.reply is not None:
+            engine.next()
+
+    def done(self, engine, outcome: Outcome) -> None:
+        engine.view.busy = False
+        if not outcome.ok:
+            engine.notice(outcome.msgid, speak=True)
+            return
+        engine.data.reply = outcome.value
+        engine.data.replies[self.id] = (self.body(engine), outcome.value)
+        if self.settings.receipt_prefix:
+            engine.data.receipt_no = engine.local_receipt_no(self.settings.receipt_prefix)
+
+
+class SubmitSettings(StepSettings):
+    operation: str
+    request: dict[str, Binding] = {}
+
+
+class SubmitStep(_Request, Step):
+    """A submission stored durably in the outbox (delivered when the department can take it); the
+    outbox numbers the receipt. A field the contract refuses sends the citizen back to the form."""
+
+    kind = "submit"
+    Settings = SubmitSettings
+    default_title = N_("Submit")
+    interactive = False
+
+    def check(self, ctx: DefinitionContext) -> None:
+        self.check_request(ctx, submission=True)
+
+    def enter(self, engine) -> None:
+        engine.view.busy = True
+        engine.do(Enqueue(self.settings.operation, self.body(engine)))
+
+    def done(self, engine, outcome: Outcome) -> None:
+        engine.view.busy = False
+        if outcome.ok:
+            engine.data.reply = {"receipt_no": outcome.value}
+            engine.data.receipt_no = outcome.value
+            engine.next()
+        elif outcome.fields:
+            engine.back()
+            engine.view.errors = {f.field: (N_("Please check this entry."), {}) for f in outcome.fields}
+            engine.notice(MSG["refused"], speak=True)
+        else:
+            engine.notice(outcome.msgid or MSG["not_stored"], speak=True)

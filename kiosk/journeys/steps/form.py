@@ -1,0 +1,190 @@
+"""Form pages and the review: the citizen's input, typed and checked by the contract.
+
+A form names the contract operation its fields belong to; each field is a property of that
+operation's request, and its type, enum, pattern and range come from the contract (one schema,
+not two). The widget says how the citizen enters it: ``stepper`` (an integer with - and +),
+``choice`` (tiles, one per enum value), ``keypad`` (digits), ``date`` and ``text``.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Literal
+
+from pydantic import Field
+
+from common.i18n import N_
+from kiosk.journeys.definition import DefinitionContext, DefinitionError, is_source
+from kiosk.journeys.steps.base import Spec, Step, StepSettings
+from kiosk.texts import Texts
+
+RELATIVE_YEAR = re.compile(r"^this_year(-[0-9]{1,2})?$")
+MSG = {
+    "check_fields": N_("Please check the items marked below."),
+    "invalid": N_("Please check this entry."),
+    "required": N_("Please fill this in."),
+    "too_low": N_("Please choose a later value."),
+    "too_high": N_("Please choose an earlier value."),
+    "not_after": N_("This must not be after {other}."),
+}
+# The JSON Schema type (and format) each widget can enter.
+WIDGET_TYPES = {"stepper": ("integer", None), "choice": (None, None), "keypad": ("string", None),
+                "date": ("string", "date"), "text": ("string", None)}
+
+
+class FieldSpec(Spec):
+    """One input field of a form."""
+
+    name: str                                   # the request property it fills
+    widget: Literal["stepper", "choice", "keypad", "date", "text"]
+    label: Texts
+    hint: Texts | None = None
+    default: str | int | None = None            # a constant, a "$source", or "this_year-N" for a stepper
+    min: int | str | None = None                # stepper: narrower than the contract, e.g. "this_year-4"
+    max: int | str | None = None
+    not_after: str | None = None                # another field of this form that this one must not exceed
+    options: dict[str, Texts] = {}              # choice: a label per contract enum value, in display order
+
+
+class FormSettings(StepSettings):
+    operation: str
+    intro: Texts | None = None
+    fields: list[FieldSpec] = Field(min_length=1, max_length=8)
+
+
+class FormStep(Step):
+    """One page of input fields."""
+
+    kind = "form"
+    Settings = FormSettings
+    default_title = N_("Your details")
+
+    def check(self, ctx: DefinitionContext) -> None:
+        s: FormSettings = self.settings
+        op = ctx.operation(s.operation)
+        schema = ctx.contract.request_schema(op).get("properties", {})
+        names = [f.name for f in s.fields]
+        for i, f in enumerate(s.fields):
+            key = f"fields.{i}"
+            if f.name not in schema:
+                raise DefinitionError(f"{key}.name: {f.name!r} is not in the request of {op.id} "
+                                      f"(api/{op.department}.yaml); it has: {', '.join(schema)}")
+            prop = schema[f.name]
+            want_type, want_format = WIDGET_TYPES[f.widget]
+            if f.widget == "choice":
+                enum = prop.get("enum")
+                if not enum:
+                    raise DefinitionError(f"{key}.widget: 'choice' needs an enum in the contract; {f.name} has none")
+                if set(f.options) != {str(v) for v in enum}:
+                    raise DefinitionError(f"{key}.options: label exactly the contract's values {enum}")
+            elif prop.get("type") != want_type or (want_format and prop.get("format") != want_format):
+                raise DefinitionError(f"{key}.widget: {f.widget!r} enters {want_type}"
+                                      f"{' (' + want_format + ')' if want_format else ''}, but {f.name} is "
+                                      f"{prop.get('type')}{' (' + prop['format'] + ')' if 'format' in prop else ''}")
+            for bound in ("min", "max"):
+                value = getattr(f, bound)
+                if isinstance(value, str) and not RELATIVE_YEAR.match(value):
+                    raise DefinitionError(f"{key}.{bound}: a number or 'this_year' / 'this_year-N'")
+            if is_source(f.default):
+                ctx.check_source(f.default[1:], f"{key}.default")
+            elif isinstance(f.default, str) and f.widget == "stepper" and not RELATIVE_YEAR.match(f.default):
+                raise DefinitionError(f"{key}.default: a number, a $source or 'this_year-N'")
+            if f.not_after is not None and f.not_after not in names:
+                raise DefinitionError(f"{key}.not_after: {f.not_after!r} is not a field of this form")
+            ctx.check_texts(f.label, f"{key}.label")
+        for f in s.fields:
+            ctx.form_fields[f.name] = f
+        ctx.form_operations.setdefault(op.id, set()).update(names)
+
+    # -- run time --------------------------------------------------------------------------------
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.settings.fields if f.name == name)
+
+    def bounds(self, engine, spec: FieldSpec) -> tuple[int | None, int | None]:
+        """A stepper's smallest and largest value: the contract's range narrowed by the definition's."""
+        prop = self._schema(engine, spec)
+        low, high = prop.get("minimum"), prop.get("maximum")
+        mine_low, mine_high = _year(spec.min, engine), _year(spec.max, engine)
+        if mine_low is not None:
+            low = mine_low if low is None else max(low, mine_low)
+        if mine_high is not None:
+            high = mine_high if high is None else min(high, mine_high)
+        return low, high
+
+    def enter(self, engine) -> None:
+        form = engine.data.form
+        for spec in self.settings.fields:
+            if spec.name not in form and spec.default is not None:
+                value = engine.resolve(spec.default) if is_source(spec.default) else _year(spec.default, engine)
+                if value not in (None, ""):
+                    form[spec.name] = value
+        if self.settings.intro is None:
+            engine.notice("")
+
+    def action(self, engine, name: str, args: dict[str, Any]) -> None:
+        if name == "set":
+            engine.data.form[args["name"]] = args["value"]
+            engine.view.errors.pop(args["name"], None)
+        elif name == "next":
+            errors = self.errors(engine)
+            engine.view.errors = errors
+            if errors:
+                engine.notice(MSG["check_fields"], speak=True)
+            else:
+                engine.next()
+
+    def errors(self, engine) -> dict[str, tuple[str, dict]]:
+        """``{field: (msgid, args)}`` for every field whose value the contract or the definition refuses."""
+        form, found = engine.data.form, {}
+        op = engine.contract.operation(self.settings.operation)
+        for spec in self.settings.fields:
+            value = form.get(spec.name)
+            if value in (None, ""):
+                found[spec.name] = (MSG["required"], {})
+                continue
+            if spec.widget == "stepper":
+                low, high = self.bounds(engine, spec)
+                if low is not None and value < low:
+                    found[spec.name] = (MSG["too_low"], {})
+                elif high is not None and value > high:
+                    found[spec.name] = (MSG["too_high"], {})
+            if spec.name not in found and engine.contract.value_errors(op, spec.name, value):
+                found[spec.name] = (MSG["invalid"], {})
+            if spec.not_after and spec.name not in found:
+                other = form.get(spec.not_after)
+                if other is not None and value > other:
+                    found[spec.name] = (MSG["not_after"], {"other": spec.not_after})  # the screen shows its label
+        return found
+
+    def _schema(self, engine, spec: FieldSpec) -> dict:
+        op = engine.contract.operation(self.settings.operation)
+        return engine.contract.request_schema(op).get("properties", {}).get(spec.name, {})
+
+
+def _year(value: Any, engine) -> Any:
+    """``"this_year-N"`` as a number (other values as they are)."""
+    if isinstance(value, str) and RELATIVE_YEAR.match(value):
+        return engine.today().year - int(value[len("this_year-"):] or 0) if "-" in value else engine.today().year
+    return value
+
+
+class ReviewStep(Step):
+    """Everything entered, read-only, each with "change"; the citizen confirms."""
+
+    kind = "review"
+    default_title = N_("Check and confirm")
+
+    def action(self, engine, name: str, args: dict[str, Any]) -> None:
+        if name == "change":
+            engine.goto(args["step"])
+        elif name == "next":
+            engine.next()
+
+    def entries(self, engine) -> list[tuple[int, FieldSpec, Any]]:
+        """``(form step index, field, value)`` of every field entered so far, in order."""
+        out = []
+        for step in engine.plan.steps[:self.index]:
+            if isinstance(step, FormStep) and engine._applies(step):
+                for spec in step.settings.fields:
+                    out.append((step.index, spec, engine.data.form.get(spec.name)))
+        return out

@@ -27,32 +27,27 @@ from drivers.idcard.wlt import bmp_to_rgb
 from kiosk import sdnotify
 from kiosk.context import KioskContext
 from common.events import Event
-from kiosk.journeys.ports import KioskPorts
-from kiosk.journeys.tax_records import TaxRecordsJourney
+from kiosk.backends.contract import load_contract
+from kiosk.journeys.engine import JourneyEngine
+from kiosk.journeys.runner import EffectRunner
 from kiosk.runtime import Runtime
 from kiosk.session import Step
 from kiosk.voice import Voice
 from screens.attract import AttractScreen
 from screens.bridge import UiBridge
-from screens.card import CardScreen
-from screens.consent import ConsentScreen
 from screens.countdown import CountdownOverlay
-from screens.face import FaceCheck, FaceScreen
-from screens.fallback import FallbackScreen
-from screens.farewell import FarewellScreen
-from screens.form import FormScreen
+from screens.face import FaceCheck
 from screens.guide import GuideScreen
 from screens.home import HomeScreen
 from screens.lang import Lang
 from screens.qr import QrCode  # noqa: F401  (registers the kv class)
-from screens.rate import RateScreen
-from screens.result import ResultScreen
+from screens.steps.registry import SCREENS
 from screens.unavailable import UnavailableScreen
 from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
-KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "journey.kv"]
+KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "steps/steps.kv"]
 # Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
 CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")
 KEY_ESCAPE, KEY_F1 = 27, 282
@@ -127,23 +122,25 @@ class KioskApp(App):
         self.attract = AttractScreen(tr)
         self.home = HomeScreen(ctx.catalog, tr, ctx.device_statuses, ctx.backends_up)
         self.guide = GuideScreen(tr, ctx.device_statuses, ctx.backends_up)
-        self.face_screen = FaceScreen(tr)
-        journey_screens = [ConsentScreen(tr), CardScreen(tr), self.face_screen, FormScreen(tr),
-                           ResultScreen(tr), RateScreen(tr), FallbackScreen(tr), FarewellScreen(tr)]
+        # One screen per step kind, named after it; the engine's current step says which shows.
+        self.journey_screens = [cls(tr, name=kind) for kind, cls in SCREENS.items()]
+        self.face_screen = next(s for s in self.journey_screens if s.name == "face")
         self.manager = ScreenManager(transition=NoTransition())
-        for screen in (self.attract, self.home, self.guide, *journey_screens, UnavailableScreen()):
+        for screen in (self.attract, self.home, self.guide, *self.journey_screens, UnavailableScreen()):
             self.manager.add_widget(screen)
         self._overlay = CountdownOverlay()
 
         self.bridge = UiBridge()
         self.face_check = FaceCheck(self.runtime.face, self.runtime.camera, self.face_screen, tr,
                                     decide=lambda *args: self.journey.face_decided(*args))
-        self.ports = KioskPorts(self.runtime, tr, self.voice, self.bridge.call, self.face_check)
-        self.journey = TaxRecordsJourney(ctx.session, self.ports, ctx.settings.face.attempts)
-        self.ports.journey = self.journey
-        self.journey_screens = journey_screens
-        for screen in journey_screens:
-            screen.journey = self.journey
+        self.runner = EffectRunner(self.runtime, tr, self.voice, self.bridge.call, self.face_check)
+        plans = {s.id: s.plan for s in ctx.catalog if s.plan is not None}
+        self.journey = JourneyEngine(ctx.session, plans, self.runner, load_contract(), ctx.settings.face.attempts,
+                                     ctx.settings.kiosk.terminal_id)
+        self.runner.engine = self.journey
+        for screen in self.journey_screens:
+            screen.engine = self.journey
+        self.journey.on_change(self._show_journey_step)
         tr.on_change(lambda _lang: self.face_check.refresh_language())
 
         session = ctx.session
@@ -151,7 +148,7 @@ class KioskApp(App):
         self.home.bind(on_choose=lambda _s, sid: session.choose(sid),
                        on_finish=lambda *_: session.end("finished"))
         self.guide.bind(on_back=lambda *_: session.home(), on_home=lambda *_: session.home(),
-                        on_begin=lambda *_: self.journey.begin())
+                        on_begin=lambda *_: self.journey.begin(session.data.service_id))
         self._overlay.bind(on_keep=lambda *_: session.touch())
         session.on_step(self._show_step)
         session.on_countdown(self._show_countdown)
@@ -222,8 +219,18 @@ class KioskApp(App):
     def _show_step(self, step: Step) -> None:
         if step is Step.GUIDE:
             self.guide.show(self.context.service(self.context.session.data.service_id))
+        if step is Step.JOURNEY:
+            self._show_journey_step()
+            return
         self.manager.current = step.value
         self.current_step = step.value
+
+    def _show_journey_step(self) -> None:
+        """Show the screen of the engine's current step (each step kind has one)."""
+        kind = self.journey.kind
+        if self.context.session.step is Step.JOURNEY and kind:
+            self.manager.current = kind
+            self.current_step = kind
 
     def _show_countdown(self, seconds: int | None) -> None:
         if seconds is None:
@@ -238,7 +245,6 @@ class KioskApp(App):
         for category in CITIZEN_TEXT_CACHES:
             Cache.remove(category)
         self.guide.service = None
-        self.ports.session_ended()
         for screen in self.journey_screens:  # screens not on display still hold the last texts
             screen.clear()
         self.set_large_text(False)

@@ -18,13 +18,13 @@ from drivers.face.messages import ChallengeStep, Decision, Hint, WorkerError
 from drivers.face.texts import HINTS, LOOK_BACK, PROMPTS, RETRY
 from common.i18n import Translator
 from screens.face_preview import FacePreview
-from screens.journey_base import JourneyScreen
+from screens.steps.base import StepScreen
 
 log = logging.getLogger(__name__)
 TICK_S = 1 / 30
 
 
-class FaceScreen(JourneyScreen):
+class FaceScreen(StepScreen):
     """Shows the preview, the current action to perform and what to fix (``hint``)."""
 
     prompt = StringProperty("")

@@ -37,22 +37,32 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
     def no_paper() -> None:
         printer.set_paper("out")
 
+    def ticket_route() -> None:
+        fresh()
+        session.start()
+        session.choose("tax_records")
+        journey.begin("tax_records")
+        journey.jump("ticket")
+
     return [
         ("01-attract", fresh, at("attract")),
         ("02-home", session.start, at("home")),
         ("03-guide", lambda: session.choose("tax_records"), at("guide")),
-        ("04-consent", journey.begin, at("consent")),
-        ("05-card", lambda: journey.consent(True), at("card")),
+        ("04-consent", lambda: journey.begin("tax_records"), at("consent")),
+        ("05-card", lambda: journey.action("agree"), at("card")),
         ("06-face", lambda: reader.place("demo_citizen"),
          lambda: app.current_step == "face" and app.face_screen.prompt != ""),
         ("07-years", lambda: None, at("form")),
-        ("08-records", lambda: journey.choose_years(*journey.year_range), at("result")),
-        ("09-no-paper", no_paper, lambda: app.context.bus.last_status("printer").state.value == "user_error"),
-        ("10-no-paper-receipt", journey.print_records, lambda: journey.view.print_state == "unavailable"),
-        ("11-rating", lambda: (printer.set_paper("ok"), journey.to_rating()), at("rate")),
-        ("12-farewell", lambda: journey.rate("satisfied"), at("farewell")),
-        ("13-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
-        ("14-unavailable", lambda: (app._show_countdown(None), session.fail()), at("unavailable")),
+        ("08-records", lambda: journey.action("next"),
+         lambda: app.current_step == "query" and journey.data.reply is not None),
+        ("09-print", lambda: journey.action("next"), at("print")),
+        ("10-no-paper", no_paper, lambda: app.context.bus.last_status("printer").state.value == "user_error"),
+        ("11-no-paper-receipt", lambda: journey.action("print"), lambda: journey.view.print_state == "unavailable"),
+        ("12-rating", lambda: (printer.set_paper("ok"), journey.action("next")), at("rate")),
+        ("13-farewell", lambda: journey.action("send", level="satisfied"), at("farewell")),
+        ("14-ticket", ticket_route, at("ticket")),
+        ("15-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
+        ("16-unavailable", lambda: (app._show_countdown(None), session.fail()), at("unavailable")),
     ]
 
 

@@ -8,6 +8,21 @@ from kiosk.config import load_settings
 from tests.ui.driver import UiDriver
 
 
+class ErrorRecorder:
+    """Records every exception Kivy's clock catches. Production turns such an exception into the
+    unavailable screen and a quiet recovery; in a UI test it must fail the test instead."""
+
+    def __init__(self) -> None:
+        self.errors: list[BaseException] = []
+        self.expected = 0
+
+    def handle_exception(self, exception):
+        from kivy.base import ExceptionManager
+
+        self.errors.append(exception)
+        return ExceptionManager.RAISE  # the app's own handler still decides (it passes in production)
+
+
 def site_file(directory) -> str:
     """A site configuration that keeps every file of the kiosk under ``directory``."""
     path = directory / "site.toml"
@@ -43,8 +58,12 @@ def kiosk_app(tmp_path_factory):
     settings = load_settings(site_file(tmp_path_factory.mktemp("kiosk")))
     context = KioskContext.create(settings)
     runtime = Runtime.build(settings, context.bus, idcard_simulator=SimulatedReader(realistic_delays=False))
+    from kivy.base import ExceptionManager
+
     app = KioskApp(context, runtime, demo=True, recovery_s=0.3)
     app._run_prepare()
+    app.test_errors = ErrorRecorder()
+    ExceptionManager.add_handler(app.test_errors)
     yield app
     app.stop()
     stopTouchApp()
@@ -66,6 +85,16 @@ def ui(kiosk_app):
     lift_card(kiosk_app, driver)
     session.end("test set-up")
     driver.pump()
+    recorder = kiosk_app.test_errors
+    recorder.errors.clear()
+    recorder.expected = 0
     yield driver
     lift_card(kiosk_app, driver)
     session.end("test tear-down")
+    driver.pump()
+    unexpected = recorder.errors[recorder.expected:]
+    if unexpected:
+        import traceback
+
+        pytest.fail("an exception in a Kivy callback during the test:\n"
+                    + "".join(traceback.format_exception(unexpected[0])))

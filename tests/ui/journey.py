@@ -27,9 +27,18 @@ def to_form(ui) -> None:
 
 
 def to_result(ui) -> None:
+    """Through the years to the records on screen."""
     to_form(ui)
-    ui.tap("show records")
-    ui.until(lambda: ui.app.current_step == "result", timeout=30, what="the records")
+    ui.tap("form next")
+    ui.until(lambda: ui.app.current_step == "query" and not ui.app.journey.view.busy, timeout=30,
+             what="the records")
+    assert ui.app.journey.data.reply is not None
+
+
+def to_print(ui) -> None:
+    to_result(ui)
+    ui.tap("next")
+    assert ui.app.current_step == "print"
 
 
 def printer_state(ui, state: DeviceState) -> None:

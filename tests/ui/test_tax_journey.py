@@ -13,7 +13,7 @@ from PIL import Image
 from drivers.idcard.card import Card, parse_card
 from drivers.idcard.simcards import load_fixture
 from common.device_status import DeviceState
-from tests.ui.journey import printer_state, start_service, to_card_step, to_form, to_result
+from tests.ui.journey import printer_state, start_service, to_card_step, to_form, to_print, to_result
 
 pytestmark = pytest.mark.ui
 
@@ -63,22 +63,27 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
 
     ui.until(lambda: app.current_step == "form", timeout=60, what="the face check to accept")
     assert app.context.session.data.face == "verified" and app.context.session.data.photo is None
-    ui.tap("year from minus")
-    ui.tap("show records")
-    ui.until(lambda: app.current_step == "result", timeout=30, what="the records")
-    result = app.context.session.data.result
-    assert (result.year_from, result.year_to) == (2024, 2026)
+    assert "第4步，共8步：查询哪几年？" in ui.texts(), ui.texts()  # where the citizen is
+    ui.tap("year_from minus")
+    ui.tap("form next")
+    ui.until(lambda: app.current_step == "query" and not app.journey.view.busy, timeout=30, what="the records")
+    form, reply = app.context.session.data.form, app.context.session.data.reply
+    assert (form["year_from"], form["year_to"]) == (2024, 2026)
+    assert (reply["year_from"], reply["year_to"]) == (2024, 2026)
     texts = ui.texts()
     assert "您的个人所得税纳税记录" in texts
+    totals, records = reply["totals"], reply["records"]
     summary = ui.find("result summary").text
-    assert str(result.records.total_income) in summary and str(result.records.total_tax_withheld) in summary
+    assert totals["income"] in summary and totals["tax_withheld"] in summary
     table = ui.find("records table")
     assert table.data[0]["cells"] == ["所属期", "所得项目", "收入（元）", "税额（元）"]
-    assert table.data[-1]["cells"] == ["合计", "", str(result.records.total_income),
-                                       str(result.records.total_tax_withheld)]
-    assert len(table.data) == len(result.records.records) + 2
-    assert result.records.total_tax_withheld == sum((r.tax_withheld for r in result.records.records), Decimal(0))
+    assert table.data[1]["cells"][1] in {"工资薪金", "劳务报酬", "全年一次性奖金收入"}  # named from the code
+    assert table.data[-1]["cells"] == ["合计", "", totals["income"], totals["tax_withheld"]]
+    assert len(table.data) == len(records) + 2
+    assert Decimal(totals["tax_withheld"]) == sum((Decimal(r["tax_withheld"]) for r in records), Decimal(0))
 
+    ui.tap("next")
+    assert app.current_step == "print"
     ui.tap("print")
     ui.until(lambda: app.journey.view.print_state == "printed", timeout=40, what="printing")
     assert "打印完成，请取走凭条。" in ui.texts()
@@ -87,8 +92,9 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     printed = "\n".join(job.text_lines)
     assert "纳税记录摘要" in printed and "仅供参考，不作为完税证明。" in printed
     assert DEMO_ID not in printed and DEMO_ID[:4] in printed  # masked
-    assert f"￥{result.records.total_tax_withheld:,.2f}" in printed and "?" not in printed
-    assert decode_qr(job.png_path) == app.journey.receipt_no
+    assert f"￥{Decimal(totals['tax_withheld']):,.2f}" in printed and "?" not in printed
+    assert "所得项目" in printed and "税种" not in printed
+    assert decode_qr(job.png_path) == app.journey.data.receipt_no
 
     def ratings_at_hall():
         return sum(s["operation"] == "hall.submit_rating" for s in runtime.backends.sim.submissions()["submissions"])
@@ -110,10 +116,10 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, Card)]
     leftovers = [t for t in visible_texts_everywhere(app)
-                 if DEMO_NAME in t or DEMO_ID in t or str(result.records.total_income) in t]
+                 if DEMO_NAME in t or DEMO_ID in t or totals["income"] in t]
     assert not leftovers
     from kivy.uix.label import Label
-    figures = {str(r.income) for r in result.records.records}
+    figures = {r["income"] for r in records}
     assert not [o for o in gc.get_objects() if isinstance(o, Label) and o.text in figures]  # recycled rows too
     if preview.texture is not None:  # the last face is not left on the preview
         assert np.frombuffer(preview.texture.pixels, np.uint8).reshape(-1, 4)[:, :3].max() == 0
@@ -183,8 +189,8 @@ def test_backend_down_says_try_again_later(ui):
     sim = ui.app.runtime.backends.sim
     os.kill(sim.process.pid, signal.SIGSTOP)  # nothing answers: the read times out
     try:
-        ui.tap("show records")
-        assert ui.find("cancel wait").parent.opacity == 1  # progress with a way out
+        ui.tap("form next")
+        assert ui.app.current_step == "query" and ui.find("cancel wait").opacity == 1  # progress with a way out
         ui.tap("cancel wait")
         assert not ui.app.journey.view.busy and ui.app.current_step == "form"
     finally:
@@ -200,9 +206,10 @@ def test_backend_refusing_connections_explains_and_greys_out_the_service(ui):
     working = transport.endpoint
     transport.endpoint = replace(working, base_url="http://127.0.0.1:9")  # nothing listens there
     try:
-        ui.tap("show records")
+        ui.tap("form next")
         ui.until(lambda: not ui.app.journey.view.busy, timeout=30, what="the failure")
-        assert "税务系统暂无响应，请稍后再试。" in ui.texts() and ui.app.current_step == "form"
+        assert "税务系统暂无响应，请稍后再试。" in ui.texts() and ui.app.current_step == "query"
+        assert ui.find("try again").opacity == 1 and ui.find("back").opacity == 1
         ui.tap("home button")
         assert ui.find("service tax_records").reason == "部门系统暂时没有响应，请稍后再试。"
     finally:
@@ -214,13 +221,13 @@ def test_backend_refusing_connections_explains_and_greys_out_the_service(ui):
 
 def test_printer_out_of_paper_shows_the_receipt_number_and_qr_on_screen(ui, tmp_path):
     printer = ui.app.runtime.printer.virtual_printer
-    to_result(ui)
+    to_print(ui)
     printer.set_paper("out")
     try:
         printer_state(ui, DeviceState.USER_ERROR)
         ui.tap("print")
         assert "打印机暂时不能打印。请记下回执编号或扫描二维码。" in ui.texts()
-        receipt_no = ui.app.journey.receipt_no
+        receipt_no = ui.app.journey.data.receipt_no
         assert f"回执编号：{receipt_no}" in ui.texts()
         assert decode_qr(ui.screenshot(tmp_path / "qr.png")) == receipt_no
     finally:
@@ -229,7 +236,7 @@ def test_printer_out_of_paper_shows_the_receipt_number_and_qr_on_screen(ui, tmp_
 
 
 def test_negative_rating_asks_for_a_reason(ui):
-    to_result(ui)
+    to_print(ui)
     ui.tap("done")
     ui.tap("level very_dissatisfied")
     assert "请告诉我们哪里做得不好。" in ui.texts() and ui.find("send rating").disabled

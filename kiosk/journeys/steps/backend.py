@@ -24,7 +24,6 @@ SENDS = {
     "hall": N_("Look up what the government already holds about you, so you need not type it."),
 }
 MSG = {
-    "no_result": N_("Nothing was found for your choice."),
     "refused": N_("The department could not accept some of your entries. Please check them."),
     "not_stored": N_("Your application could not be stored on this terminal. Nothing was sent. Please try again later or go to the counter."),
 }

@@ -1,0 +1,1 @@
+"""The journey screens: one per step kind (``kiosk.journeys.steps``), each named after its kind."""

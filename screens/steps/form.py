@@ -1,0 +1,77 @@
+"""The form and review screens: input fields built from the step's field definitions."""
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import StringProperty
+
+from screens.steps.base import StepScreen, button
+from screens.steps.fields import WIDGETS, FieldBox
+
+
+class FormScreen(StepScreen):
+    """One page of fields; Next checks them against the contract (the engine does)."""
+
+    intro = StringProperty("")
+
+    def __init__(self, translator, **kwargs) -> None:
+        super().__init__(translator, **kwargs)
+        self._built_for = None
+        self._fields: dict[str, FieldBox] = {}
+
+    def refresh(self) -> None:
+        step, _ = self.step, self.translator.gettext
+        if self._built_for is not step:
+            self._build(step)
+        self.intro = self.pick(step.settings.intro)
+        form, errors = self.engine.data.form, self.engine.view.errors
+        for spec in step.settings.fields:
+            box = self._fields[spec.name]
+            box.label = self.pick(spec.label)
+            bounds = step.bounds(self.engine, spec) if spec.widget == "stepper" else (None, None)
+            box.show(form.get(spec.name), bounds)
+            msgid, args = errors.get(spec.name, ("", {}))
+            if "other" in args:
+                args = {"other": self.pick(step.field(args["other"]).label)}
+            box.error = _(msgid).format(**args) if msgid else ""
+
+    def _build(self, step) -> None:
+        box = self.ids.fields
+        box.clear_widgets()
+        self._fields = {}
+        for spec in step.settings.fields:
+            kwargs: dict[str, Any] = {}
+            if spec.widget == "choice":
+                kwargs["options"] = [(code, self.pick(label)) for code, label in spec.options.items()]
+            field = WIDGETS[spec.widget](spec.name, self._set, **kwargs)
+            self._fields[spec.name] = field
+            box.add_widget(field)
+        self._built_for = step
+
+    def _set(self, name: str, value: Any) -> None:
+        self.act("set", name=name, value=value)
+
+    def clear(self) -> None:
+        super().clear()
+        self.ids.fields.clear_widgets()
+        self._fields, self._built_for, self.intro = {}, None, ""
+
+
+class ReviewScreen(StepScreen):
+    """Everything entered, read-only, each with Change; Confirm goes on."""
+
+    def refresh(self) -> None:
+        box, _ = self.ids.entries, self.translator.gettext
+        box.clear_widgets()
+        from kivy.factory import Factory
+
+        for step_index, spec, value in self.step.entries(self.engine):
+            shown = self.pick(spec.options[value]) if spec.options and value in spec.options else str(value or "")
+            row = Factory.ReviewRow(label=self.pick(spec.label), value=shown)
+            row.add_widget(button(_("Change"), f"change {spec.name}",
+                                  lambda i=step_index: self.act("change", step=i)))
+            box.add_widget(row)
+
+    def clear(self) -> None:
+        super().clear()
+        self.ids.entries.clear_widgets()

@@ -1,0 +1,109 @@
+"""The query screen (a department's answer as a summary and a table) and the print screen (the
+document on paper, or its number and QR code on screen when the printer cannot print)."""
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.factory import Factory
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.journeys import template
+from kiosk.journeys.document import resolved_codes, table_cells
+from screens.steps.base import StepScreen
+
+
+class TableRow(BoxLayout):
+    """One row of a result table (a RecycleView view: only rows on screen are widgets)."""
+
+    cells = ListProperty([])
+    bold = BooleanProperty(False)
+
+    def on_cells(self, _instance, cells) -> None:
+        if len(self.children) != len(cells):
+            self.clear_widgets()
+            for _ in cells:
+                self.add_widget(Factory.TableCell())
+        for label, text in zip(reversed(self.children), cells):
+            label.text, label.bold = text, self.bold
+
+
+class QueryScreen(StepScreen):
+    """While the department answers: progress with Cancel. Then the summary and the table; on a
+    failure the client's message with Try again."""
+
+    summary = StringProperty("")
+    has_reply = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        settings, engine = self.step.settings, self.engine
+        reply = engine.data.reply
+        self.has_reply = reply is not None
+        table = self.ids.table
+        if reply is None:
+            self.summary = ""
+            self._blank_rows()
+            table.data = []
+            return
+        codes = resolved_codes(engine.plan.codes, self.translator.pick)
+        scope = engine.scope()
+        self.summary = template.render(self.pick(settings.summary), scope, codes) if settings.summary else ""
+        if settings.table is None:
+            table.data = []
+            return
+        headers, rows, totals = table_cells(settings.table, scope, codes, self.translator.pick)
+        if not rows and settings.empty is not None:
+            self.summary = "\n".join(filter(None, [self.summary, self.pick(settings.empty)]))
+        data = [{"cells": headers, "bold": True}] + [{"cells": r, "bold": False} for r in rows]
+        if totals:
+            data.append({"cells": totals, "bold": True})
+        table.data = data
+
+    def _blank_rows(self) -> None:
+        """Empty every row widget, shown or kept for recycling: they must not keep the last figures."""
+        table = self.ids.table
+        adapter = table.view_adapter
+        rows = {*adapter.views.values(), *table.layout_manager.children,
+                *(view for views in adapter.dirty_views.values() for view in views.values())}
+        for row in rows:
+            row.cells = [""] * len(row.cells)
+
+    def clear(self) -> None:
+        super().clear()
+        self.summary, self.has_reply = "", False
+        self._blank_rows()
+        self.ids.table.data = []
+
+
+class PrintScreen(StepScreen):
+    """Print on request; the receipt number and its QR code on screen when paper cannot come out."""
+
+    document_title = StringProperty("")
+    receipt_no = StringProperty("")
+    print_state = StringProperty("")
+    show_qr = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        view = self.engine.view
+        self.document_title = self.pick(self.step.settings.document.title)
+        self.print_state = view.print_state
+        self.show_qr = view.print_state in ("unavailable", "failed")
+        self.receipt_no = self.engine.data.receipt_no or ""
+
+    def clear(self) -> None:
+        super().clear()
+        self.document_title = self.receipt_no = self.print_state = ""
+        self.show_qr = False
+
+
+class TicketScreen(StepScreen):
+    """The ticket route: a counter queue ticket, its number also on screen."""
+
+    ticket_text = StringProperty("")
+
+    def refresh(self) -> None:
+        ticket = self.engine.view.ticket
+        self.ticket_text = ticket.ticket_no if ticket is not None else ""
+        self.can_go_back = False
+
+    def clear(self) -> None:
+        super().clear()
+        self.ticket_text = ""

@@ -85,30 +85,31 @@ def main() -> None:
     def one_journey(n: int) -> float | None:
         session.start()
         session.choose("tax_records")
-        app.journey.begin()
-        app.journey.consent(True)
+        app.journey.begin("tax_records")
+        app.journey.action("agree")
         placed = time.perf_counter()
         reader.place("demo_citizen")
         until(lambda: app.current_step == "face")
         face = time.perf_counter()
-        until(lambda: app.current_step in ("form", "fallback"))
-        if app.current_step == "fallback":  # not verified (e.g. the worker starved of CPU): counted
+        until(lambda: app.current_step in ("form", "ticket"))
+        if app.current_step == "ticket":  # not verified (e.g. the worker starved of CPU): counted
             fallbacks.append(n)
             reader.remove()
             session.end("benchmark")
             until(lambda: bus.last_status("idcard").conditions.get("card") == "absent")
             return None
         form = time.perf_counter()
-        app.journey.choose_years(*app.journey.year_range)
-        until(lambda: app.current_step == "result")
+        app.journey.action("next")  # the years the form offers: last year and this year
+        until(lambda: app.current_step == "query" and app.journey.data.reply is not None)
         done = time.perf_counter()
         for stage, seconds in zip(stages, (face - placed, form - face, done - form)):
             stages[stage].append(seconds)
         to_records = done - placed
-        app.journey.print_records()
+        app.journey.action("next")
+        app.journey.action("print")
         until(lambda: app.journey.view.print_state in ("printed", "failed", "unavailable"))
-        app.journey.to_rating()
-        app.journey.rate("satisfied")
+        app.journey.action("next")
+        app.journey.action("send", level="satisfied")
         reader.remove()
         until(lambda: app.current_step == "attract")
         until(lambda: bus.last_status("idcard").conditions.get("card") == "absent")

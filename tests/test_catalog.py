@@ -76,15 +76,17 @@ def test_guide_only_services_need_no_devices():
             assert service.devices == () and service.backends == (), service.id
 
 
-def test_a_service_whose_printer_is_out_of_paper_is_greyed_out_with_the_reason():
+def test_paper_out_does_not_disable_a_service_that_shows_its_receipt_on_screen():
     tax_records = next(s for s in CATALOG if s.id == "tax_records")
     ready = {name: DeviceStatus(name, DeviceState.ONLINE) for name in ("idcard", "camera", "printer")}
     paper_out = DeviceStatus("printer", DeviceState.USER_ERROR, reason="paper_out",
                              action=Action.REPLENISH, conditions={"paper": "out"})
+    camera_gone = DeviceStatus("camera", DeviceState.OFFLINE, reason="not_found", action=Action.MAINTENANCE)
     backends = {"tax": True, "hall": True}
 
     assert availability(tax_records, ready, backends) == []
-    assert availability(tax_records, {**ready, "printer": paper_out}, backends) == ["printer:paper_out"]
+    assert availability(tax_records, {**ready, "printer": paper_out}, backends) == []
+    assert availability(tax_records, {**ready, "camera": camera_gone}, backends) == ["camera:not_found"]
     assert availability(tax_records, ready, {**backends, "tax": False}) == ["backend:tax"]
     for guide_only in (s for s in CATALOG if not s.journey):
         assert availability(guide_only, {**ready, "printer": paper_out}, {"tax": False}) == []

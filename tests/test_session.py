@@ -92,7 +92,7 @@ def test_switching_service_drops_the_old_form_but_keeps_the_card_intact(session)
 
 def test_illegal_transition_is_refused(session):
     with pytest.raises(TransitionError):
-        session.go(Step.RESULT)
+        session.go(Step.JOURNEY)  # a journey starts from the guide, never from the attract screen
 
 
 def test_failure_wipes_and_shows_unavailable(session):

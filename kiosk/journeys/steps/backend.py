@@ -24,6 +24,7 @@ SENDS = {
     "hall": N_("Look up what the government already holds about you, so you need not type it."),
 }
 MSG = {
+    "check": N_("Please check this entry."),
     "refused": N_("The department could not accept some of your entries. Please check them."),
     "not_stored": N_("Your application could not be stored on this terminal. Nothing was sent. Please try again later or go to the counter."),
 }
@@ -170,8 +171,12 @@ class SubmitStep(_Request, Step):
             engine.data.receipt_no = outcome.value
             engine.next()
         elif outcome.fields:
-            engine.back()
-            engine.view.errors = {f.field: (N_("Please check this entry."), {}) for f in outcome.fields}
+            # Back to the form that holds the first refused field, with every refused field marked.
+            names = {f.field.split(".", 1)[0] for f in outcome.fields}
+            forms = [s for s in engine.plan.steps[:self.index]
+                     if s.kind == "form" and names & {f.name for f in s.settings.fields}]
+            engine.goto(forms[0].index) if forms else engine.back()
+            engine.view.errors = {name: (MSG["check"], {}) for name in names}
             engine.notice(MSG["refused"], speak=True)
         else:
             engine.notice(outcome.msgid or MSG["not_stored"], speak=True)

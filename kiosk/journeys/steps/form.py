@@ -137,10 +137,13 @@ class FormStep(Step):
         """``{field: (msgid, args)}`` for every field whose value the contract or the definition refuses."""
         form, found = engine.data.form, {}
         op = engine.contract.operation(self.settings.operation)
+        required = set(engine.contract.request_schema(op).get("required", []))
         for spec in self.settings.fields:
             value = form.get(spec.name)
             if value in (None, ""):
-                found[spec.name] = (MSG["required"], {})
+                form.pop(spec.name, None)  # an optional field left empty is not sent
+                if spec.name in required:
+                    found[spec.name] = (MSG["required"], {})
                 continue
             if spec.widget == "stepper":
                 low, high = self.bounds(engine, spec)

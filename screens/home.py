@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.metrics import dp
+from kivy.properties import OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
 from kivy.factory import Factory
 
@@ -31,13 +33,17 @@ def unavailable_message(reasons: list[str]) -> str:
     return UNAVAILABLE_REASONS[reasons[0].split(":")[0]]
 
 
+HERE = N_("Do it here")
+GUIDE_ONLY = N_("At the counter (guide)")
+
+
 class ServiceTile(ButtonBehavior, BoxLayout):
-    """One service on the home screen."""
+    """One service on the home screen: its name and whether it can be done here, now."""
 
     title = StringProperty("")
-    subtitle = StringProperty("")
-    reason = StringProperty("")
-    available = BooleanProperty(True)
+    status = StringProperty("")
+    reason = StringProperty("")   # why it cannot be done right now ("" when it can)
+    mode = OptionProperty("here", options=("here", "guide", "down"))
 
 
 class HomeScreen(Screen):
@@ -70,17 +76,20 @@ class HomeScreen(Screen):
                 continue
             box.add_widget(Factory.DepartmentHeading(text=tr.gettext(DEPARTMENT_NAMES[department]),
                                                      test_name=f"department {department}"))
+            grid = GridLayout(cols=1, spacing=dp(10), size_hint_y=None)
+            grid.bind(minimum_height=grid.setter("height"))
             for service in services:
                 reasons = availability(service, statuses, backends)
+                reason = tr.gettext(unavailable_message(reasons)) if reasons else ""
+                mode = "guide" if service.plan is None else ("down" if reasons else "here")
                 tile = ServiceTile(
                     title=tr.pick(service.name.as_dict()),
-                    subtitle=tr.pick(service.summary.as_dict()),
-                    reason=tr.gettext(unavailable_message(reasons)) if reasons else "",
-                    available=not reasons,
-                    test_name=f"service {service.id}",
+                    status=reason or tr.gettext(HERE if mode == "here" else GUIDE_ONLY),
+                    reason=reason, mode=mode, test_name=f"service {service.id}",
                 )
                 tile.bind(on_release=lambda _tile, sid=service.id: self.dispatch("on_choose", sid))
-                box.add_widget(tile)
+                grid.add_widget(tile)
+            box.add_widget(grid)
 
     def on_choose(self, service_id: str) -> None:
         """Dispatched with the id of the touched service."""

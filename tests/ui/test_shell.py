@@ -139,3 +139,38 @@ def test_unexpected_error_shows_unavailable_then_recovers(ui, caplog):
     assert "本终端暂时无法使用" in ui.texts()
     assert ui.app.context.session.data.is_empty()
     ui.until(lambda: ui.app.current_step == "attract", what="recovery to attract")
+
+
+@pytest.mark.parametrize("language, large", [("zh_CN", False), ("zh_HK", False), ("en", False), ("zh_CN", True),
+                                             ("en", True)])
+def test_home_shows_every_department_and_what_can_be_done_here_at_once(ui, language, large):
+    from kiosk.catalog import DEPARTMENTS
+
+    ui.tap("call to action")
+    ui.app.set_language(language)
+    ui.app.set_large_text(large)
+    ui.pump(5)
+    for department in DEPARTMENTS:  # on screen without scrolling
+        heading = ui.find(f"department {department}")
+        assert heading.to_window(heading.x, heading.y)[1] >= 0, department
+    tiles = {w.test_name.split()[1]: w for w in ui.walk() if getattr(w, "test_name", "").startswith("service ")}
+    assert tiles["tax_records"].mode == "here"
+    assert all(t.mode == "guide" for sid, t in tiles.items() if sid != "tax_records")
+    for tile in tiles.values():
+        assert tile.to_window(tile.x, tile.y)[1] >= 0, f"{tile.test_name} is below the fold"
+        assert tile.status  # what it means, on the tile itself
+
+
+def test_paper_out_leaves_a_service_with_an_on_screen_receipt_available(ui):
+    from common.device_status import DeviceState
+    from tests.ui.journey import printer_state
+
+    printer = ui.app.runtime.printer.virtual_printer
+    printer.set_paper("out")
+    try:
+        printer_state(ui, DeviceState.USER_ERROR)
+        ui.tap("call to action")
+        assert ui.find("service tax_records").mode == "here"
+    finally:
+        printer.set_paper("ok")
+        printer_state(ui, DeviceState.ONLINE)

@@ -42,6 +42,17 @@ class HallName(Section):
     en: Annotated[str, Field(min_length=1)] = "Tianhe 24-Hour Smart Government Service Hall"
 
 
+class HelpHours(Section):
+    zh_CN: Annotated[str, Field(min_length=1, max_length=80)] = "窗口服务时间：周一至周五 9:00—12:00，13:30—17:30"
+    zh_HK: Annotated[str, Field(min_length=1, max_length=80)] = "櫃檯服務時間：星期一至五 9:00—12:00，13:30—17:30"
+    en: Annotated[str, Field(min_length=1, max_length=120)] = "Counters open Monday to Friday 9:00-12:00 and 13:30-17:30"
+
+
+class HelpSection(Section):
+    phone: Annotated[str, Field(pattern=r"^[0-9][0-9 -]{2,19}$")] = "12345"
+    counter_hours: HelpHours = HelpHours()
+
+
 class KioskSection(Section):
     hall_name: HallName = HallName()
     terminal_id: Annotated[str, Field(min_length=1, max_length=32)] = "DEMO-0001"
@@ -121,6 +132,7 @@ class Settings(Section):
     """All kiosk settings. Each section's fields are documented in ``config.toml``."""
 
     kiosk: KioskSection = KioskSection()
+    help: HelpSection = HelpSection()
     ui: UiSection = UiSection()
     session: SessionSection = SessionSection()
     logging: LoggingSection = LoggingSection()

@@ -103,13 +103,17 @@ def appointment_slip(origin: Origin, *, appointment_no: str, service: str, time_
 
 
 def queue_ticket(origin: Origin, *, ticket_no: str, service: str, waiting: int, counter: str = "",
-                 gettext: Gettext = _untranslated) -> Receipt:
-    """A numbered ticket for a counter queue: the number printed as large as the paper allows."""
+                 hours: str = "", gettext: Gettext = _untranslated) -> Receipt:
+    """A numbered ticket for a counter queue: the number printed as large as the paper allows.
+
+    Args:
+        hours: when the counters are staffed (a ticket taken at night must say so).
+    """
     _ = gettext
     fields = [(_(SERVICE), service), (_(WAITING_AHEAD), str(waiting))]
     if counter:
         fields.append((_(COUNTER), counter))
     return Receipt(
         "queue_ticket", _(QUEUE_TITLE), origin, big_text=ticket_no, fields=tuple(fields),
-        notes=(_(LISTEN_FOR_NUMBER),), barcode=ticket_no, reprint_label=_(REPRINT),
+        notes=(_(LISTEN_FOR_NUMBER), *((hours,) if hours else ())), barcode=ticket_no, reprint_label=_(REPRINT),
     )

@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.idcard.messages import unreadable_message
 from drivers.idcard.wlt import bmp_to_rgb
+from common.i18n import N_
 from kiosk import sdnotify
 from kiosk.context import KioskContext
 from common.events import Event
@@ -38,6 +39,7 @@ from screens.bridge import UiBridge
 from screens.countdown import CountdownOverlay
 from screens.face import FaceCheck
 from screens.guide import GuideScreen
+from screens.help import HelpOverlay
 from screens.home import HomeScreen
 from screens.lang import Lang
 from screens.qr import QrCode  # noqa: F401  (registers the kv class)
@@ -47,11 +49,13 @@ from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
-KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "steps/steps.kv"]
+KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "help.kv",
+            "steps/steps.kv"]
 # Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
 CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")
 KEY_ESCAPE, KEY_F1 = 27, 282
 CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
+TAKE_CARD = N_("Please take your ID card from the reader.")
 # Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
 DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",
              "r": "lift the card", "p": "printer paper out / back in"}
@@ -108,6 +112,7 @@ class KioskApp(App):
         self._overlay: CountdownOverlay | None = None
         self._recovery_event = None
         self._demo_paper_out = False
+        self._help: HelpOverlay | None = None
 
     # -- construction ------------------------------------------------------------------------
     def build(self):
@@ -186,7 +191,17 @@ class KioskApp(App):
         return False
 
     # -- devices -----------------------------------------------------------------------------
+    def _remind_card_if_left(self) -> None:
+        """A session ended with the card still on the reader: the attract screen asks for it (and
+        says so) until it is lifted."""
+        status = self.context.bus.last_status("idcard")
+        if status is not None and status.conditions.get("card") == "present":
+            self.attract.reminder = TAKE_CARD
+            self.voice.say(TAKE_CARD)
+
     def _on_card_event(self, event: Event) -> None:
+        if event.kind == "card_removed":
+            self.attract.reminder = ""
         if event.kind == "card_placed":
             card = event.payload
             photo = bmp_to_rgb(card.photo_bmp) if card.photo_bmp else None
@@ -199,6 +214,13 @@ class KioskApp(App):
     def _on_status(self, _event: Event) -> None:
         if self.manager.current == "home":
             self.home.rebuild()  # grey out (or restore) services whose devices changed
+
+    # -- help ------------------------------------------------------------------------------------
+    def show_help(self) -> None:
+        """How to get help at this hall (the top bar's Help button)."""
+        settings, tr = self.context.settings, self.context.translator
+        self._help = HelpOverlay(phone=settings.help.phone, hours=tr.pick(settings.help.counter_hours.model_dump()))
+        self._help.open(animation=False)
 
     # -- language and text size ------------------------------------------------------------------
     def set_language(self, language: str) -> None:
@@ -244,6 +266,9 @@ class KioskApp(App):
         """Session over: drop Kivy's text caches and give the next citizen the default look."""
         for category in CITIZEN_TEXT_CACHES:
             Cache.remove(category)
+        if self._help is not None:
+            self._help.dismiss(animation=False)
+        self._remind_card_if_left()
         self.guide.service = None
         for screen in self.journey_screens:  # screens not on display still hold the last texts
             screen.clear()

@@ -14,6 +14,7 @@ class AttractScreen(Screen):
     """Shown while nobody uses the kiosk. Any touch (outside the language switch) starts a session."""
 
     time_text = StringProperty("")
+    reminder = StringProperty("")  # msgid: "please take your ID card" after a session ended with it on the reader
     date_text = StringProperty("")
     __events__ = ("on_start_session",)
 

@@ -116,8 +116,9 @@ class EffectRunner:
     def ticket_document(self, ticket: Any, queue: str) -> Receipt:
         """The counter queue ticket."""
         gettext = self.translator.gettext
+        hours = self.translator.pick(self.runtime.settings.help.counter_hours.model_dump())
         return queue_ticket(self._origin(), ticket_no=ticket.ticket_no, service=gettext(QUEUE_NAMES[queue]),
-                            waiting=ticket.waiting_ahead, gettext=gettext)
+                            waiting=ticket.waiting_ahead, hours=hours, gettext=gettext)
 
     def session_ended(self) -> None:
         """Forget per-session state; the printer's copies are wiped off the UI thread (a print job

@@ -174,3 +174,25 @@ def test_paper_out_leaves_a_service_with_an_on_screen_receipt_available(ui):
     finally:
         printer.set_paper("ok")
         printer_state(ui, DeviceState.ONLINE)
+
+
+def test_help_says_how_to_get_help_at_this_hall_and_keeps_the_citizens_place(ui):
+    ui.tap("call to action")
+    ui.tap("service tax_records")
+    ui.tap("help button")
+    assert "拨打服务热线：12345" in ui.texts()
+    assert any("窗口服务时间" in t for t in ui.texts())
+    ui.tap("help close")
+    assert ui.app.current_step == "guide"
+
+
+def test_a_card_left_on_the_reader_is_asked_for_until_it_is_lifted(ui):
+    from tests.ui.conftest import lift_card
+
+    ui.app.runtime.idcard.simulator.place("demo_citizen")
+    ui.until(lambda: ui.app.current_step == "home", what="a session started by the card")
+    ui.tap("finish")
+    assert ui.app.current_step == "attract"
+    assert "请从读卡器取走您的身份证。" in ui.texts()
+    lift_card(ui.app, ui)
+    ui.until(lambda: "请从读卡器取走您的身份证。" not in ui.texts(), what="the reminder to go")

@@ -326,3 +326,12 @@ def test_consent_lists_what_the_journey_reads_and_sends(world):
     reads = engine.consent_reads()
     assert reads[0].startswith("Read your ID card") and "face" in reads[1]
     assert reads[2] == "Send your name and ID number to the tax service."
+
+
+def test_lifting_an_expired_card_asks_for_a_valid_one_again(world):
+    session, runner, engine = world
+    engine.action("agree")
+    engine.card_placed(FakeCard(valid_to=datetime.date(2020, 1, 1)), photo=b"p")
+    assert "lift it" in engine.view.notice
+    engine.card_removed()
+    assert engine.kind == "card" and engine.view.notice == ID_MSG["place_card"]

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 MSG = {
     "card_removed": N_("Your card was lifted before the check was finished. Please place it again."),
-    "card_expired": N_("This ID card has expired. Please use a valid card, or go to the counter."),
+    "card_expired": N_("This ID card has expired. Please lift it and place a valid card, or go to the counter."),
 }
 
 
@@ -301,6 +301,8 @@ class JourneyEngine:
             self.notice(MSG["card_removed"], speak=True)
         elif self.session.step in (ShellStep.HOME, ShellStep.GUIDE) or self.kind in ("consent", "card"):
             self._drop_card()  # lifted before it was used: nothing of it stays
+            if self.kind == "card":  # a message about the lifted card no longer applies
+                self.step.enter(self)
         self.changed()
 
     def _drop_card(self) -> None:

@@ -18,37 +18,25 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.journey import _site
-from kiosk.config import load_settings
+from benchmarks.harness import start_app
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    settings = load_settings(_site(Path(tempfile.mkdtemp(prefix="bench-frames-"))))
-    from screens.kivy_setup import configure_kivy, register_fonts
-
-    configure_kivy(settings.ui.width, settings.ui.height, fullscreen=False, show_cursor=False)
-    register_fonts()
+    app = start_app("bench-frames-")
     from kivy.base import EventLoop, stopTouchApp
     from kivy.core.window import Window
     from kivy.uix.label import Label
 
     from drivers.idcard.card import parse_card
     from drivers.idcard.simcards import load_fixture
-    from kiosk.context import KioskContext
     from kiosk.journeys.effects import Enqueue, Outcome, Print
-    from kiosk.runtime import Runtime
-    from screens.app import KioskApp
 
-    context = KioskContext.create(settings)
-    app = KioskApp(context, Runtime.build(settings, context.bus))
-    app._run_prepare()
+    context = app.context
     engine, session = app.journey, context.session
     spinner = Label(text="*", size=(40, 40))
     Window.add_widget(spinner)

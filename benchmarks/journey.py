@@ -19,22 +19,12 @@ import argparse
 import gc
 from collections import Counter
 import statistics
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
 import psutil
 
-from kiosk.config import load_settings
-
-
-def _site(work: Path) -> Path:
-    site = work / "site.toml"
-    site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\nlevel = "WARNING"\n'
-                    f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
-                    f'key_file = "{work}/outbox.key"\n[voice]\nenabled = false\n', encoding="utf-8")
-    return site
+from benchmarks.harness import start_app
 
 
 def _live_widgets() -> Counter:
@@ -54,21 +44,10 @@ def main() -> None:
     if args.trace:
         tracemalloc.start(10)
 
-    settings = load_settings(_site(Path(tempfile.mkdtemp(prefix="bench-journey-"))))
-    from screens.kivy_setup import configure_kivy, register_fonts
-
-    configure_kivy(settings.ui.width, settings.ui.height, fullscreen=False, show_cursor=False)
-    register_fonts()
+    app = start_app("bench-journey-")
     from kivy.base import EventLoop, stopTouchApp
 
-    from kiosk.context import KioskContext
-    from kiosk.runtime import Runtime
-    from screens.app import KioskApp
-
-    context = KioskContext.create(settings)
-    app = KioskApp(context, Runtime.build(settings, context.bus))
-    app._run_prepare()
-    session, bus = context.session, context.bus
+    session, bus = app.context.session, app.context.bus
     reader = app.runtime.idcard.simulator
 
     def until(condition, timeout: float = 60.0) -> None:

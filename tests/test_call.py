@@ -15,7 +15,7 @@ import pytest
 
 from backend_sim.console import launch_console
 from drivers.camera import SimulatedCamera
-from kiosk.call.client import AGENT_HUNG_UP, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE, CallClient, CallOptions
+from kiosk.call.client import AGENT_HUNG_UP, AGENT_LEFT, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE, CallClient, CallOptions
 from kiosk.call.hours import AgentHours
 from kiosk.config import REPO_ROOT
 from tests.call_support import PROBE_JS, Browser, SignallingAgent, needs_chromium, until, write_tone
@@ -248,3 +248,16 @@ def test_no_card_or_form_data_reaches_the_console_unless_the_citizen_shares_it(c
         agent.close()
     console.stop()
     assert CARD_NAME not in console.log_file.read_text(encoding="utf-8")  # relayed, never logged or kept
+
+
+@pytest.mark.timeout(60)
+def test_agent_browser_closing_ends_the_call_with_its_reason(console, tmp_path):
+    agent = SignallingAgent(console.url)
+    kiosk = Kiosk(console.kiosk_url, tmp_path)
+    kiosk.client.start(CONTEXT, SERVICES)
+    kiosk.expect("queued")
+    agent.send({"type": "take"})
+    kiosk.expect("accepted")
+    agent.close()  # the agent's tab closes
+    assert kiosk.expect("ended").reason == AGENT_LEFT
+    assert kiosk.client.join(10) and kiosk.camera.owner is None

@@ -74,6 +74,8 @@ class CallOverlay(ModalView):
     # -- the citizen's touches -----------------------------------------------------------------
     def offer(self) -> None:
         """The help button's "talk to a service agent": consent, or when agents are away, the hours."""
+        if self.client.active:
+            return  # a call is on: the overlay is already there
         self._cancel_close()
         self.agent_text = ""
         if self.hours.is_open():

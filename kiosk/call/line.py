@@ -38,19 +38,23 @@ class CallLine:
     def from_settings(cls, settings: Settings) -> "CallLine":
         """Build the line; for ``console_url = "sim"`` (and calls enabled) start the reference console.
 
-        Raises:
-            backend_sim.LaunchError: the reference console was needed but did not start.
+        A reference console that does not start is logged; calls then end as "unavailable".
         """
         c = settings.call
         console, url, addresses = None, c.console_url, list(c.local_addresses)
         if c.enabled and url == "sim":
+            from backend_sim import LaunchError
             from backend_sim.console import launch_console  # only a demo or test set-up needs it
 
-            console = launch_console(settings.path(settings.paths.data_dir), weekday_hours=c.weekday_hours,
-                                     weekend_hours=c.weekend_hours, average_call_s=c.sim_average_call_s,
-                                     ice_servers=[s.model_dump() for s in c.ice_servers], loopback_only=True)
-            url, addresses = console.kiosk_url, addresses or ["127.0.0.1"]
-            log.info("local agent console: open %s in a browser to take calls (log %s)", console.url, console.log_file)
+            try:
+                console = launch_console(settings.path(settings.paths.data_dir), weekday_hours=c.weekday_hours,
+                                         weekend_hours=c.weekend_hours, average_call_s=c.sim_average_call_s,
+                                         ice_servers=[s.model_dump() for s in c.ice_servers], loopback_only=True)
+            except LaunchError:  # the call is a help, not a reason for the kiosk not to start
+                log.exception("the local agent console did not start; calls will say the agents cannot be reached")
+            else:
+                url, addresses = console.kiosk_url, addresses or ["127.0.0.1"]
+                log.info("local agent console: open %s in a browser to take calls (log %s)", console.url, console.log_file)
         options = CallOptions(
             url=url, terminal_id=settings.kiosk.terminal_id, ice_servers=[s.model_dump() for s in c.ice_servers],
             local_addresses=addresses, microphone=c.microphone, speaker=c.speaker, send_fps=c.send_fps,

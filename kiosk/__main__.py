@@ -54,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
             runtime = building.result()
         except Exception as e:  # noqa: BLE001 - say what failed instead of a traceback
             print(f"kiosk: a device or service could not be started ({type(e).__name__}: {e}). "
-                  "Check the [idcard], [printer], [backend] and [outbox] settings and the log.", file=sys.stderr)
+                  "Check the [idcard], [printer], [backend], [outbox] and [call] settings and the log.", file=sys.stderr)
             return 1
     if args.demo:
         print("demo keys: " + "; ".join(f"{k} = {what}" for k, what in DEMO_KEYS.items()), file=sys.stderr)
+        if runtime.call.console is not None:
+            print(f"agent console: open {runtime.call.console.url} in a browser to take the kiosk's calls", file=sys.stderr)
     KioskApp(context, runtime, demo=args.demo).run()
     return 0
 

@@ -128,6 +128,36 @@ class VoiceSection(Section):
     enabled: bool = True
 
 
+Hours = Annotated[str, Field(pattern=r"^(|([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9])$")]
+
+
+class IceServer(Section):
+    """One STUN or TURN server, as a browser's ``RTCIceServer``."""
+
+    urls: Annotated[list[Annotated[str, Field(pattern=r"^(stun|stuns|turn|turns):\S+$")]], Field(min_length=1)]
+    username: str = ""
+    credential: str = ""
+
+
+class CallSection(Section):
+    """The video consultation with the hall's remote agents (``kiosk.call``)."""
+
+    enabled: bool = True
+    console_url: Annotated[str, Field(pattern=r"^(sim|wss?://[^\s/?#]+(/[^\s?#]*)?)$")] = "sim"
+    ice_servers: list[IceServer] = []
+    local_addresses: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F.:]+$")]] = []
+    weekday_hours: Hours = "08:00-22:00"
+    weekend_hours: Hours = "09:00-18:00"
+    phone: Annotated[str, Field(min_length=1, max_length=32)] = "12345"
+    microphone: Annotated[str, Field(pattern=r"^(none|(alsa|file):.+)$")] = "file:assets/call/demo_citizen_voice.ogg"
+    speaker: Annotated[str, Field(pattern=r"^(none|alsa:.+)$")] = "none"
+    send_fps: Annotated[int, Field(ge=1, le=30)] = 15
+    send_width: Annotated[int, Field(ge=160, le=1920)] = 640
+    connect_timeout_s: Seconds = 10.0
+    camera_wait_s: Annotated[float, Field(ge=0, le=10)] = 3.0
+    sim_average_call_s: Annotated[int, Field(ge=10, le=3600)] = 240
+
+
 class Settings(Section):
     """All kiosk settings. Each section's fields are documented in ``config.toml``."""
 
@@ -144,6 +174,7 @@ class Settings(Section):
     backend: BackendSection = BackendSection()
     outbox: OutboxSection = OutboxSection()
     voice: VoiceSection = VoiceSection()
+    call: CallSection = CallSection()
 
     def path(self, value: str) -> Path:
         """Resolve a configured path: relative paths are relative to the repository root."""

@@ -17,6 +17,7 @@ from drivers.idcard.device import IdCardDevice
 from drivers.idcard.device import from_settings as idcard_from_settings
 from drivers.printer.setup import PrinterSetup, printer_from_settings
 from kiosk.backends.hub import Backends
+from kiosk.call.line import CallLine
 from kiosk.config import Settings
 from common.events import EventBus
 from kiosk.outbox.outbox import Outbox
@@ -38,6 +39,7 @@ class Runtime:
     sender: Sender
     camera: FrameSource
     face: FaceVerifier
+    call: CallLine
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, *, idcard_simulator=None) -> "Runtime":
@@ -59,6 +61,7 @@ class Runtime:
             sender=Sender.from_settings(outbox, backends.submit, settings, bus=bus),
             camera=open_camera(settings.camera, bus),  # started for each face check only
             face=FaceVerifier(settings.face),
+            call=CallLine.from_settings(settings),  # starts the reference agent console for "sim"
         )
 
     def start(self) -> None:
@@ -71,7 +74,7 @@ class Runtime:
     def stop(self) -> None:
         """Stop everything; a part that fails to stop is logged and does not keep the others running."""
         for name, stop in (("sender", self.sender.stop), ("idcard", self.idcard.stop),
-                           ("printer", self.printer.close), ("backends", self.backends.close),
+                           ("printer", self.printer.close), ("backends", self.backends.close), ("call", self.call.close),
                            ("face", self.face.stop), ("camera", self.camera.stop),
                            ("outbox", self.outbox.close)):
             try:

@@ -36,6 +36,7 @@ from kiosk.session import Step
 from kiosk.voice import Voice
 from screens.attract import AttractScreen
 from screens.bridge import UiBridge
+from screens.call_hook import CallFeature
 from screens.countdown import CountdownOverlay
 from screens.face import FaceCheck
 from screens.guide import GuideScreen
@@ -50,7 +51,7 @@ from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
 KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "help.kv",
-            "steps/steps.kv"]
+            "call.kv", "steps/steps.kv"]
 # Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
 CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")
 KEY_ESCAPE, KEY_F1 = 27, 282
@@ -58,7 +59,7 @@ CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
 TAKE_CARD = N_("Please take your ID card from the reader.")
 # Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
 DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",
-             "r": "lift the card", "p": "printer paper out / back in"}
+             "r": "lift the card", "p": "printer paper out / back in", "v": "call a service agent"}
 
 
 class _RecoverFromErrors(ExceptionHandler):
@@ -146,6 +147,7 @@ class KioskApp(App):
         for screen in self.journey_screens:
             screen.engine = self.journey
         self.journey.on_change(self._show_journey_step)
+        self.call = CallFeature(self)  # the video consultation (screens/call_hook.py)
         tr.on_change(lambda _lang: self.face_check.refresh_language())
 
         session = ctx.session
@@ -264,6 +266,7 @@ class KioskApp(App):
 
     def _forget_citizen(self, _reason: str) -> None:
         """Session over: drop Kivy's text caches and give the next citizen the default look."""
+        self.call.session_ended()
         for category in CITIZEN_TEXT_CACHES:
             Cache.remove(category)
         if self._help is not None:
@@ -282,7 +285,15 @@ class KioskApp(App):
             return True
         return key in (KEY_ESCAPE, KEY_F1)  # swallow: no quitting, no settings panel
 
+    # -- video consultation (screens/call_hook.py) -------------------------------------------------
+    def start_call(self) -> None:
+        """The help button's "talk to a service agent" (consent first; the agents' hours when they are away)."""
+        self.call.start()
+
     def _demo_key(self, key: str) -> None:
+        if key == "v":
+            self.start_call()
+            return
         reader = self.runtime.idcard.simulator
         printer = self.runtime.printer.virtual_printer
         if key in "cx" and reader is not None:

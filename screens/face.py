@@ -14,6 +14,7 @@ from typing import Any, Callable
 from kivy.clock import Clock
 from kivy.properties import StringProperty
 
+from drivers.camera.source import CameraBusy
 from drivers.face.messages import ChallengeStep, Decision, Hint, WorkerError
 from drivers.face.texts import HINTS, LOOK_BACK, PROMPTS, RETRY
 from common.i18n import Translator
@@ -22,6 +23,7 @@ from screens.steps.base import StepScreen
 
 log = logging.getLogger(__name__)
 TICK_S = 1 / 30
+CAMERA_OWNER = "face_check"  # the camera is shared with the video call (drivers.camera.source)
 
 
 class FaceScreen(StepScreen):
@@ -63,6 +65,8 @@ class FaceCheck:
         self._last_frame = 0
         self._prompt_id = ""
         self._hint_id = ""
+        self._suspended: tuple[int, Any] | None = None
+        self._photo: Any = None
 
     @property
     def running(self) -> bool:
@@ -71,25 +75,46 @@ class FaceCheck:
     def begin(self, token: int, card_photo_rgb: Any) -> None:
         """Start checking the live face against ``card_photo_rgb`` (an RGB numpy array)."""
         self.cancel()
+        self._suspended = None
+        try:
+            self.camera.acquire(CAMERA_OWNER, timeout=1.0)  # a release may be finishing
+        except CameraBusy:  # a video call holds it: fail safe, the journey offers its other ways
+            log.warning("face check not started: the camera is in use")
+            self.decide(token, "error", 0)
+            return
         self._token = token
         self._last_frame = 0
         self._show("", "")
         self.verifier.begin(card_photo_rgb)
-        self.camera.start()
         self._event = Clock.schedule_interval(self._tick, TICK_S)
+        self._photo = card_photo_rgb
+
+    def suspend(self) -> None:
+        """Stop a running check and free the camera (a video call needs it); :meth:`resume` restarts it."""
+        if self._token is not None:
+            suspended = (self._token, self._photo)
+            self.cancel()
+            self._suspended = suspended
+
+    def resume(self) -> None:
+        """Restart the check :meth:`suspend` stopped, from its first action (nothing if none or cancelled since)."""
+        if self._suspended is not None:
+            token, photo = self._suspended
+            self.begin(token, photo)
 
     def cancel(self) -> None:
         """Stop the current check (session end, card lifted); drop every frame and the result."""
         if self._event is not None:
             self._event.cancel()
             self._event = None
+        self._suspended = None
         if self._token is not None:
-            self._token = None
+            self._token = self._photo = None
             self.verifier.cancel()
             self._perform(None)
             self.screen.preview.clear()
-            # Stopping joins the capture thread: do it off the UI thread.
-            threading.Thread(target=self.camera.stop, name="camera-stop", daemon=True).start()
+            # Releasing joins the capture thread: do it off the UI thread.
+            threading.Thread(target=self.camera.release, args=(CAMERA_OWNER,), name="camera-stop", daemon=True).start()
 
     def refresh_language(self) -> None:
         """Re-translate the prompt and hint after a language switch."""

@@ -137,3 +137,31 @@ def test_cli_writes_a_snapshot_only_when_asked(tmp_path):
     out = run_cli("--device", "sim", "snapshot", "--out", str(target), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert cv2.imread(str(target)).shape == (480, 640, 3)
+
+
+def test_the_camera_has_one_owner_at_a_time():
+    """The face check and a video call share the camera: never both at once, each waits for the other."""
+    import threading
+
+    from drivers.camera import CameraBusy
+
+    camera = SimulatedCamera([np.full((48, 64, 3), 100, np.uint8)], fps=50)
+    camera.acquire("face_check")
+    assert camera.wait_frame(0, timeout=2.0) is not None
+    with pytest.raises(CameraBusy) as busy:
+        camera.acquire("call")
+    assert busy.value.owner == "face_check"
+    assert not camera.release("call")  # a non-owner cannot stop it
+    assert camera.latest() is not None
+
+    taken = threading.Event()
+    waiter = threading.Thread(target=lambda: (camera.acquire("call", timeout=5.0), taken.set()))
+    waiter.start()
+    assert not taken.wait(0.2)  # still held by the face check
+    assert camera.release("face_check")
+    assert taken.wait(5.0)
+    waiter.join(5.0)
+    assert camera.owner == "call"
+    assert camera.wait_frame(0, timeout=2.0) is not None  # capturing again for the new owner
+    assert camera.release("call") and camera.owner is None
+    assert camera.latest() is None

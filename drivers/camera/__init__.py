@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from drivers.camera.capture import Camera
 from drivers.camera.sim import SimulatedCamera
-from drivers.camera.source import FrameSource, LatestFrame
+from drivers.camera.source import CameraBusy, FrameSource, LatestFrame
 from drivers.camera.settings import CameraSettings
 from common.events import EventBus
 
-__all__ = ["Camera", "FrameSource", "LatestFrame", "SimulatedCamera", "open_camera"]
+__all__ = ["Camera", "CameraBusy", "FrameSource", "LatestFrame", "SimulatedCamera", "open_camera"]
 
 
 def open_camera(settings: CameraSettings, bus: EventBus | None = None) -> FrameSource:

@@ -1,8 +1,12 @@
 """What every camera gives the kiosk: a thread that keeps the newest frame, and a device status.
 
-Consumers (the preview, the face verifier) never queue frames: they ask for the latest one and
-skip what they missed. A frame is an RGB ``numpy`` array (height x width x 3, uint8), unmirrored,
-made read-only so several consumers can share it safely.
+Consumers (the preview, the face verifier, a video call) never queue frames: they ask for the latest
+one and skip what they missed. A frame is an RGB ``numpy`` array (height x width x 3, uint8),
+unmirrored, made read-only so several consumers can share it safely.
+
+One camera, several users: the face check and a video call each :meth:`FrameSource.acquire` it
+under their own name and :meth:`FrameSource.release` it after; while one holds it, the other is
+refused (:class:`CameraBusy`) or waits, so the citizen is never filmed for two purposes at once.
 """
 from __future__ import annotations
 
@@ -20,12 +24,21 @@ log = logging.getLogger(__name__)
 
 LatestFrame = Optional[tuple[int, np.ndarray]]  # (frame_id, rgb), ids counting up from 1
 
+_RELEASING = "(being released)"
 _ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
 def rotate(frame: np.ndarray, degrees: int) -> np.ndarray:
     """Rotate clockwise by 0, 90, 180 or 270 degrees (for cameras mounted sideways)."""
     return frame if degrees == 0 else cv2.rotate(frame, _ROTATIONS[degrees])
+
+
+class CameraBusy(RuntimeError):
+    """The camera is held by another user (``owner``: its name, e.g. ``"face_check"``)."""
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(f"the camera is in use by {owner}")
+        self.owner = owner
 
 
 class FrameSource:
@@ -47,7 +60,44 @@ class FrameSource:
         self._next_id = 1
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._owner: str | None = None
+        self._owner_cond = threading.Condition()
         self.status = DeviceStatus(name, DeviceState.UNKNOWN, "not_started")
+
+    @property
+    def owner(self) -> str | None:
+        """Who holds the camera through :meth:`acquire` (None: nobody)."""
+        return self._owner
+
+    def acquire(self, owner: str, timeout: float = 0.0) -> None:
+        """Take the camera for ``owner`` and start capturing.
+
+        Waits up to ``timeout`` seconds for another owner to release it. Acquiring again under
+        the same name is allowed (and does nothing more).
+
+        Raises:
+            CameraBusy: another owner still holds it.
+        """
+        with self._owner_cond:
+            if not self._owner_cond.wait_for(lambda: self._owner in (None, owner), timeout):
+                raise CameraBusy(self._owner or "?")
+            self._owner = owner
+        self.start()
+
+    def release(self, owner: str) -> bool:
+        """Stop capturing and free the camera if ``owner`` holds it (joins the thread: not on the UI thread).
+
+        Returns False (and does nothing) when ``owner`` does not hold it.
+        """
+        with self._owner_cond:
+            if self._owner != owner:
+                return False
+            self._owner = _RELEASING  # not even ``owner`` may take it back before it stopped
+        self.stop()
+        with self._owner_cond:  # freed only once stopped: the next owner starts a fresh capture
+            self._owner = None
+            self._owner_cond.notify_all()
+        return True
 
     def start(self) -> None:
         """Start the capture thread (returns at once)."""

@@ -40,6 +40,9 @@ db_file = "{directory}/outbox.db"
 key_file = "{directory}/outbox.key"
 [voice]
 enabled = false
+[call]
+weekday_hours = "00:00-24:00"
+weekend_hours = "00:00-24:00"
 ''', encoding="utf-8")
     return str(path)
 

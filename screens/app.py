@@ -169,7 +169,7 @@ class KioskApp(App):
         if interval is not None:
             Clock.schedule_interval(lambda _dt: sdnotify.watchdog(), interval)
         Window.fbind("on_flip", self._first_frame)
-        Window.bind(on_touch_down=lambda *_: session.touch(), on_keyboard=self._on_keyboard,
+        Window.bind(on_touch_down=self._on_any_touch, on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)
         ExceptionManager.add_handler(_RecoverFromErrors(self))
         self.runtime.start()
@@ -183,6 +183,13 @@ class KioskApp(App):
         sdnotify.stopping()
         self.context.session.end("shutdown")
         self.runtime.stop()
+
+    def _on_any_touch(self, *_args) -> bool:
+        """Every touch keeps the session alive; the touch that stops the idle countdown does
+        nothing else (it must not also press whatever lies under the countdown)."""
+        counting = self.context.session.countdown is not None
+        self.context.session.touch()
+        return counting
 
     def _first_frame(self, *_args) -> None:
         Window.funbind("on_flip", self._first_frame)

@@ -115,6 +115,31 @@ class OutboxSection(Section):
 
 class VoiceSection(Section):
     enabled: bool = True
+    rate: Annotated[int, Field(ge=80, le=400)] = 150
+    volume: Annotated[int, Field(ge=0, le=200)] = 100
+
+
+class TouchSection(Section):
+    """Touch calibration: the correction applied to every touch, and the screen's size for errors in mm."""
+
+    matrix: Annotated[list[float], Field(min_length=6, max_length=6)] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    screen_width_mm: Annotated[float, Field(gt=0, le=3000)] = 296.0
+    screen_height_mm: Annotated[float, Field(gt=0, le=3000)] = 527.0
+
+
+class TechnicianSection(Section):
+    """Technician mode: PIN hashes, lockout, idle exit and where its files go."""
+
+    pins: dict[str, str] = {}
+    idle_exit_s: Annotated[int, Field(ge=30, le=3600)] = 300
+    free_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    lockout_initial_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
+    lockout_max_s: Annotated[float, Field(ge=1, le=86400)] = 3600.0
+    audit_file: str = "var/technician-audit.jsonl"
+    state_file: str = "var/technician-state.json"
+    control_socket: str = "var/kiosk-control.sock"
+    reports_dir: str = "var/self-test"
+    export_dir: str = "var/diagnostics"
 
 
 class Settings(Section):
@@ -132,6 +157,8 @@ class Settings(Section):
     backend: BackendSection = BackendSection()
     outbox: OutboxSection = OutboxSection()
     voice: VoiceSection = VoiceSection()
+    touch: TouchSection = TouchSection()
+    technician: TechnicianSection = TechnicianSection()
 
     def path(self, value: str) -> Path:
         """Resolve a configured path: relative paths are relative to the repository root."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Optional
 
 import cv2
@@ -26,6 +27,27 @@ _ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_
 def rotate(frame: np.ndarray, degrees: int) -> np.ndarray:
     """Rotate clockwise by 0, 90, 180 or 270 degrees (for cameras mounted sideways)."""
     return frame if degrees == 0 else cv2.rotate(frame, _ROTATIONS[degrees])
+
+
+@dataclass(frozen=True)
+class CameraControls:
+    """What a technician sets on the camera (``[camera]``); -1 means the camera's automatic mode."""
+
+    exposure: float = -1.0
+    gain: float = -1.0
+    white_balance_k: int = -1
+    rotation: int = 0
+    mirror: bool = False
+
+    @classmethod
+    def from_settings(cls, settings) -> "CameraControls":
+        return cls(settings.exposure, settings.gain, settings.white_balance_k, settings.rotation, settings.mirror)
+
+
+def orient(frame: np.ndarray, controls: CameraControls) -> np.ndarray:
+    """Rotate as mounted, then mirror if asked."""
+    frame = rotate(frame, controls.rotation)
+    return frame[:, ::-1] if controls.mirror else frame
 
 
 class FrameSource:
@@ -48,6 +70,14 @@ class FrameSource:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.status = DeviceStatus(name, DeviceState.UNKNOWN, "not_started")
+        self.controls = CameraControls()
+        self._controls_changed = threading.Event()
+
+    def apply_controls(self, controls: CameraControls) -> None:
+        """Use ``controls`` from now on: the capture thread asks the device for them at its next
+        frame (or when it next opens the device); no restart needed."""
+        self.controls = controls
+        self._controls_changed.set()
 
     def start(self) -> None:
         """Start the capture thread (returns at once)."""

@@ -44,11 +44,15 @@ class ReceiptEncoder:
     def encode_parts(self, receipt: Receipt) -> list[bytes]:
         """The job as complete commands, in order (see the module docstring)."""
         chinese = escpos.CHINESE_ON if self.profile.text_mode == "gb18030" else escpos.CHINESE_OFF
-        parts = [escpos.INIT + escpos.ASB_OFF + escpos.USA_CHARACTERS + chinese]
+        parts = [escpos.INIT + escpos.ASB_OFF + escpos.USA_CHARACTERS + chinese
+                 + escpos.density(self.profile.density_percent)]
         parts += filter(None, (self._block(block) for block in lay_out(receipt, self.profile.columns)))
         parts.append(escpos.align("left") + escpos.bold(False) + escpos.size(1)
-                     + (escpos.PARTIAL_CUT if self.profile.cutter else escpos.feed_lines(TAIL_FEED_LINES)))
+                     + (self._cut() if self.profile.cutter else escpos.feed_lines(TAIL_FEED_LINES)))
         return parts
+
+    def _cut(self) -> bytes:
+        return escpos.FULL_CUT if self.profile.cut_mode == "full" else escpos.PARTIAL_CUT
 
     def _block(self, block: Block) -> bytes:
         if isinstance(block, TextLine):

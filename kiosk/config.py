@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from common.settings import Section
 from drivers.camera.settings import CameraSettings
@@ -159,6 +159,12 @@ class Settings(Section):
     voice: VoiceSection = VoiceSection()
     touch: TouchSection = TouchSection()
     technician: TechnicianSection = TechnicianSection()
+    # The site file these settings were loaded with (the calibration writer re-validates with it).
+    _site_file: Path | None = PrivateAttr(None)
+
+    @property
+    def site_file(self) -> Path | None:
+        return self._site_file
 
     def path(self, value: str) -> Path:
         """Resolve a configured path: relative paths are relative to the repository root."""
@@ -246,4 +252,6 @@ def load_settings(site_file: str | os.PathLike | None = None, *, defaults_file: 
         file = settings.path(optional)
         if file.exists():
             layers.append((file, read_toml(file)))
-    return validate_layers(layers)
+    settings = validate_layers(layers)
+    settings._site_file = Path(site) if site else None
+    return settings

@@ -13,7 +13,7 @@ from drivers.camera.source import CameraControls, FrameSource, LatestFrame
 from drivers.camera.settings import CameraSettings
 from common.events import EventBus
 
-__all__ = ["Camera", "CameraControls", "FrameSource", "LatestFrame", "SimulatedCamera", "open_camera"]
+__all__ = ["Camera", "CameraControls", "FrameSource", "LatestFrame", "SimulatedCamera", "controls_for", "open_camera"]
 
 
 def open_camera(settings: CameraSettings, bus: EventBus | None = None) -> FrameSource:
@@ -33,8 +33,13 @@ def open_camera(settings: CameraSettings, bus: EventBus | None = None) -> FrameS
             camera = SimulatedCamera(settings.sim_source, settings.fps, settings.rotation, bus=bus)
     else:
         camera = Camera(settings.device, settings.width, settings.height, bus=bus, fps=settings.fps)
+    camera.apply_controls(controls_for(settings))
+    return camera
+
+
+def controls_for(settings: CameraSettings) -> CameraControls:
+    """The controls ``[camera]`` asks for (the demo citizen is drawn upright: never rotated)."""
     controls = CameraControls.from_settings(settings)
     if settings.device == "sim" and settings.sim_source == "demo":
         controls = CameraControls(controls.exposure, controls.gain, controls.white_balance_k, 0, controls.mirror)
-    camera.apply_controls(controls)
-    return camera
+    return controls

@@ -145,6 +145,12 @@ class PrinterDriver:
         self.bus.publish_status(status)
         return status
 
+    def set_profile(self, profile: PrinterProfile) -> None:
+        """Use ``profile`` from the next job on (a technician changed density, width or cut mode)."""
+        with self._lock:
+            self.profile = profile
+            self._encoder = ReceiptEncoder(profile)
+
     def can_print(self) -> bool:
         """True when a job sent now should come out (ask before starting a citizen's job)."""
         return self.printable(self.status())

@@ -135,11 +135,11 @@ class TechnicianSection(Section):
     free_attempts: Annotated[int, Field(ge=1, le=10)] = 3
     lockout_initial_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
     lockout_max_s: Annotated[float, Field(ge=1, le=86400)] = 3600.0
-    audit_file: str = "var/technician-audit.jsonl"
-    state_file: str = "var/technician-state.json"
-    control_socket: str = "var/kiosk-control.sock"
-    reports_dir: str = "var/self-test"
-    export_dir: str = "var/diagnostics"
+    audit_file: str = "technician-audit.jsonl"
+    state_file: str = "technician-state.json"
+    control_socket: str = "kiosk-control.sock"
+    reports_dir: str = "self-test"
+    export_dir: str = "diagnostics"
 
 
 class Settings(Section):
@@ -170,6 +170,11 @@ class Settings(Section):
         """Resolve a configured path: relative paths are relative to the repository root."""
         p = Path(value)
         return p if p.is_absolute() else REPO_ROOT / p
+
+    def data_path(self, value: str) -> Path:
+        """Resolve a ``[technician]`` path: relative paths are inside ``[paths] data_dir``."""
+        p = Path(value)
+        return p if p.is_absolute() else self.path(self.paths.data_dir) / p
 
 
 class ConfigError(Exception):

@@ -47,6 +47,7 @@ from screens.lang import Lang
 from screens.qr import QrCode  # noqa: F401  (registers the kv class)
 from screens.rate import RateScreen
 from screens.result import ResultScreen
+from screens.technician import TechnicianShell
 from screens.unavailable import UnavailableScreen
 from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 
@@ -157,6 +158,7 @@ class KioskApp(App):
         session.on_countdown(self._show_countdown)
         session.on_end(self._forget_citizen)
 
+        self.technician = TechnicianShell(self)  # technician mode: its screens, gesture and socket (screens/technician)
         self.bridge.subscribe(ctx.bus, self._on_card_event, CARD_EVENTS)
         self.bridge.subscribe(ctx.bus, self._on_status, {"status"})
         Clock.schedule_interval(lambda _dt: session.tick(), 1.0)
@@ -178,6 +180,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         sdnotify.stopping()
         self.context.session.end("shutdown")
+        self.technician.stop()
         self.runtime.stop()
 
     def _first_frame(self, *_args) -> None:
@@ -190,6 +193,8 @@ class KioskApp(App):
 
     # -- devices -----------------------------------------------------------------------------
     def _on_card_event(self, event: Event) -> None:
+        if self.technician.card_event(event):  # a test card on the technician's reader page
+            return
         if event.kind == "card_placed":
             card = event.payload
             photo = bmp_to_rgb(card.photo_bmp) if card.photo_bmp else None

@@ -41,12 +41,6 @@ connect_timeout_s = 0.2
 [outbox]
 db_file = "{directory}/outbox.db"
 key_file = "{directory}/outbox.key"
-[technician]
-audit_file = "{directory}/audit.jsonl"
-state_file = "{directory}/technician.json"
-control_socket = "{directory}/kiosk.sock"
-reports_dir = "{directory}/self-test"
-export_dir = "{directory}/diagnostics"
 [voice]
 enabled = false
 [printer]

@@ -152,7 +152,7 @@ def call(path: Path, command: str, args: dict | None = None, *, timeout_s: float
 
 def socket_path(settings) -> Path:
     """Where the kiosk of ``settings`` serves its control socket."""
-    return settings.path(settings.technician.control_socket)
+    return settings.data_path(settings.technician.control_socket)
 
 
 def kiosk_running(path: Path) -> bool:

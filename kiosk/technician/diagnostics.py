@@ -136,4 +136,4 @@ def export_targets(settings: Settings, media_roots: Iterable[Path] = (Path("/med
             for mount in sorted(root.glob("*")) + sorted(root.glob("*/*")):
                 if mount.is_dir() and os.path.ismount(mount) and os.access(mount, os.W_OK):
                     drives.append(mount)
-    return drives + [settings.path(settings.technician.export_dir)]
+    return drives + [settings.data_path(settings.technician.export_dir)]

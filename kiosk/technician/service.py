@@ -40,7 +40,7 @@ class Technician:
     def __init__(self, context, runtime, voice=None) -> None:
         self.context, self.runtime, self.voice = context, runtime, voice
         cfg = context.settings.technician
-        path = context.settings.path
+        path = context.settings.data_path
         self.audit = AuditLog(path(cfg.audit_file))
         lockout = Lockout(path(cfg.state_file), cfg.free_attempts, cfg.lockout_initial_s, cfg.lockout_max_s)
         self.mode = TechnicianMode(cfg.pins, lockout, self.audit, self.citizen_idle, cfg.idle_exit_s)
@@ -91,7 +91,7 @@ class Technician:
         settings = self.settings
         who = self.mode.technician or "-"
         report = run_checks(device_checks(self.runtime, self.voice), settings.kiosk.terminal_id, who, progress)
-        saved = report.save(settings.path(settings.technician.reports_dir))
+        saved = report.save(settings.data_path(settings.technician.reports_dir))
         if print_report and report.results[0].passed:
             self.runtime.printer.driver.print_job(f"self-test-{uuid.uuid4().hex[:12]}",
                                                   report.receipt(settings.kiosk.hall_name.zh_CN))
@@ -119,7 +119,7 @@ class Technician:
     def export(self, folder: Path) -> Path:
         """Write the diagnostics bundle into ``folder`` (raises BundleRejected if the scan fails)."""
         settings = self.settings
-        reports = settings.path(settings.technician.reports_dir).glob("self-test-*.json")
+        reports = settings.data_path(settings.technician.reports_dir).glob("self-test-*.json")
         members = diagnostics.build(settings, self.monitor.snapshot(), self.device_facts(),
                                     self.audit.entries(), reports)
         path = diagnostics.write_bundle(members, folder, settings.kiosk.terminal_id)

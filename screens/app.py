@@ -47,7 +47,7 @@ from screens.lang import Lang
 from screens.qr import QrCode  # noqa: F401  (registers the kv class)
 from screens.rate import RateScreen
 from screens.result import ResultScreen
-from screens.technician import TechnicianShell
+from screens.technician.shell import TechnicianShell
 from screens.unavailable import UnavailableScreen
 from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 

@@ -92,7 +92,8 @@ class CameraPage(TechnicianPage):
     def _show_settings(self) -> None:
         cfg = self.shell.core.settings.camera
         self.settings_line.text = self._("Exposure {e} · gain {g} · white balance {wb} · rotation {r}° · mirror {m}").format(
-            e=cfg.exposure, g=cfg.gain, wb=cfg.white_balance_k, r=cfg.rotation, m=cfg.mirror)
+            e=cfg.exposure, g=cfg.gain, wb=cfg.white_balance_k, r=cfg.rotation,
+            m=self._("on") if cfg.mirror else self._("off"))
 
     def _set(self, **values) -> None:
         try:

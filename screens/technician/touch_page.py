@@ -110,9 +110,6 @@ class TouchPage(TechnicianPage):
         self.status.text = self._("Saved. Fit error {worst:.1f} mm. Check with the test grid.").format(worst=worst)
 
     def reset(self) -> None:
-        self._save_identity()
-
-    def _save_identity(self) -> None:
         self.shell.core.change("touch", matrix=list(geometry.IDENTITY))
         self.status.text = self._("Correction removed.")
 

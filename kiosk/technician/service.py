@@ -92,7 +92,8 @@ class Technician:
         who = self.mode.technician or "-"
         report = run_checks(device_checks(self.runtime, self.voice), settings.kiosk.terminal_id, who, progress)
         saved = report.save(settings.data_path(settings.technician.reports_dir))
-        if print_report and report.results[0].passed:
+        printer_ok = any(r.device == "printer" and r.passed for r in report.results)
+        if print_report and printer_ok:
             self.runtime.printer.driver.print_job(f"self-test-{uuid.uuid4().hex[:12]}",
                                                   report.receipt(settings.kiosk.hall_name.zh_CN))
         self.mode.record_action("self_test", passed=report.passed, report=saved.name)

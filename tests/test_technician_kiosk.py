@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from common.device_status import DeviceState
 from drivers.idcard.sim import SimulatedReader
@@ -20,6 +21,7 @@ from kiosk.config import load_settings
 from kiosk.context import KioskContext
 from kiosk.logs import RedactingFormatter
 from kiosk.runtime import Runtime
+from kiosk.technician.paper import PaperRoll
 from kiosk.technician.service import Technician
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,6 +107,20 @@ def test_printer_density_reaches_the_next_job(kiosk):
     technician.change("printer", density_percent=100, cut_mode="partial")
     assert technician.test_page().printed
     assert printer.jobs[-1].density_percent == 100 and printer.jobs[-1].cut_kind == "partial"
+
+
+def test_paper_left_on_the_roll_counts_printed_jobs_across_restarts(kiosk):
+    technician, _ = kiosk
+    paper = technician.paper
+    paper.new_roll()
+    assert paper.left_m == technician.settings.printer.roll_length_m
+    assert technician.test_page().printed
+    rendered_mm = (Image.open(technician.runtime.printer.virtual_printer.jobs[-1].png_path).size[1]) / 8
+    assert rendered_mm < paper.used_mm < rendered_mm + 30  # the estimate: the paper plus the feed to the cutter
+    restarted = PaperRoll(paper.state_file, paper.roll_length_m)
+    assert restarted.used_mm == pytest.approx(paper.used_mm, abs=0.1) and restarted.left_m < paper.roll_length_m
+    paper.new_roll()
+    assert PaperRoll(paper.state_file, paper.roll_length_m).used_mm == 0
 
 
 def test_camera_is_asked_for_the_new_exposure(kiosk):

@@ -21,6 +21,7 @@ class PrinterSettings(Section):
     cutter: bool = True
     cut_mode: Literal["partial", "full"] = "partial"
     density_percent: Annotated[int, Field(ge=70, le=130, multiple_of=5)] = 100
+    roll_length_m: Annotated[float, Field(gt=0, le=500)] = 80.0
     text_mode: Literal["gb18030", "raster"] = "gb18030"
     chinese_font: Literal["gb2312", "gbk", "gb18030"] = "gbk"
     baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600

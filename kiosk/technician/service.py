@@ -19,6 +19,7 @@ from kiosk.technician.calibration import Calibration
 from kiosk.technician.control import ControlServer, Refused, socket_path
 from kiosk.technician.mode import TechnicianMode
 from kiosk.technician.monitor import DeviceMonitor
+from kiosk.technician.paper import PaperRoll
 from kiosk.technician.pin import Lockout
 from kiosk.technician.selftest import SelfTestReport, device_checks, run_checks
 from kiosk.technician.touch import TouchCorrection
@@ -45,9 +46,11 @@ class Technician:
         lockout = Lockout(path(cfg.state_file), cfg.free_attempts, cfg.lockout_initial_s, cfg.lockout_max_s)
         self.mode = TechnicianMode(cfg.pins, lockout, self.audit, self.citizen_idle, cfg.idle_exit_s)
         self.monitor = DeviceMonitor(context.bus)
+        self.paper = PaperRoll(path("paper-roll.json"), context.settings.printer.roll_length_m, context.bus)
         self.touch = TouchCorrection(context.settings.touch.matrix)
         self.calibration = Calibration(context.settings, {
-            "printer": lambda s: runtime.printer.driver.set_profile(PrinterProfile.from_settings(s.printer)),
+            "printer": lambda s: (runtime.printer.driver.set_profile(PrinterProfile.from_settings(s.printer)),
+                              setattr(self.paper, "roll_length_m", s.printer.roll_length_m)),
             "camera": lambda s: runtime.camera.apply_controls(controls_for(s.camera)),
             "voice": lambda s: voice and voice.configure(s.voice.rate, s.voice.volume),
             "touch": lambda s: setattr(self.touch, "matrix", tuple(s.touch.matrix)),
@@ -72,6 +75,7 @@ class Technician:
         self.mode.exit("shutdown")
         self.control.stop()
         self.monitor.unsubscribe()
+        self.paper.unsubscribe()
 
     def citizen_idle(self) -> bool:
         """True while no citizen session runs (the attract screen is up)."""
@@ -112,7 +116,9 @@ class Technician:
         runtime = self.runtime
         return {"idcard": runtime.idcard.supervisor.diagnostics(),
                 "printer": {"port": runtime.printer.driver.port,
-                            "profile": vars(runtime.printer.driver.profile).copy()},
+                            "profile": vars(runtime.printer.driver.profile).copy(),
+                            "paper_printed_m": round(self.paper.total_mm / 1000, 2),
+                            "paper_left_on_roll_m": self.paper.left_m},
                 "camera": runtime.camera.status.as_dict(),
                 "face_worker": {"alive": runtime.face.alive},
                 "outbox": {k: v for k, v in runtime.outbox.status().as_dict().items() if k != "rejected_items"}}

@@ -44,6 +44,8 @@ class DashboardScreen(TechnicianPage):
                 self.body.add_widget(label(past, f"history {device}", "22sp"))
         counters = {**snapshot["counters"]}
         counters["outbox_pending"] = core.runtime.outbox.status().pending
+        counters["paper_printed_m"] = round(core.paper.total_mm / 1000, 2)
+        counters["paper_left_on_roll_m"] = core.paper.left_m
         self.body.add_widget(label(_("Counters"), "counters title", "32sp", bold=True))
         self.body.add_widget(label(", ".join(f"{k} {v}" for k, v in sorted(counters.items())), "counters", "24sp"))
         if snapshot["errors"]:

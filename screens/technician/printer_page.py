@@ -27,7 +27,8 @@ class PrinterPage(TechnicianPage):
             button(_("58 mm paper"), "paper 58", lambda: self._set(paper_width_mm=58, dots_per_line=DOTS[58])),
             button(_("80 mm paper"), "paper 80", lambda: self._set(paper_width_mm=80, dots_per_line=DOTS[80])),
             button(_("Full or partial cut"), "cut mode", self._cut, quiet=True),
-            button(_("Print test page"), "print test page", self._test_page), cols=2))
+            button(_("Print test page"), "print test page", self._test_page),
+            button(_("New roll"), "new roll", self._new_roll, quiet=True), cols=2))
         self._show()
 
     def _show(self) -> None:
@@ -39,6 +40,8 @@ class PrinterPage(TechnicianPage):
         paper = status.conditions.get("paper", "?") if status else "?"
         self.paper.text = _("Paper: {state}").format(
             state={"ok": _("ok"), "near_end": _("near end: replace the roll soon"), "out": _("out")}.get(paper, paper))
+        self.paper.text += "\n" + _("About {left} m left on the roll ({printed} m printed in all)").format(
+            left=f"{self.shell.core.paper.left_m:g}", printed=f"{self.shell.core.paper.total_mm / 1000:.2f}")
 
     def _set(self, **values) -> None:
         try:
@@ -46,6 +49,11 @@ class PrinterPage(TechnicianPage):
         except ConfigError as e:
             self.result.text = str(e)
             return
+        self._show()
+
+    def _new_roll(self) -> None:
+        self.shell.core.paper.new_roll()
+        self.shell.core.mode.record_action("new_roll")
         self._show()
 
     def _density(self, step: int) -> None:

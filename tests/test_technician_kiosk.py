@@ -17,6 +17,7 @@ from PIL import Image
 
 from common.device_status import DeviceState
 from drivers.idcard.sim import SimulatedReader
+from drivers.printer.sim import VirtualPrinter
 from kiosk.config import load_settings
 from kiosk.context import KioskContext
 from kiosk.logs import RedactingFormatter
@@ -258,3 +259,14 @@ def test_reader_cli_reads_a_card_whose_first_reply_is_corrupt(tmp_path):
         sim.stop()
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["id_number"] == ID_NUMBER
+
+
+def test_printer_cli_honours_the_configured_dots_per_line(tmp_path):
+    site = write_site(tmp_path)
+    site.write_text(site.read_text(encoding="utf-8") + "dots_per_line = 512\n", encoding="utf-8")  # under [printer]
+    with VirtualPrinter(tmp_path / "out", transport="tcp", dots_per_line=512) as printer:
+        result = run_cli("drivers.printer", "--port", printer.url, "test-page", site=site)
+        assert result.returncode == 0, result.stderr
+        job = printer.jobs[-1]
+    assert b"512 dots" in result.stdout
+    assert any("512 dots" in line for line in job.text_lines) and job.errors == []

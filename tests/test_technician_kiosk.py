@@ -70,7 +70,8 @@ def kiosk(tmp_path_factory):
     runtime.stop()
 
 
-def wait_for(bus, kinds, timeout=10.0):
+def wait_for(bus, kinds):
+    """Collect the events of ``kinds`` in a queue (returns it and the unsubscribe function)."""
     events = queue.Queue()
     unsubscribe = bus.subscribe(events.put, kinds)
     return events, unsubscribe

@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from common.settings import Section
 from drivers.camera.settings import CameraSettings
@@ -126,6 +126,31 @@ class OutboxSection(Section):
 
 class VoiceSection(Section):
     enabled: bool = True
+    rate: Annotated[int, Field(ge=80, le=400)] = 150
+    volume: Annotated[int, Field(ge=0, le=200)] = 100
+
+
+class TouchSection(Section):
+    """Touch calibration: the correction applied to every touch, and the screen's size for errors in mm."""
+
+    matrix: Annotated[list[float], Field(min_length=6, max_length=6)] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    screen_width_mm: Annotated[float, Field(gt=0, le=3000)] = 296.0
+    screen_height_mm: Annotated[float, Field(gt=0, le=3000)] = 527.0
+
+
+class TechnicianSection(Section):
+    """Technician mode: PIN hashes, lockout, idle exit and where its files go."""
+
+    pins: dict[str, str] = {}
+    idle_exit_s: Annotated[int, Field(ge=30, le=3600)] = 300
+    free_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    lockout_initial_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
+    lockout_max_s: Annotated[float, Field(ge=1, le=86400)] = 3600.0
+    audit_file: str = "technician-audit.jsonl"
+    state_file: str = "technician-state.json"
+    control_socket: str = "kiosk-control.sock"
+    reports_dir: str = "self-test"
+    export_dir: str = "diagnostics"
 
 
 Hours = Annotated[str, Field(pattern=r"^(|([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9])$")]
@@ -175,11 +200,24 @@ class Settings(Section):
     outbox: OutboxSection = OutboxSection()
     voice: VoiceSection = VoiceSection()
     call: CallSection = CallSection()
+    touch: TouchSection = TouchSection()
+    technician: TechnicianSection = TechnicianSection()
+    # The site file these settings were loaded with (the calibration writer re-validates with it).
+    _site_file: Path | None = PrivateAttr(None)
+
+    @property
+    def site_file(self) -> Path | None:
+        return self._site_file
 
     def path(self, value: str) -> Path:
         """Resolve a configured path: relative paths are relative to the repository root."""
         p = Path(value)
         return p if p.is_absolute() else REPO_ROOT / p
+
+    def data_path(self, value: str) -> Path:
+        """Resolve a ``[technician]`` path: relative paths are inside ``[paths] data_dir``."""
+        p = Path(value)
+        return p if p.is_absolute() else self.path(self.paths.data_dir) / p
 
 
 class ConfigError(Exception):
@@ -262,4 +300,6 @@ def load_settings(site_file: str | os.PathLike | None = None, *, defaults_file: 
         file = settings.path(optional)
         if file.exists():
             layers.append((file, read_toml(file)))
-    return validate_layers(layers)
+    settings = validate_layers(layers)
+    settings._site_file = Path(site) if site else None
+    return settings

@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 VOICES = {"zh_CN": "cmn", "zh_HK": "yue", "en": "en"}
 
 
-def espeak_command(text: str, voice: str) -> list[str]:
+def espeak_command(text: str, voice: str, rate: int = 150, volume: int = 100) -> list[str]:
     """The espeak-ng command line speaking ``text`` (passed as an argument, never through a shell)."""
-    return ["espeak-ng", "-v", voice, "-s", "150", "--", text]
+    return ["espeak-ng", "-v", voice, "-s", str(rate), "-a", str(volume), "--", text]
 
 
 class Voice:
@@ -32,12 +32,15 @@ class Voice:
         translator: gives the current language and the prompt's text.
         enabled: ``[voice] enabled``; when False every call is a no-op.
         command: builds the command line from (text, voice); tests pass one that writes a file.
+        rate, volume: ``[voice] rate`` and ``volume``, for espeak-ng.
     """
 
     def __init__(self, translator: Translator, enabled: bool = True,
-                 command: Callable[[str, str], Sequence[str]] = espeak_command) -> None:
+                 command: Callable[[str, str], Sequence[str]] = espeak_command, *,
+                 rate: int = 150, volume: int = 100) -> None:
         self._translator = translator
         self._command = command
+        self.rate, self.volume = rate, volume
         self._process: subprocess.Popen | None = None
         self.enabled = enabled and (command is not espeak_command or shutil.which("espeak-ng") is not None)
         if enabled and not self.enabled:
@@ -50,11 +53,18 @@ class Voice:
         self.stop()
         voice = VOICES[self._translator.language]
         try:
-            self._process = subprocess.Popen(self._command(self._translator.gettext(msgid), voice),
+            text = self._translator.gettext(msgid)
+            line = (espeak_command(text, voice, self.rate, self.volume) if self._command is espeak_command
+                    else self._command(text, voice))
+            self._process = subprocess.Popen(line,
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
         except OSError as e:
             log.warning("cannot play a voice prompt: %s", e.strerror)
+
+    def configure(self, rate: int, volume: int) -> None:
+        """New rate and volume (technician mode), for the next prompt."""
+        self.rate, self.volume = rate, volume
 
     def stop(self) -> None:
         """Silence the current prompt (at the end of a session too)."""

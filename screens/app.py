@@ -45,6 +45,7 @@ from screens.home import HomeScreen
 from screens.lang import Lang
 from screens.qr import QrCode  # noqa: F401  (registers the kv class)
 from screens.steps.registry import SCREENS
+from screens.technician.shell import TechnicianShell
 from screens.unavailable import UnavailableScreen
 from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 
@@ -161,6 +162,7 @@ class KioskApp(App):
         session.on_countdown(self._show_countdown)
         session.on_end(self._forget_citizen)
 
+        self.technician = TechnicianShell(self)  # technician mode: its screens, gesture and socket (screens/technician)
         self.bridge.subscribe(ctx.bus, self._on_card_event, CARD_EVENTS)
         self.bridge.subscribe(ctx.bus, self._on_status, {"status"})
         Clock.schedule_interval(lambda _dt: session.tick(), 1.0)
@@ -182,6 +184,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         sdnotify.stopping()
         self.context.session.end("shutdown")
+        self.technician.stop()
         self.runtime.stop()
 
     def _on_any_touch(self, *_args) -> bool:
@@ -209,6 +212,8 @@ class KioskApp(App):
             self.voice.say(TAKE_CARD)
 
     def _on_card_event(self, event: Event) -> None:
+        if self.technician.card_event(event):  # a test card on the technician's reader page
+            return
         if event.kind == "card_removed":
             self.attract.reminder = ""
         if event.kind == "card_placed":

@@ -66,7 +66,7 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
     parser = argparse.ArgumentParser(prog="python -m screens.gallery", description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--lang", choices=list(LANGUAGES), default="zh_CN")
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         written.append(target)
 
     def run(_dt) -> None:
-        pending = list(scenes(app))
+        pending = list(scene_list(app))
 
         def next_scene() -> None:
             if not pending:

@@ -138,5 +138,5 @@ def test_rotation_is_clockwise():
 
 def test_open_camera_builds_what_is_configured(tmp_path):
     real = open_camera(CameraSettings(device="/dev/video0", width=1280, height=720, rotation=270))
-    assert isinstance(real, Camera) and (real.width, real.height, real.rotation) == (1280, 720, 270)
+    assert isinstance(real, Camera) and (real.width, real.height, real.controls.rotation) == (1280, 720, 270)
     assert real.status.state is DeviceState.UNKNOWN

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from drivers.camera.capture import Camera
 from drivers.camera.sim import SimulatedCamera
-from drivers.camera.source import CameraBusy, FrameSource, LatestFrame
+from drivers.camera.source import CameraBusy, CameraControls, FrameSource, LatestFrame
 from drivers.camera.settings import CameraSettings
 from common.events import EventBus
 
-__all__ = ["Camera", "CameraBusy", "FrameSource", "LatestFrame", "SimulatedCamera", "open_camera"]
+__all__ = ["Camera", "CameraBusy", "CameraControls", "FrameSource", "LatestFrame", "SimulatedCamera", "controls_for",
+           "open_camera"]
 
 
 def open_camera(settings: CameraSettings, bus: EventBus | None = None) -> FrameSource:
@@ -28,6 +29,18 @@ def open_camera(settings: CameraSettings, bus: EventBus | None = None) -> FrameS
             from drivers.camera.demo_sequence import CooperativeCitizen
 
             source = CooperativeCitizen(size=(settings.width, settings.height))
-            return SimulatedCamera(source, settings.fps, 0, bus=bus)
-        return SimulatedCamera(settings.sim_source, settings.fps, settings.rotation, bus=bus)
-    return Camera(settings.device, settings.width, settings.height, settings.exposure, settings.rotation, bus, fps=settings.fps)
+            camera = SimulatedCamera(source, settings.fps, 0, bus=bus)
+        else:
+            camera = SimulatedCamera(settings.sim_source, settings.fps, settings.rotation, bus=bus)
+    else:
+        camera = Camera(settings.device, settings.width, settings.height, bus=bus, fps=settings.fps)
+    camera.apply_controls(controls_for(settings))
+    return camera
+
+
+def controls_for(settings: CameraSettings) -> CameraControls:
+    """The controls ``[camera]`` asks for (the demo citizen is drawn upright: never rotated)."""
+    controls = CameraControls.from_settings(settings)
+    if settings.device == "sim" and settings.sim_source == "demo":
+        controls = CameraControls(controls.exposure, controls.gain, controls.white_balance_k, 0, controls.mirror)
+    return controls

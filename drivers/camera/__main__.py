@@ -8,7 +8,8 @@
 and exits 0 when frames arrived, 1 when not. Options not given come from the kiosk configuration
 (``[camera]``). ``snapshot`` writes the picture of whoever stands in front of the camera (normally
 the technician): use it for aiming and focus, and delete the file afterwards. Nothing else in the
-kiosk ever writes a camera frame to disk.
+kiosk ever writes a camera frame to disk. While the kiosk runs, its camera is never opened here:
+``status`` is asked of the kiosk over its control socket, ``snapshot`` is refused with what to do.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import cv2
 
 from drivers.camera import open_camera
 from kiosk.config import ConfigError, load_settings
+from kiosk.technician.control import ControlError, call, kiosk_running, socket_path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,10 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        settings = load_settings(args.config).camera
+        kiosk = load_settings(args.config)
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)
         return 2
+    settings = kiosk.camera
+    if kiosk_running(socket_path(kiosk)) and args.device in (None, settings.device):
+        try:
+            command = "camera.status" if args.command == "status" else "camera.snapshot"
+            print(json.dumps(call(socket_path(kiosk), command)))
+            return 0
+        except ControlError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     overrides = {k: getattr(args, k) for k in ("device", "width", "height", "fps", "exposure", "rotation")}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     camera = open_camera(settings)

@@ -16,7 +16,7 @@ import logging
 import cv2
 import numpy as np
 
-from drivers.camera.source import FrameSource, rotate
+from drivers.camera.source import CameraControls, FrameSource, orient
 from common.device_status import Action, DeviceState
 from common.events import EventBus
 
@@ -63,8 +63,7 @@ class Camera(FrameSource):
         super().__init__(name, bus)
         self.device = device
         self.width, self.height, self.fps = width, height, fps
-        self.exposure = exposure
-        self.rotation = rotation
+        self.controls = CameraControls(exposure=exposure, rotation=rotation)
         self.backoff = backoff
 
     def _run(self) -> None:
@@ -97,11 +96,8 @@ class Camera(FrameSource):
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         capture.set(cv2.CAP_PROP_FPS, self.fps)
         capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # a short driver queue: we want the newest frame
-        if self.exposure >= 0:
-            capture.set(cv2.CAP_PROP_AUTO_EXPOSURE, 1)  # V4L2: 1 = manual, 3 = automatic
-            capture.set(cv2.CAP_PROP_EXPOSURE, self.exposure)
-        else:  # the camera keeps its last mode across processes: ask for automatic explicitly
-            capture.set(cv2.CAP_PROP_AUTO_EXPOSURE, 3)
+        self._controls_changed.clear()
+        set_controls(capture, self.controls)
         return capture
 
     def _read_until_lost(self, capture: cv2.VideoCapture) -> int:
@@ -116,9 +112,31 @@ class Camera(FrameSource):
                 self._stopping.wait(0.05)
                 continue
             failures = 0
-            frame = rotate(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self.rotation)
+            if self._controls_changed.is_set():
+                self._controls_changed.clear()
+                set_controls(capture, self.controls)
+            frame = orient(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self.controls)
             if delivered == 0:
                 self._publish(DeviceState.ONLINE, resolution=f"{frame.shape[1]}x{frame.shape[0]}")
             self._deliver(np.ascontiguousarray(frame))
             delivered += 1
         return delivered
+
+
+def set_controls(capture: cv2.VideoCapture, controls: CameraControls) -> None:
+    """Ask the device for exposure, gain and white balance (V4L2 through OpenCV's properties).
+
+    A camera keeps its last mode across processes, so automatic modes are asked for explicitly.
+    Properties a camera lacks are ignored by OpenCV (``set`` returns False)."""
+    if controls.exposure >= 0:
+        capture.set(cv2.CAP_PROP_AUTO_EXPOSURE, 1)  # V4L2: 1 = manual, 3 = automatic
+        capture.set(cv2.CAP_PROP_EXPOSURE, controls.exposure)
+    else:
+        capture.set(cv2.CAP_PROP_AUTO_EXPOSURE, 3)
+    if controls.gain >= 0:
+        capture.set(cv2.CAP_PROP_GAIN, controls.gain)
+    if controls.white_balance_k > 0:
+        capture.set(cv2.CAP_PROP_AUTO_WB, 0)
+        capture.set(cv2.CAP_PROP_WB_TEMPERATURE, controls.white_balance_k)
+    else:
+        capture.set(cv2.CAP_PROP_AUTO_WB, 1)

@@ -20,5 +20,8 @@ class CameraSettings(Section):
     height: Annotated[int, Field(ge=120, le=2160)] = 480
     fps: Annotated[int, Field(ge=1, le=120)] = 30
     exposure: float = -1.0
+    gain: float = -1.0
+    white_balance_k: Annotated[int, Field(ge=-1, le=10000)] = -1
     rotation: Literal[0, 90, 180, 270] = 0
+    mirror: bool = False
     sim_source: str = "demo"

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
-from drivers.camera.source import FrameSource, rotate
+from drivers.camera.source import CameraControls, FrameSource, orient
 from common.device_status import Action, DeviceState
 from common.events import EventBus
 
@@ -77,8 +77,10 @@ class SimulatedCamera(FrameSource):
         super().__init__(name, bus)
         self.source = source
         self.fps = fps
-        self.rotation = rotation
+        self.controls = CameraControls(rotation=rotation)
         self.loop = loop
+        #: every set of controls the capture thread asked the (simulated) device for, in order
+        self.requested_controls: list[CameraControls] = []
         if isinstance(source, (str, Path)):
             path = Path(source)
             if not path.exists():
@@ -108,7 +110,10 @@ class SimulatedCamera(FrameSource):
         while not self._stopping.is_set():
             played = 0
             for frame in self._play_once():
-                self._deliver(np.ascontiguousarray(rotate(frame, self.rotation)))
+                if self._controls_changed.is_set() or not self.requested_controls:
+                    self._controls_changed.clear()
+                    self.requested_controls.append(self.controls)  # what a real device would be asked
+                self._deliver(np.ascontiguousarray(orient(frame, self.controls)))
                 played += 1
                 due = max(due + period, time.monotonic())  # never catch up in a burst
                 if self._stopping.wait(due - time.monotonic()):

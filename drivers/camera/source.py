@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Optional
 
 import cv2
@@ -41,6 +42,27 @@ class CameraBusy(RuntimeError):
         self.owner = owner
 
 
+@dataclass(frozen=True)
+class CameraControls:
+    """What a technician sets on the camera (``[camera]``); -1 means the camera's automatic mode."""
+
+    exposure: float = -1.0
+    gain: float = -1.0
+    white_balance_k: int = -1
+    rotation: int = 0
+    mirror: bool = False
+
+    @classmethod
+    def from_settings(cls, settings) -> "CameraControls":
+        return cls(settings.exposure, settings.gain, settings.white_balance_k, settings.rotation, settings.mirror)
+
+
+def orient(frame: np.ndarray, controls: CameraControls) -> np.ndarray:
+    """Rotate as mounted, then mirror if asked."""
+    frame = rotate(frame, controls.rotation)
+    return frame[:, ::-1] if controls.mirror else frame
+
+
 class FrameSource:
     """Base of :class:`~drivers.camera.capture.Camera` and :class:`~drivers.camera.sim.SimulatedCamera`.
 
@@ -63,6 +85,14 @@ class FrameSource:
         self._owner: str | None = None
         self._owner_cond = threading.Condition()
         self.status = DeviceStatus(name, DeviceState.UNKNOWN, "not_started")
+        self.controls = CameraControls()
+        self._controls_changed = threading.Event()
+
+    def apply_controls(self, controls: CameraControls) -> None:
+        """Use ``controls`` from now on: the capture thread asks the device for them at its next
+        frame (or when it next opens the device); no restart needed."""
+        self.controls = controls
+        self._controls_changed.set()
 
     @property
     def owner(self) -> str | None:

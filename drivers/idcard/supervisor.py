@@ -135,6 +135,13 @@ class ReaderSupervisor:
             return False
         return True
 
+    def set_baud(self, baud: int) -> None:
+        """Use ``baud`` (0 = probe) from now on: the current connection is dropped and re-made."""
+        self.baud, self._rate = baud, None
+        reader = self._reader
+        if reader is not None:
+            reader.transport.cancel()
+
     def diagnostics(self) -> dict:
         """A plain dict for the technician screen (no card data)."""
         status = self.bus.last_status(DEVICE)

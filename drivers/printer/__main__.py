@@ -1,15 +1,18 @@
 """Technician CLI for the receipt printer.
 
-    python -m drivers.printer --port /dev/ttyUSB0 status
+    python -m drivers.printer status                     # the kiosk's printer ([printer] port)
     python -m drivers.printer --port tcp://192.168.1.50:9100 --profile 58 test-page
 
 Exit status 0 when the printer is ready (status) or the page came out (test-page), 2 otherwise,
-with a one-line reason on stderr. Profile options default to the kiosk's ``[printer]`` settings.
-Test pages are journaled in a temporary journal, not the kiosk's.
+with a one-line reason on stderr. Profile options default to the kiosk's ``[printer]`` settings
+(dots per line, density and cut mode included). While the kiosk runs, the printer it holds is
+never opened: the command goes to the kiosk over its control socket and the kiosk prints the test
+page between citizens' jobs. Otherwise test pages are journaled in a temporary journal.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import uuid
@@ -23,6 +26,7 @@ from drivers.printer.layout import LayoutError
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Origin
 from drivers.printer.test_page import technician_test_page
+from kiosk.technician.control import ControlError, call, kiosk_running, socket_path
 
 
 def _settings() -> Settings:
@@ -37,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = _settings()
     cfg = settings.printer
     parser = argparse.ArgumentParser(prog="python -m drivers.printer", description="Receipt printer check.")
-    parser.add_argument("--port", required=True, help="/dev/ttyUSB0, /dev/usb/lp0, tcp://HOST:9100, file:PATH")
+    parser.add_argument("--port", help="/dev/ttyUSB0, /dev/usb/lp0, tcp://HOST:9100, file:PATH (default: [printer] port)")
     parser.add_argument("--profile", type=int, choices=(58, 80), default=cfg.paper_width_mm, help="paper width, mm")
+    parser.add_argument("--dots", type=int, help="dots per line (default: [printer] dots_per_line for the "
+                        "configured paper width, else the usual 384/576)")
     parser.add_argument("--text-mode", choices=("gb18030", "raster"), default=cfg.text_mode)
     parser.add_argument("--font", choices=("gb2312", "gbk", "gb18030"), default=cfg.chinese_font,
                         help="the printer font's coverage")
@@ -48,11 +54,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("status", "test-page"))
     args = parser.parse_args(argv)
 
-    profile = PrinterProfile.standard(args.profile, cutter=not args.no_cutter, text_mode=args.text_mode,
-                                      chinese_font=args.font)
+    port = args.port or cfg.port
+    if kiosk_running(socket_path(settings)) and (args.port is None or _same_port(port, cfg.port)):
+        return _through_kiosk(settings, args.command)
+    dots = args.dots or (cfg.dots_per_line if args.profile == cfg.paper_width_mm else None)
+    try:
+        profile = PrinterProfile.standard(args.profile, cutter=not args.no_cutter, text_mode=args.text_mode,
+                                          chinese_font=args.font, cut_mode=cfg.cut_mode,
+                                          density_percent=cfg.density_percent)
+        if dots:
+            profile = PrinterProfile(profile.paper_width_mm, dots, profile.cutter, profile.text_mode,
+                                     profile.chinese_font, profile.cut_mode, profile.density_percent)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="printer-cli-") as tmp:
         try:
-            driver = PrinterDriver(args.port, profile, EventBus(), Path(tmp) / "journal.sqlite3",
+            driver = PrinterDriver(port, profile, EventBus(), Path(tmp) / "journal.sqlite3",
                                    baud=args.baud, flow_control=args.flow_control,
                                    status_timeout_s=cfg.status_timeout_s, completion_timeout_s=60)
         except ValueError as e:
@@ -62,6 +80,34 @@ def main(argv: list[str] | None = None) -> int:
             return _status(driver) if args.command == "status" else _test_page(driver, settings, profile)
         finally:
             driver.close()
+
+
+def _same_port(a: str, b: str) -> bool:
+    return a == b or os.path.realpath(a) == os.path.realpath(b)
+
+
+def _through_kiosk(settings: Settings, command: str) -> int:
+    """The kiosk runs and holds the printer: ask it to do the command."""
+    try:
+        if command == "status":
+            status = call(socket_path(settings), "printer.status")
+            conditions = ", ".join(f"{k}={v}" for k, v in status["conditions"].items()) or "-"
+            print(f"printer at {status['port']} (asked the running kiosk): {status['state']}"
+                  + (f" ({status['reason']})" if status["reason"] else ""))
+            print(f"  conditions: {conditions}")
+            print(f"  action: {status['action']}")
+            return 0 if status["state"] == "online" else 2
+        result = call(socket_path(settings), "printer.test_page")
+    except ControlError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    profile = result["profile"]
+    line = f"{profile['paper_width_mm']}mm {profile['dots_per_line']} dots {profile['density_percent']}%"
+    if result["printed"]:
+        print(f"test page printed by the running kiosk ({line})")
+        return 0
+    print(f"error: test page not printed: {result['state']} {result['reason']}. {result['detail']}", file=sys.stderr)
+    return 2
 
 
 def _status(driver: PrinterDriver) -> int:

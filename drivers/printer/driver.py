@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024
 JOB_PRINTED, JOB_INTERRUPTED = "job_printed", "job_interrupted"  # event kinds; payload: the job id
+PAPER_USED = "paper_used"  # after a printed job; payload: the estimated paper length in mm
 
 
 MSG_PRINTED = N_("Please take your receipt from the printer.")
@@ -144,6 +145,12 @@ class PrinterDriver:
             status = self._read_status(retry=True)
         self.bus.publish_status(status)
         return status
+
+    def set_profile(self, profile: PrinterProfile) -> None:
+        """Use ``profile`` from the next job on (a technician changed density, width or cut mode)."""
+        with self._lock:
+            self.profile = profile
+            self._encoder = ReceiptEncoder(profile)
 
     def can_print(self) -> bool:
         """True when a job sent now should come out (ask before starting a citizen's job)."""
@@ -269,7 +276,10 @@ class PrinterDriver:
             self._journal.finish(job_id, state, after.reason or "not_ready", sent)
             log.warning("print job %s interrupted after %d bytes: %s", job_id, sent, after.reason)
         event = Event(self.device, JOB_PRINTED if printed else JOB_INTERRUPTED, job_id)
-        return JobOutcome(job_id, state, after, reprint and printed), [event, after]
+        notices: list = [event, after]
+        if printed:
+            notices.append(Event(self.device, PAPER_USED, self._encoder.length_mm(receipt)))
+        return JobOutcome(job_id, state, after, reprint and printed), notices
 
     def _announce(self, notices: list) -> None:
         for notice in notices:

@@ -37,6 +37,8 @@ class PrintedJob:
         qr_codes, barcodes: the data of every QR code and CODE128 barcode printed.
         rasters: how many raster images were printed.
         cut: the job ended with a cut (else torn off, or interrupted).
+        cut_kind: ``"partial"`` or ``"full"`` for a job that was cut.
+        density_percent: the print density the job asked for (GS ( K 49), None if it did not.
         interrupted: paper ran out (or the cover opened) before the job ended.
         errors: commands the printer did not understand.
         png_path: the rendered paper, once the job has ended.
@@ -48,6 +50,8 @@ class PrintedJob:
     barcodes: list[str] = field(default_factory=list)
     rasters: int = 0
     cut: bool = False
+    cut_kind: str | None = None
+    density_percent: int | None = None
     interrupted: bool = False
     errors: list[str] = field(default_factory=list)
     png_path: Path | None = None
@@ -101,6 +105,8 @@ class EscPosEmulator:
         self._job: PrintedJob | None = None
         self._qr_data = b""
         self._reply = bytearray()
+        self._density: int | None = None  # GS ( K 49, valid until ESC @
+        self._cut_kind = "partial"
 
     # -- host side --------------------------------------------------------------------------------
     def feed(self, data: bytes) -> bytes:
@@ -190,6 +196,7 @@ class EscPosEmulator:
             self._print_line_if_any()
             self._finish(cut=False)
             self._modes = _Modes(chinese=self.chinese_by_default)
+            self._density = None
             return 2
         if cmd == "2":
             m.spacing = DEFAULT_SPACING
@@ -234,6 +241,7 @@ class EscPosEmulator:
             if self.online:  # in order: answered once everything before it is printed
                 self._reply.append((0x03 if self.paper == "near_end" else 0x00))
         elif cmd == "V":
+            self._cut_kind = "full" if n in (0, 48, 65, 97, 103) else "partial"
             if n in (65, 66, 97, 98, 103, 104):
                 if not self._need(4):
                     return 0
@@ -341,6 +349,8 @@ class EscPosEmulator:
         body = bytes(self._buf[5:5 + length])
         if fn_group == "k" and body[:1] == b"1":
             self._qr_function(body[1], body[2:])
+        elif fn_group == "K" and body[:1] == b"1" and len(body) == 2:
+            self._density = 100 + 5 * (body[1] - 256 if body[1] > 127 else body[1])
         else:
             self._error(f"GS ( {fn_group}")
         return 5 + length
@@ -498,6 +508,8 @@ class EscPosEmulator:
         if job is None:
             return None
         job.cut = cut
+        job.cut_kind = self._cut_kind if cut else None
+        job.density_percent = self._density
         self.jobs.append(job)
         if self.out_dir is not None:
             self._save(job)

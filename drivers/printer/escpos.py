@@ -14,11 +14,22 @@ ASB_OFF = GS + b"a\x00"                # GS a 0: no automatic status back (we as
 CHINESE_ON = FS + b"&"                 # FS &: two-byte (GB18030) characters from here on
 CHINESE_OFF = FS + b"."                # FS .: single-byte code page characters only
 PARTIAL_CUT = GS + b"VB\x00"           # GS V 66 0: feed to the cutter and cut, leaving a hinge
+FULL_CUT = GS + b"VA\x00"              # GS V 65 0: feed to the cutter and cut through
 CLEAR_BUFFER = DLE + b"\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # DLE DC4 8: drop unprinted data (real-time)
 PAPER_STATUS_IN_ORDER = GS + b"r\x01"  # GS r 1: answered only after everything before it was printed
 
 # DLE EOT n: real-time status, answered even while the printer is offline.
 STATUS_PRINTER, STATUS_OFFLINE_CAUSE, STATUS_ERROR, STATUS_PAPER = 1, 2, 3, 4
+
+
+def density(percent: int) -> bytes:
+    """GS ( K 2 0 49 m: print density for this job, 70-130 % in 5 % steps (m = -6..6 as a byte).
+
+    Valid until ``ESC @``, so it is sent with every job; printers without it skip the command
+    (its length is in the header)."""
+    if percent % 5 or not 70 <= percent <= 130:
+        raise ValueError(f"density must be 70-130 % in 5 % steps, got {percent}")
+    return GS + b"(K\x02\x001" + bytes([((percent - 100) // 5) & 0xFF])
 
 
 def status_query(n: int) -> bytes:

@@ -18,6 +18,8 @@ class PrinterProfile:
         paper_width_mm: 58 or 80.
         dots_per_line: printable dots across the paper (384 on most 58 mm, 576 on 80 mm printers).
         cutter: the printer has an automatic cutter (else the citizen tears the paper off).
+        cut_mode: ``"partial"`` (a hinge holds the receipt) or ``"full"``.
+        density_percent: print density sent with every job (70-130 %).
         text_mode: ``"gb18030"``: the printer has a Chinese font and gets text in Chinese mode;
             ``"raster"``: lines with non-ASCII characters are sent as images drawn with our font.
         chinese_font: which characters that font has: ``"gb2312"`` (6,763 hanzi, no traditional
@@ -31,6 +33,8 @@ class PrinterProfile:
     cutter: bool = True
     text_mode: TextMode = "gb18030"
     chinese_font: ChineseFont = "gbk"
+    cut_mode: Literal["partial", "full"] = "partial"
+    density_percent: int = 100
 
     def __post_init__(self) -> None:
         if self.dots_per_line % 8 or not 256 <= self.dots_per_line <= 1024:
@@ -39,6 +43,10 @@ class PrinterProfile:
             raise ValueError(f"unknown text mode {self.text_mode!r}")
         if self.chinese_font not in ("gb2312", "gbk", "gb18030"):
             raise ValueError(f"unknown Chinese font coverage {self.chinese_font!r}")
+        if self.cut_mode not in ("partial", "full"):
+            raise ValueError(f"unknown cut mode {self.cut_mode!r}")
+        if self.density_percent % 5 or not 70 <= self.density_percent <= 130:
+            raise ValueError("density_percent must be 70-130 in steps of 5")
 
     @property
     def columns(self) -> int:
@@ -57,7 +65,7 @@ class PrinterProfile:
     def from_settings(cls, section) -> PrinterProfile:
         """The profile of a :class:`kiosk.config.PrinterSettings`."""
         return cls(section.paper_width_mm, section.dots_per_line, section.cutter, section.text_mode,
-                   section.chinese_font)
+                   section.chinese_font, section.cut_mode, section.density_percent)
 
     def font_has(self, ch: str) -> bool:
         """True when the printer's own font prints ``ch`` (always False for non-ASCII in raster mode)."""

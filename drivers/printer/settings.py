@@ -19,6 +19,9 @@ class PrinterSettings(Section):
     paper_width_mm: Literal[58, 80] = 80
     dots_per_line: Annotated[int, Field(ge=256, le=1024, multiple_of=8)] = 576
     cutter: bool = True
+    cut_mode: Literal["partial", "full"] = "partial"
+    density_percent: Annotated[int, Field(ge=70, le=130, multiple_of=5)] = 100
+    roll_length_m: Annotated[float, Field(gt=0, le=500)] = 80.0
     text_mode: Literal["gb18030", "raster"] = "gb18030"
     chinese_font: Literal["gb2312", "gbk", "gb18030"] = "gbk"
     baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600

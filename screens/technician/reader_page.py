@@ -1,0 +1,70 @@
+"""ID card reader: SAM id, line speed, and a read test of five placements with their times."""
+from __future__ import annotations
+
+from common.i18n import N_
+from kiosk.config import ConfigError
+from kiosk.technician.reader_test import MAX_READ_S, PLACEMENTS, ReadTest
+from screens.technician.base import TechnicianPage, button, grid, label
+
+BAUDS = (0, 115200, 9600)
+
+
+class ReaderPage(TechnicianPage):
+    title = N_("ID card reader")
+
+    def __init__(self, shell, **kwargs) -> None:
+        super().__init__(shell, name="technician_reader", **kwargs)
+        self.test = ReadTest(shell.core.context.bus, lambda: shell.bridge.call(self._show_times))
+
+    def build(self) -> None:
+        _ = self._
+        self.info = label("", "reader info")
+        self.times = label("", "reader times")
+        self.body.add_widget(self.info)
+        self.body.add_widget(self.times)
+        self.body.add_widget(grid(
+            button(_("Start the read test"), "reader test", self._start),
+            button(_("Change line speed"), "reader baud", self._baud, quiet=True), cols=2))
+        self._show_info()
+
+    def _show_info(self) -> None:
+        facts = self.shell.core.runtime.idcard.supervisor.diagnostics()
+        baud = self.shell.core.settings.idcard.baud
+        sam = facts.get("sam_id") or "-"
+        state = (facts.get("status") or {}).get("state", "unknown")
+        self.info.text = self._("SAM {sam} · {state} · {rate} baud (setting: {setting})").format(
+            sam=sam, state=state, rate=facts.get("baud") or "-", setting=baud or self._("probe"))
+
+    def _start(self) -> None:
+        self.shell.core.mode.expecting_test_cards = True
+        self.test.start()
+        self._show_times()
+
+    def _show_times(self) -> None:
+        _ = self._
+        times = self.test.times
+        lines = [f"{i + 1}: " + (f"{t:.2f} s" if t is not None else _("not read")) for i, t in enumerate(times)]
+        if self.test.done:
+            self.shell.core.mode.expecting_test_cards = False
+            self.test.stop()
+            verdict = _("PASS") if self.test.passed else _("FAIL")
+            lines.append(_("{verdict}: {n} placements, each under {limit:g} s required").format(
+                verdict=verdict, n=PLACEMENTS, limit=MAX_READ_S))
+            self.shell.core.mode.record_action("reader_test", passed=self.test.passed, times=times)
+        else:
+            lines.append(_("Place the test card ({n} of {total}), then lift it.").format(
+                n=len(times) + 1, total=PLACEMENTS))
+        self.times.text = "\n".join(lines)
+
+    def _baud(self) -> None:
+        current = self.shell.core.settings.idcard.baud
+        try:
+            self.shell.core.change("idcard", baud=BAUDS[(BAUDS.index(current) + 1) % len(BAUDS)])
+        except ConfigError as e:
+            self.info.text = str(e)
+            return
+        self._show_info()
+
+    def on_leave(self, *_args) -> None:
+        self.shell.core.mode.expecting_test_cards = False
+        self.test.stop()

@@ -31,8 +31,8 @@ IMPOSTOR = [(a[0], b[0]) for a, b in itertools.combinations(PEOPLE.values(), 2)]
 
 
 def check(card, live_file, **face):
-    """A check without liveness: card photo against two frames of a fixture photo."""
-    return run_session(noisy(photo(live_file), 2), card, liveness=False, **face)
+    """A check without liveness: card photo against four frames of a fixture photo."""
+    return run_session(noisy(photo(live_file), 4), card, liveness=False, **face)
 
 
 def chip(file):

@@ -5,13 +5,17 @@ CLI feed it frames and pass on what it returns. Per attempt:
 
 1. Frames go through the quality gate until one is good (one face, large, frontal, sharp); the
    citizen gets a :class:`Hint` whenever the gate's answer changes.
-2. That first good frame is encoded: it is the attempt's reference ("the first live frame") and
-   its distance to the card photo is the attempt's distance. Above ``reject_distance`` the check
-   ends at once: a different person need not perform a challenge.
+2. That first good frame is encoded: it is the attempt's reference ("the first live frame"). If
+   its distance to the card photo is above ``reject_distance`` the check ends at once: a
+   different person need not perform a challenge. A grey card photo (every chip photo) is
+   compared with grey live faces (``like_card``): measured, that lowers genuine distances and
+   raises impostor ones.
 3. With liveness on, the challenge runs (:class:`ChallengeStep` results); after each action is seen,
    and at least once a second, the face is encoded again (in a pose like the reference's) and must
    stay within ``same_face_distance`` of the reference: one face from the first frame to the last.
-4. The distance then falls in a zone: accept, capture again (``retry``), or reject.
+4. The attempt's distance is the median of the card distances of its good frames (the reference
+   and the same-face samples, at least ``fuse_frames``) and falls in a zone: accept, capture
+   again (``retry``), or reject.
 
 A failed attempt (uncertain distance, no usable face or no completed challenge within
 ``challenge_timeout_s``, a replayed still, a changed face) starts the next attempt, after a short
@@ -25,6 +29,7 @@ import random
 import time
 from typing import Callable, Sequence
 
+import cv2
 import numpy as np
 
 from drivers.face import measures
@@ -33,6 +38,12 @@ from drivers.face.messages import Decision, Hint, Result
 from drivers.face.models import Models
 from drivers.face.quality import OK, QualityLimits, check_pose, count_faces
 from drivers.face.settings import FaceSettings
+
+def is_grey(rgb: np.ndarray) -> bool:
+    """True when the three channels (nearly) agree: a grey photo stored as RGB, as chip photos are."""
+    sample = rgb[::4, ::4].astype(np.int16)
+    return bool(np.abs(sample[..., 0] - sample[..., 1]).mean() < 2 and np.abs(sample[..., 1] - sample[..., 2]).mean() < 2)
+
 
 SAME_FACE_EVERY_S = 1.0  # re-encode at least this often during a challenge (66 ms each)
 # Encodings are compared only between similar poses: a turned head alone moves dlib's encoding
@@ -75,6 +86,8 @@ class VerificationSession:
         self._first_challenge = tuple(challenge) or random_challenge(self._rng)
         self._card: np.ndarray | None = None
         self._ref: np.ndarray | None = None
+        self._grey = False
+        self._distances: list[float] = []
         self.attempt = 0
         self.done = False
 
@@ -85,16 +98,24 @@ class VerificationSession:
         boxes = self._models.detector.detect(photo)
         if not boxes:
             self.attempt = self._settings.attempts
-            self._distance = None
+            self._distances = []
             return self._final("reject", "no_card_face", None)
+        # Like with like: a grey card photo (every chip photo is) is compared with grey live faces.
+        self._grey = self._settings.like_card and is_grey(photo)
         self._card = self._models.recognizer.encode(photo, boxes[0])
         self._new_attempt(self._first_challenge)
         return []
 
-    def feed(self, rgb: np.ndarray) -> list[Result]:
-        """Take one live frame (RGB, unmirrored); return the hints, steps and decision it caused."""
-        if self.done or self._card is None or self._clock() < self._started:
+    def feed(self, rgb: np.ndarray, captured: float | None = None) -> list[Result]:
+        """Take one live frame (RGB, unmirrored) captured at ``captured`` (monotonic seconds; default now).
+
+        Returns the hints, steps and decision it caused. Liveness and the attempt's time budget are
+        judged on capture times, so a worker that sees fewer frames on a slow machine judges the same.
+        """
+        now = self._clock() if captured is None else captured
+        if self.done or self._card is None or now < self._started:
             return []
+        self._judged += 1
         detector, recognizer = self._models.detector, self._models.recognizer
         boxes = detector.detect(rgb)
         word = count_faces(boxes, self._limits)
@@ -105,34 +126,40 @@ class VerificationSession:
                 word = check_pose(rgb, box, landmarks, self._limits)
         out = self._hint(word)
         if word != OK:
-            return out + self._check_timeout()
-        now = self._clock()
+            return out + self._check_timeout(now)
         if self._ref is None:
-            self._ref = recognizer.encode(rgb, box)
+            self._ref = self._encode(rgb, box)
             self._ref_yaw = measures.yaw(landmarks)
-            self._distance = recognizer.distance(self._card, self._ref)
+            self._distances = [recognizer.distance(self._card, self._ref)]
             self._last_sample = now
-            if self._distance > self._settings.reject_distance:
+            if self._distances[0] > self._settings.reject_distance:
                 return out + self._final("reject", "mismatch", None)
-            if self._liveness is None:
-                return out + self._conclude(None)
-            self._liveness.begin(self._challenge)
-        steps = self._liveness.observe(rgb, box, landmarks)
-        out += steps
-        if self._liveness.verdict is False:
-            return out + self._failed("not_live", False)
-        self._sample_due |= any(step.done for step in steps) or now - self._last_sample >= SAME_FACE_EVERY_S
+            if self._liveness is not None:
+                self._liveness.begin(self._challenge)
+        elif self._liveness is None:
+            self._sample_due = True  # no challenge: every good frame is evidence
+        if self._liveness is not None:
+            steps = self._liveness.observe(rgb, box, landmarks, now)
+            out += steps
+            if self._liveness.verdict is False:
+                return out + self._failed("not_live", False)
+            self._sample_due |= any(step.done for step in steps) or now - self._last_sample >= SAME_FACE_EVERY_S
         if self._sample_due and abs(measures.yaw(landmarks) - self._ref_yaw) <= COMPARABLE_YAW:
             self._sample_due, self._last_sample = False, now
-            if recognizer.distance(self._ref, recognizer.encode(rgb, box)) > self._settings.same_face_distance:
+            sample = self._encode(rgb, box)
+            if recognizer.distance(self._ref, sample) > self._settings.same_face_distance:
                 return out + self._failed("face_changed", False)
-        if self._liveness.verdict and not self._sample_due:
-            return out + self._conclude(True)
-        return out + self._check_timeout()
+            self._distances.append(recognizer.distance(self._card, sample))
+        live = None if self._liveness is None else self._liveness.verdict
+        if live is not False and (self._liveness is None or live) and not self._sample_due:
+            if len(self._distances) >= self._settings.fuse_frames:
+                return out + self._conclude(live)
+            self._sample_due = True  # the challenge is done but the evidence is thin: one more frame
+        return out + self._check_timeout(now)
 
     def tick(self) -> list[Result]:
         """Check the attempt's timeout when no frame arrives (camera unplugged, citizen gone)."""
-        return [] if self.done or self._card is None else self._check_timeout()
+        return [] if self.done or self._card is None else self._check_timeout(self._clock(), idle=True)
 
     def finish(self) -> list[Result]:
         """No more frames will come (end of a file sequence): end the attempt as if it timed out."""
@@ -144,6 +171,7 @@ class VerificationSession:
             if array is not None and array.flags.writeable:
                 array.fill(0)
         self._card = self._ref = self._card_photo = None
+        self._distances = []
         self._liveness = None
         self.done = True
 
@@ -155,11 +183,22 @@ class VerificationSession:
         if self._ref is not None:
             self._ref.fill(0)
         self._ref = None
-        self._distance: float | None = None
+        self._distances: list[float] = []
+        self._judged = 0
         self._last_sample = self._started
         self._sample_due = False
         self._last_word = ""
         self._liveness = self._models.new_liveness() if self._settings.liveness else None
+
+    def _encode(self, rgb: np.ndarray, box) -> np.ndarray:
+        if self._grey:
+            rgb = cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        return self._models.recognizer.encode(rgb, box)
+
+    @property
+    def _distance(self) -> float | None:
+        """The attempt's fused distance: the median over its good frames (one bad frame does not decide)."""
+        return float(np.median(self._distances)) if self._distances else None
 
     def _hint(self, word: str) -> list[Result]:
         if word == self._last_word:
@@ -167,14 +206,26 @@ class VerificationSession:
         self._last_word = word
         return [Hint(word)]
 
-    def _check_timeout(self) -> list[Result]:
-        if self._clock() - self._started <= self._settings.challenge_timeout_s:
+    def _check_timeout(self, now: float, idle: bool = False) -> list[Result]:
+        """End the attempt after ``challenge_timeout_s``, but not before ``min_judged_frames`` were judged.
+
+        On a slow processor the worker judges fewer frames per second; a citizen who did everything
+        right must not lose the attempt to that. Twice the timeout ends it in any case, and so does
+        the plain timeout when no frames arrive at all (``idle``: camera gone).
+        """
+        elapsed = now - self._started
+        timeout = self._settings.challenge_timeout_s
+        if elapsed <= timeout:
+            return []
+        if not idle and elapsed <= 2 * timeout and self._judged < self._settings.min_judged_frames:
             return []
         return self._timed_out()
 
     def _timed_out(self) -> list[Result]:
         if self._ref is None:  # never a usable face: say why, in the gate's words
             return self._failed(self._last_word if self._last_word not in ("", OK) else "no_face", None)
+        if self._liveness is None:  # no challenge, fewer good frames than fuse_frames: decide on those
+            return self._conclude(None)
         return self._failed("not_live", False)
 
     def _conclude(self, live: bool | None) -> list[Result]:

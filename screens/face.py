@@ -12,7 +12,7 @@ import threading
 from typing import Any, Callable
 
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import NumericProperty, StringProperty
 
 from drivers.face.messages import ChallengeStep, Decision, Hint, WorkerError
 from drivers.face.texts import HINTS, LOOK_BACK, PROMPTS, RETRY
@@ -21,14 +21,18 @@ from screens.face_preview import FacePreview
 from screens.journey_base import JourneyScreen
 
 log = logging.getLogger(__name__)
-TICK_S = 1 / 30
 
 
 class FaceScreen(JourneyScreen):
-    """Shows the preview, the current action to perform and what to fix (``hint``)."""
+    """Shows the preview, the current action to perform, what to fix (``hint``) and how far the check is.
+
+    ``progress`` (0-1) moves on as the worker finds the face and sees each action; it starts over
+    with a new attempt.
+    """
 
     prompt = StringProperty("")
     hint = StringProperty("")
+    progress = NumericProperty(0.0)
 
     def __init__(self, translator: Translator, **kwargs) -> None:
         super().__init__(translator, **kwargs)
@@ -38,6 +42,7 @@ class FaceScreen(JourneyScreen):
     def clear(self) -> None:
         super().clear()
         self.prompt = self.hint = ""
+        self.progress = 0.0
         self.preview.clear()
 
 
@@ -74,9 +79,11 @@ class FaceCheck:
         self._token = token
         self._last_frame = 0
         self._show("", "")
+        self.screen.progress = 0.0
         self.verifier.begin(card_photo_rgb)
         self.camera.start()
-        self._event = Clock.schedule_interval(self._tick, TICK_S)
+        # No faster than the camera delivers: a tick without a new frame would only poll.
+        self._event = Clock.schedule_interval(self._tick, 1 / getattr(self.camera, "fps", 30))
 
     def cancel(self) -> None:
         """Stop the current check (session end, card lifted); drop every frame and the result."""
@@ -109,8 +116,8 @@ class FaceCheck:
             perform(action)
 
     def _tick(self, _dt: float) -> None:
-        latest = self.camera.latest()
-        if latest is not None and latest[0] != self._last_frame:
+        latest = self.camera.latest_stamped()
+        if latest is not None and latest[0] != self._last_frame:  # only new frames are drawn and sent
             self._last_frame = latest[0]
             self.screen.preview.update(latest[1])
             self.verifier.submit(*latest)
@@ -124,6 +131,8 @@ class FaceCheck:
         if isinstance(result, Hint):
             self._show(self._prompt_id, HINTS.get(result.word, ""))
         elif isinstance(result, ChallengeStep):
+            # Face found (first prompt), then each action seen; the last share is the decision.
+            self.screen.progress = (result.index + 1 + result.done) / (result.total + 2)
             if not result.done:
                 self._perform(result.action)
                 self._show(PROMPTS[result.action], "")
@@ -133,9 +142,11 @@ class FaceCheck:
         elif isinstance(result, Decision):
             if result.decision == "retry":
                 self._perform(None)
+                self.screen.progress = 0.0
                 self._show(RETRY, "")
                 self.decide(token, "retry", result.attempts_left)
             else:
+                self.screen.progress = 1.0
                 self.cancel()
                 self.decide(token, result.decision, 0)
         elif isinstance(result, WorkerError):

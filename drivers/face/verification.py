@@ -113,7 +113,9 @@ class VerificationSession:
         judged on capture times, so a worker that sees fewer frames on a slow machine judges the same.
         """
         now = self._clock() if captured is None else captured
-        if self.done or self._card is None or now < self._started:
+        # After a retry, frames captured during the pause are ignored; in the first attempt a frame
+        # captured while the card photo was being encoded is as good as any.
+        if self.done or self._card is None or (self.attempt > 1 and now < self._started):
             return []
         self._judged += 1
         detector, recognizer = self._models.detector, self._models.recognizer

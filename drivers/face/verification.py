@@ -29,21 +29,15 @@ import random
 import time
 from typing import Callable, Sequence
 
-import cv2
 import numpy as np
 
 from drivers.face import measures
+from drivers.face.evidence import encode_live, fuse, is_grey
 from drivers.face.liveness import random_challenge
 from drivers.face.messages import Decision, Hint, Result
 from drivers.face.models import Models
 from drivers.face.quality import OK, QualityLimits, check_pose, count_faces
 from drivers.face.settings import FaceSettings
-
-def is_grey(rgb: np.ndarray) -> bool:
-    """True when the three channels (nearly) agree: a grey photo stored as RGB, as chip photos are."""
-    sample = rgb[::4, ::4].astype(np.int16)
-    return bool(np.abs(sample[..., 0] - sample[..., 1]).mean() < 2 and np.abs(sample[..., 1] - sample[..., 2]).mean() < 2)
-
 
 SAME_FACE_EVERY_S = 1.0  # re-encode at least this often during a challenge (66 ms each)
 # Encodings are compared only between similar poses: a turned head alone moves dlib's encoding
@@ -193,14 +187,12 @@ class VerificationSession:
         self._liveness = self._models.new_liveness() if self._settings.liveness else None
 
     def _encode(self, rgb: np.ndarray, box) -> np.ndarray:
-        if self._grey:
-            rgb = cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-        return self._models.recognizer.encode(rgb, box)
+        return encode_live(self._models.recognizer, rgb, box, self._grey)
 
     @property
     def _distance(self) -> float | None:
-        """The attempt's fused distance: the median over its good frames (one bad frame does not decide)."""
-        return float(np.median(self._distances)) if self._distances else None
+        """The attempt's fused distance over its good frames."""
+        return fuse(self._distances)
 
     def _hint(self, word: str) -> list[Result]:
         if word == self._last_word:

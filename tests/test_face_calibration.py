@@ -34,3 +34,14 @@ def test_overlapping_distributions_keep_false_accepts_within_the_target_at_the_c
     proposal = propose(data(genuine, impostor), target_far=0.01)
     far, frr = error_rates(list(genuine), list(impostor), proposal.accept_distance)
     assert far <= 0.01 and frr > 0.5  # a weak recognizer: most citizens are asked again, none let through
+
+
+def test_info_says_which_recognizer_runs_and_what_its_zones_were_measured_on(capsys):
+    import json
+
+    from drivers.face.__main__ import main
+
+    assert main(["info"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["recognizer"] == "dlib" and info["accept_distance"] < info["reject_distance"]
+    assert "East-Asian" in info["measured_on"]

@@ -3,6 +3,7 @@
     python -m drivers.face verify --id-photo card.bmp --frames DIR [--no-liveness] [--challenge blink,open_mouth] --json
     python -m drivers.face verify --id-photo card.bmp --camera /dev/video0 --json
     python -m drivers.face calibrate FOLDER [FOLDER ...] [--target-far 0.001] [--det det.png]
+    python -m drivers.face info          # which recognizer runs, its zones, what they were measured on (JSON)
 
 ``calibrate`` measures labelled pairs with the configured recognizer (``--recognizer`` for
 another), exactly as the kiosk measures an attempt, prints the genuine and impostor distance
@@ -112,9 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     calibrate.add_argument("--recognizer", help="calibrate this recognizer instead of the configured one")
     calibrate.add_argument("--frames", type=int, help="live frames per pair (default: [face] fuse_frames)")
     calibrate.add_argument("--chip-quality", type=int, default=25, help="per-person layout: JPEG quality of the chip-like cards")
+    commands.add_parser("info", help="which recognizer runs and what its zones were measured on")
     args = parser.parse_args(argv)
     if args.command == "calibrate":
         return _calibrate(args)
+    if args.command == "info":
+        try:
+            print(json.dumps(load_settings(args.config).face.recognizer_info(), ensure_ascii=False))
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
 
     try:
         settings = load_settings(args.config)

@@ -26,9 +26,9 @@ class Zones(Section):
 
 
 DLIB_ZONES = Zones(
-    accept_distance=0.4, reject_distance=0.6, same_face_distance=0.4,
-    measured_on="calibrate on the shared Western fixtures (23 photos, 9 people, chip-like cards), capped at 0.40 "
-                "because a held-out East-Asian impostor pair scored 0.41; see docs/face.md",
+    accept_distance=0.37, reject_distance=0.617, same_face_distance=0.4,
+    measured_on="reject from calibrate on the shared Western fixtures (chip-like cards, 42 genuine / 464 impostor "
+                "pairs); accept capped below a held-out East-Asian impostor pair at 0.41 (docs/face.md)",
 )
 
 
@@ -71,3 +71,14 @@ class FaceSettings(Section):
     @property
     def same_face_distance(self) -> float:
         return self.active_zones.same_face_distance
+
+    def recognizer_info(self) -> dict:
+        """Which recognizer runs, its zones and what they were measured on: for the technician's screen and CLI."""
+        zones = self.active_zones
+        return {
+            "recognizer": self.recognizer,
+            "model_file": self.onnx_model if self.recognizer == "onnx" else None,
+            "accept_distance": zones.accept_distance,
+            "reject_distance": zones.reject_distance,
+            "measured_on": zones.measured_on or "not recorded: run python -m drivers.face calibrate",
+        }

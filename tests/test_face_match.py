@@ -1,6 +1,6 @@
 """Face matching with the real fixture photos: same person, different people, two faces, ID-chip-like card photos.
 
-Figures behind the assertions (dlib 20, default thresholds accept <= 0.45 < retry <= 0.6 < reject):
+Figures behind the assertions (dlib 20; default zones accept <= 0.37 < retry <= 0.617 < reject):
 ordinary photo pairs of one person score 0.31-0.52, different people 0.66 and more. With a
 chip-like card photo (102 x 126, grey, JPEG quality 25) genuine pairs rise to 0.37-0.61 and
 impostors start at 0.63: most genuine citizens then land in "capture again", not "accept".

@@ -140,3 +140,28 @@ def test_after_retry_the_next_attempt_waits_for_the_citizen_to_adjust():
         decisions += [(i, r) for r in session.feed(frame) if isinstance(r, Decision)]
     assert [(d.decision, d.reason) for _, d in decisions] == [("retry", "uncertain"), ("reject", "uncertain")]
     assert decisions[1][0] - decisions[0][0] >= RETRY_PAUSE_S * 30
+
+
+def frames_until_decision(frames, card, fps, **face):
+    from drivers.face.verification import VerificationSession
+
+    clock = FrameClock(fps)
+    session = VerificationSession(models(), FaceSettings(**face), card, ("blink", "open_mouth"), clock=clock)
+    session.start()
+    for n, frame in enumerate(frames, 1):
+        clock.advance()
+        decided = [r for r in session.feed(frame) if isinstance(r, Decision)]
+        if decided:
+            return n, decided[0]
+    raise AssertionError("no decision")
+
+
+def test_a_slow_worker_gets_enough_frames_before_an_attempt_times_out():
+    """At 2 judged frames a second, 15 s hold only 30 frames: the attempt runs on until 45 frames were judged."""
+    live = cv2.resize(photo(PEOPLE["obama"][1]), (640, 360), interpolation=cv2.INTER_AREA)
+    frames = noisy(live, 60)  # a face that never performs the challenge
+    card = photo(PEOPLE["obama"][0])
+    n, decision = frames_until_decision(frames, card, 2, attempts=2, challenge_timeout_s=15.0)
+    assert (decision.decision, decision.reason, n) == ("retry", "not_live", 45)
+    n, decision = frames_until_decision(frames, card, 2, attempts=2, challenge_timeout_s=15.0, min_judged_frames=0)
+    assert (decision.reason, n) == ("not_live", 31)  # what a slow kiosk gave its citizens before

@@ -47,6 +47,8 @@ COMPARABLE_YAW = 0.1
 # After "retry", frames are ignored this long: the citizen reads "Let's try once more" and can
 # adjust; without a pause a check without liveness would burn every attempt on the same pose.
 RETRY_PAUSE_S = 1.5
+# No frame for this long: the camera is gone, not slow; the plain timeout applies.
+NO_FRAMES_S = 2.0
 
 
 class VerificationSession:
@@ -106,7 +108,8 @@ class VerificationSession:
         Returns the hints, steps and decision it caused. Liveness and the attempt's time budget are
         judged on capture times, so a worker that sees fewer frames on a slow machine judges the same.
         """
-        now = self._clock() if captured is None else captured
+        self._last_fed = self._clock()
+        now = self._last_fed if captured is None else captured
         # After a retry, frames captured during the pause are ignored; in the first attempt a frame
         # captured while the card photo was being encoded is as good as any.
         if self.done or self._card is None or (self.attempt > 1 and now < self._started):
@@ -155,7 +158,10 @@ class VerificationSession:
 
     def tick(self) -> list[Result]:
         """Check the attempt's timeout when no frame arrives (camera unplugged, citizen gone)."""
-        return [] if self.done or self._card is None else self._check_timeout(self._clock(), idle=True)
+        if self.done or self._card is None:
+            return []
+        now = self._clock()
+        return self._check_timeout(now, idle=now - self._last_fed > NO_FRAMES_S)
 
     def finish(self) -> list[Result]:
         """No more frames will come (end of a file sequence): end the attempt as if it timed out."""
@@ -181,6 +187,7 @@ class VerificationSession:
         self._ref = None
         self._distances: list[float] = []
         self._judged = 0
+        self._last_fed = self._started
         self._last_sample = self._started
         self._sample_due = False
         self._last_word = ""

@@ -13,9 +13,9 @@ A citizen (an ordered pair card -> other photo) goes through up to ``[face] atte
 accept, reject (final), or capture again (next attempt). Reported per configuration:
 
 - before: the decision on the first good frame, in colour, zones 0.45 / 0.60 (the old defaults);
-- after: the kiosk's method (the median of ``fuse_frames`` frames, a grey card against grey live
-  faces) at the configured zones, and at the zones ``python -m drivers.face calibrate``
-  proposes for these photos.
+- each change alone at those zones (median of 3 frames; grey against grey; both);
+- after: the configured method (``fuse_frames``, ``like_card``) at the configured zones, and at
+  the zones ``python -m drivers.face calibrate`` proposes for these photos.
 
 No liveness and no quality gate: the matcher and the decision rule. Nothing is written.
 """
@@ -32,6 +32,7 @@ from kiosk.config import REPO_ROOT, ConfigError, load_settings
 
 FIXTURES = Path(os.environ.get("KIOSK_FACE_FIXTURES", REPO_ROOT.parent / "shared" / "fixtures" / "faces"))
 DEFAULT_FOLDERS = [FIXTURES / name for name in ("western", "western_deepface")]
+FUSED = 3  # frames per attempt for the "median of" rows
 
 
 def outcome(distances: list[float], accept: float, reject: float) -> str:
@@ -98,13 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     from drivers.face.models import build_models
 
     models = build_models(face)
-    frames, attempts = face.fuse_frames, face.attempts
+    frames, attempts = FUSED, face.attempts  # frames per attempt; the configured method uses the first fuse_frames
     samples, _, skipped = load_samples(folders, models, frames=frames * attempts, chip_quality=args.chip_quality,
                                        greys=(False, True))
     people = {s.person for s in samples}
     print(f"{len(samples)} photos of {len(people)} people ({skipped} skipped: not exactly one face); recognizer {face.recognizer}; "
           f"{attempts} attempts; cards: chip-like, JPEG quality {args.chip_quality}")
-    calibrated = propose(Distances(*pair_distances(samples, models.recognizer, grey=face.like_card, frames=frames), 0, ""), 0.001)
+    calibrated = propose(Distances(*pair_distances(samples, models.recognizer, grey=face.like_card, frames=face.fuse_frames), 0, ""), 0.001)
     rec = models.recognizer
     print(f"\n{'':44s} {'zones':13s} | genuine citizens (card -> another photo)   | impostors")
     print(f"{'method':44s} {'acc / rej':13s} | {'1st':>6s} {'in all':>6s} {'undecided':>9s} {'reject':>7s} | {'accepted':>10s} {'undecided':>9s} | spread")
@@ -113,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     print(row(f"  median of {frames}, colour", samples, rec, attempts, frames, frames, False, 0.45, 0.60))
     print(row("  first frame, grey (like with like)", samples, rec, attempts, frames, 1, True, 0.45, 0.60))
     print(row(f"  median of {frames}, grey", samples, rec, attempts, frames, frames, True, 0.45, 0.60))
-    print(row(f"after: median of {frames}, grey, configured", samples, rec, attempts, frames, frames, face.like_card,
+    method = f"median of {face.fuse_frames}" if face.fuse_frames > 1 else "first frame"
+    method += ", grey" if face.like_card else ", colour"
+    print(row(f"after: {method}, configured", samples, rec, attempts, frames, face.fuse_frames, face.like_card,
               face.accept_distance, face.reject_distance))
-    print(row(f"after: median of {frames}, grey, calibrated here", samples, rec, attempts, frames, frames, face.like_card,
+    print(row(f"after: {method}, calibrated here", samples, rec, attempts, frames, face.fuse_frames, face.like_card,
               calibrated.accept_distance, calibrated.reject_distance))
     print("\n'1st': accepted at the first attempt; 'in all': accepted within all attempts; 'undecided': capture again at every "
           "attempt (the citizen goes to the counter); 'spread': a genuine citizen's distance, largest minus smallest over the "

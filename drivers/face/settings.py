@@ -40,7 +40,7 @@ class FaceSettings(Section):
     liveness: bool = True
     challenge_timeout_s: Annotated[float, Field(ge=3, le=120)] = 15.0
     min_judged_frames: Annotated[int, Field(ge=0, le=1000)] = 45
-    fuse_frames: Annotated[int, Field(ge=1, le=20)] = 3
+    fuse_frames: Annotated[int, Field(ge=1, le=20)] = 1
     like_card: bool = True
     worker_niceness: Annotated[int, Field(ge=0, le=19)] = 0
     min_face_px: Annotated[int, Field(ge=40, le=2000)] = 100

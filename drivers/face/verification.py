@@ -13,9 +13,9 @@ CLI feed it frames and pass on what it returns. Per attempt:
 3. With liveness on, the challenge runs (:class:`ChallengeStep` results); after each action is seen,
    and at least once a second, the face is encoded again (in a pose like the reference's) and must
    stay within ``same_face_distance`` of the reference: one face from the first frame to the last.
-4. The attempt's distance is the median of the card distances of its good frames (the reference
-   and the same-face samples, at least ``fuse_frames``) and falls in a zone: accept, capture
-   again (``retry``), or reject.
+4. The attempt's distance is the median of the card distances of its first ``fuse_frames`` good
+   frames (the reference and the same-face samples; 1: the reference alone) and falls in a zone:
+   accept, capture again (``retry``), or reject.
 
 A failed attempt (uncertain distance, no usable face or no completed challenge within
 ``challenge_timeout_s``, a replayed still, a changed face) starts the next attempt, after a short
@@ -198,8 +198,8 @@ class VerificationSession:
 
     @property
     def _distance(self) -> float | None:
-        """The attempt's fused distance over its good frames."""
-        return fuse(self._distances)
+        """The attempt's distance: fused over its first ``fuse_frames`` good frames (1: the first frame's)."""
+        return fuse(self._distances[: self._settings.fuse_frames])
 
     def _hint(self, word: str) -> list[Result]:
         if word == self._last_word:

@@ -78,13 +78,15 @@ def in_process_sequence() -> None:
 
     challenge = ("blink", "turn_left")
     frames = list(cooperative_frames(challenge, seed=1))
-    session = VerificationSession(build_models(FaceSettings()), FaceSettings(attempts=1), demo_card(), challenge)
+    session = VerificationSession(build_models(FaceSettings()), FaceSettings(attempts=1), demo_card(), challenge,
+                                  clock=lambda: 0.0)
     start = time.perf_counter()
     session.start()
     per_frame = []
-    for frame in frames:
+    for n, frame in enumerate(frames, 1):
         t = time.perf_counter()
-        decided = [r for r in session.feed(frame) if isinstance(r, Decision)]
+        # Capture times of a 30 fps camera: the sequence's actions last so many frames of it.
+        decided = [r for r in session.feed(frame, n / 30) if isinstance(r, Decision)]
         per_frame.append(time.perf_counter() - t)
         if decided:
             break
@@ -105,13 +107,13 @@ def start_verifier(settings: FaceSettings):
 
 
 def one_cooperative_check(verifier, camera, citizen, card) -> dict:
-    """Demo-mode wiring; returns timings of one check (seconds)."""
+    """Demo-mode wiring; returns timings of one check (seconds), through every attempt to the final decision."""
     t0 = time.perf_counter()
     challenge = verifier.begin(card)
     citizen.perform(None)
     first = camera.latest()
     first_id = first[0] if first else 0
-    last_id, sent, last_done, submit_times = first_id, 0, None, {}
+    last_id, sent, last_done, submit_times, retries = first_id, 0, None, {}, 0
     while True:
         latest = camera.wait_frame(last_id, timeout=1.0)
         if latest is not None:
@@ -124,20 +126,26 @@ def one_cooperative_check(verifier, camera, citizen, card) -> dict:
             if isinstance(result, ChallengeStep):
                 if not result.done:
                     citizen.perform(result.action)
-                elif result.index == len(challenge) - 1:
+                elif result.index == result.total - 1:
                     last_done = now
+            elif isinstance(result, Decision) and not result.final:
+                citizen.perform(None)
+                retries += 1
             elif isinstance(result, Decision):
                 citizen.perform(None)
-                last_submit = max(submit_times.values())
+                last_submit = max(submit_times.values(), default=now)
                 return {"total": now - t0, "after_last_action": now - (last_done or now),
-                        "after_last_frame": now - last_submit, "decision": result.decision,
-                        "frames": last_id - first_id, "sent": sent, "challenge": challenge}
+                        "after_last_frame": now - last_submit, "decision": result.decision, "reason": result.reason,
+                        "frames": last_id - first_id, "sent": sent, "challenge": challenge, "retries": retries}
 
 
 def worker_runs(runs: int) -> None:
+    """The cooperative demo citizen through the worker at the repository's [face] settings (all attempts)."""
     from drivers.camera.sim import SimulatedCamera
+    from kiosk.config import load_settings
 
-    verifier, startup = start_verifier(FaceSettings(attempts=1))
+    face = load_settings().face
+    verifier, startup = start_verifier(face)
     print(f"worker start-up (spawn + loading models, once at app start): {startup:.2f} s")
     citizen = CooperativeCitizen(seed=2)
     card = demo_card()
@@ -146,14 +154,22 @@ def worker_runs(runs: int) -> None:
         for _ in range(runs):
             results.append(one_cooperative_check(verifier, camera, citizen, card))
     verifier.stop()
-    print(f"cooperative citizen through the worker, {runs} checks, random challenges, camera at 30 fps:")
-    for r in results:
-        print(f"  {'+'.join(r['challenge']):22s} {r['decision']:6s} card->decision {r['total']:5.2f} s   "
-              f"last action seen->decision {r['after_last_action'] * 1000:4.0f} ms   "
-              f"last frame sent->decision {r['after_last_frame'] * 1000:4.0f} ms   frames sent {r['sent']}/{r['frames']}")
-    print(f"  median card photo -> decision {statistics.median(r['total'] for r in results):.2f} s; "
-          f"worst last-frame -> decision {max(r['after_last_frame'] for r in results) * 1000:.0f} ms (target 600); "
-          f"worst last-action -> decision {max(r['after_last_action'] for r in results) * 1000:.0f} ms")
+    print(f"cooperative citizen through the worker, {runs} checks, random challenges, camera at 30 fps, "
+          f"{face.attempts} attempts of {face.challenge_timeout_s:.0f} s:")
+    if runs <= 10:
+        for r in results:
+            print(f"  {'+'.join(r['challenge']):22s} {r['decision']:6s} card->decision {r['total']:5.2f} s   "
+                  f"last action seen->decision {r['after_last_action'] * 1000:4.0f} ms   "
+                  f"last frame sent->decision {r['after_last_frame'] * 1000:4.0f} ms   frames sent {r['sent']}/{r['frames']}")
+    totals = sorted(r["total"] for r in results)
+    accepted = sum(r["decision"] == "accept" for r in results)
+    failed = [f"{r['decision']}/{r['reason']}" for r in results if r["decision"] != "accept"]
+    print(f"  accepted {accepted} of {runs}; asked to try again {sum(r['retries'] for r in results)} times; "
+          f"not accepted: {', '.join(failed) or 'none'}")
+    print(f"  card photo -> decision: median {statistics.median(totals):.2f} s, "
+          f"p90 {totals[min(len(totals) - 1, int(0.9 * len(totals)))]:.2f} s, worst {totals[-1]:.2f} s; "
+          f"frames analysed {sum(r['sent'] for r in results)} of {sum(r['frames'] for r in results)} delivered; "
+          f"worst last-frame -> decision {max(r['after_last_frame'] for r in results) * 1000:.0f} ms (target 600)")
 
 
 def ui_frame_rates(seconds: float, rounds: int, thread_comparison: bool) -> None:
@@ -295,10 +311,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="idle/verifying phase pairs")
     parser.add_argument("--no-ui", action="store_true", help="skip the Kivy window part")
     parser.add_argument("--no-thread-comparison", action="store_true", help="skip the in-thread comparison phase")
+    parser.add_argument("--checks-only", action="store_true", help="only the cooperative checks through the worker")
     args = parser.parse_args(argv)
-    stages()
-    in_process_sequence()
+    if not args.checks_only:
+        stages()
+        in_process_sequence()
     worker_runs(args.runs)
+    if args.checks_only:
+        return
     if not args.no_ui:
         ui_frame_rates(args.seconds, args.rounds, not args.no_thread_comparison)
 

@@ -272,11 +272,18 @@ def validate_layers(layers: list[tuple[Path, dict]]) -> Settings:
             settings = Settings.model_validate(merged)
         except ValidationError as e:
             raise ConfigError("\n".join(_describe(file, err) for err in e.errors())) from None
-    if settings.face.accept_distance >= settings.face.reject_distance:
+    face = settings.face
+    if face.recognizer not in face.zones:
         raise ConfigError(
-            "[face] accept_distance must be smaller than reject_distance "
-            f"(got {settings.face.accept_distance} and {settings.face.reject_distance})."
+            f"[face] recognizer = {face.recognizer!r} has no [face.zones.{face.recognizer}] table. Measure the zones with "
+            "'python -m drivers.face calibrate FOLDER' and add the table it prints (distances differ between recognizers)."
         )
+    for name, zones in face.zones.items():
+        if zones.accept_distance >= zones.reject_distance:
+            raise ConfigError(
+                f"[face.zones.{name}] accept_distance must be smaller than reject_distance "
+                f"(got {zones.accept_distance} and {zones.reject_distance})."
+            )
     return settings
 
 

@@ -12,7 +12,7 @@ import threading
 from typing import Any, Callable
 
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import NumericProperty, StringProperty
 
 from drivers.camera.source import CameraBusy
 from drivers.face.messages import ChallengeStep, Decision, Hint, WorkerError
@@ -22,15 +22,19 @@ from screens.face_preview import FacePreview
 from screens.steps.base import StepScreen
 
 log = logging.getLogger(__name__)
-TICK_S = 1 / 30
 CAMERA_OWNER = "face_check"  # the camera is shared with the video call (drivers.camera.source)
 
 
 class FaceScreen(StepScreen):
-    """Shows the preview, the current action to perform and what to fix (``hint``)."""
+    """Shows the preview, the current action to perform, what to fix (``hint``) and how far the check is.
+
+    ``check_progress`` (0-1) moves on as the worker finds the face and sees each action; it starts over
+    with a new attempt.
+    """
 
     prompt = StringProperty("")
     hint = StringProperty("")
+    check_progress = NumericProperty(0.0)
 
     def __init__(self, translator: Translator, **kwargs) -> None:
         super().__init__(translator, **kwargs)
@@ -40,6 +44,7 @@ class FaceScreen(StepScreen):
     def clear(self) -> None:
         super().clear()
         self.prompt = self.hint = ""
+        self.check_progress = 0.0
         self.preview.clear()
 
 
@@ -85,8 +90,10 @@ class FaceCheck:
         self._token = token
         self._last_frame = 0
         self._show("", "")
+        self.screen.check_progress = 0.0
         self.verifier.begin(card_photo_rgb)
-        self._event = Clock.schedule_interval(self._tick, TICK_S)
+        # No faster than the camera delivers: a tick without a new frame would only poll.
+        self._event = Clock.schedule_interval(self._tick, 1 / getattr(self.camera, "fps", 30))
         self._photo = card_photo_rgb
 
     def suspend(self) -> None:
@@ -134,8 +141,8 @@ class FaceCheck:
             perform(action)
 
     def _tick(self, _dt: float) -> None:
-        latest = self.camera.latest()
-        if latest is not None and latest[0] != self._last_frame:
+        latest = self.camera.latest_stamped()
+        if latest is not None and latest[0] != self._last_frame:  # only new frames are drawn and sent
             self._last_frame = latest[0]
             self.screen.preview.update(latest[1])
             self.verifier.submit(*latest)
@@ -149,6 +156,8 @@ class FaceCheck:
         if isinstance(result, Hint):
             self._show(self._prompt_id, HINTS.get(result.word, ""))
         elif isinstance(result, ChallengeStep):
+            # Face found (first prompt), then each action seen; the last share is the decision.
+            self.screen.check_progress = (result.index + 1 + result.done) / (result.total + 2)
             if not result.done:
                 self._perform(result.action)
                 self._show(PROMPTS[result.action], "")
@@ -158,9 +167,11 @@ class FaceCheck:
         elif isinstance(result, Decision):
             if result.decision == "retry":
                 self._perform(None)
+                self.screen.check_progress = 0.0
                 self._show(RETRY, "")
                 self.decide(token, "retry", result.attempts_left)
             else:
+                self.screen.check_progress = 1.0
                 self.cancel()
                 self.decide(token, result.decision, 0)
         elif isinstance(result, WorkerError):

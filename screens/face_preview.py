@@ -3,12 +3,16 @@
 The widget only draws. Frames come from the camera (``drivers.camera``), the words to show from
 the face verifier's results; nothing about faces is computed here. One texture is created for a
 frame size and updated in place with ``blit_buffer`` (a new texture per frame would allocate GPU
-memory 30 times a second).
+memory 30 times a second). A frame larger than the widget is shrunk to the size shown before
+it is uploaded: on a kiosk without a GPU (Mesa's software renderer) every texel uploaded and
+sampled costs CPU that the face worker needs. The caller draws only new frames, at the camera's
+rate (``screens.face.FaceCheck``).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 from kivy.graphics import Color, Line, Rectangle
 from kivy.graphics.texture import Texture
@@ -59,6 +63,7 @@ class FacePreview(Widget):
 
     def update(self, frame_rgb: np.ndarray) -> None:
         """Show ``frame_rgb`` (height x width x 3 uint8, top row first); call from the UI thread."""
+        frame_rgb = self._shown_size(frame_rgb)
         height, width = frame_rgb.shape[:2]
         if self.texture is None or self.texture.size != (width, height):
             self.texture = Texture.create(size=(width, height), colorfmt="rgb", bufferfmt="ubyte")
@@ -68,6 +73,15 @@ class FacePreview(Widget):
         # tobytes(): camera frames are read-only and Kivy wants a writable buffer (a 0.1 ms copy).
         self.texture.blit_buffer(frame_rgb.tobytes(), colorfmt="rgb", bufferfmt="ubyte")
         self.canvas.ask_update()
+
+    def _shown_size(self, frame_rgb: np.ndarray) -> np.ndarray:
+        """The frame shrunk to the pixels it covers on screen (unchanged when it fits)."""
+        height, width = frame_rgb.shape[:2]
+        scale = min(self.width / width, self.height / height)
+        if scale >= 1 or self.width < 2 or self.height < 2:
+            return frame_rgb
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        return cv2.resize(frame_rgb, size, interpolation=cv2.INTER_AREA)
 
     def clear(self) -> None:
         """Show nothing (between citizens): the last face must not stay on screen."""

@@ -56,9 +56,22 @@ def test_missing_site_file_is_an_error(tmp_path):
 
 
 def test_face_zones_must_be_ordered(tmp_path):
-    site = write(tmp_path, "s.toml", "[face]\naccept_distance = 0.7\nreject_distance = 0.6\n")
-    with pytest.raises(ConfigError, match="accept_distance must be smaller"):
+    site = write(tmp_path, "s.toml", "[face.zones.dlib]\naccept_distance = 0.7\nreject_distance = 0.6\n")
+    with pytest.raises(ConfigError, match=r"\[face.zones.dlib\] accept_distance must be smaller"):
         load_settings(site)
+
+
+def test_a_recognizer_without_measured_zones_is_refused(tmp_path):
+    site = write(tmp_path, "s.toml", '[face]\nrecognizer = "onnx"\nonnx_model = "/opt/models/face.onnx"\n')
+    with pytest.raises(ConfigError, match=r"no \[face.zones.onnx\] table.*drivers.face calibrate"):
+        load_settings(site)
+
+
+def test_zones_of_another_recognizer_come_from_their_own_table(tmp_path):
+    site = write(tmp_path, "s.toml", '[face]\nrecognizer = "onnx"\n[face.zones.onnx]\naccept_distance = 0.3\n'
+                                     'reject_distance = 0.5\nsame_face_distance = 0.35\n')
+    face = load_settings(site).face
+    assert (face.accept_distance, face.reject_distance, face.same_face_distance) == (0.3, 0.5, 0.35)
 
 
 def test_calibration_and_remote_layers_win_in_order(tmp_path):

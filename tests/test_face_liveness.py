@@ -61,11 +61,13 @@ class Frames:
         return self.rng.integers(0, 255, (240, 200, 3), dtype=np.uint8)
 
 
-def run(check, landmark_sequence, frames=None):
+def run(check, landmark_sequence, frames=None, fps=30.0):
+    """Observe the sequence as captured at ``fps`` (capture time carries on across calls)."""
     frames = frames or Frames()
     steps = []
     for p in landmark_sequence:
-        steps += check.observe(frames(), BOX, p)
+        check.sim_time = getattr(check, "sim_time", 0.0) + 1 / fps
+        steps += check.observe(frames(), BOX, p, check.sim_time)
     return steps
 
 
@@ -131,6 +133,27 @@ def test_identical_frames_are_a_replayed_still():
     assert check.verdict is None
     run(check, [FACE], frames=lambda: still)
     assert check.verdict is False
+
+
+def test_a_slow_worker_judges_on_capture_time_not_frame_counts():
+    """At 5 judged frames a second the baseline and a replayed still take as long as at 30, not six times longer."""
+    check = LandmarkLiveness()
+    check.begin(("blink",))
+    assert run(check, baseline(n=3), fps=5) == [ChallengeStep("blink", False, 0, 1)]
+    still = Frames()()
+    check = LandmarkLiveness()
+    check.begin(("blink",))
+    run(check, [FACE] * 3, frames=lambda: still, fps=5)
+    assert check.verdict is False  # 0.4 s of identical crops
+
+
+def test_a_fast_burst_of_identical_frames_is_not_yet_a_still():
+    """Three identical frames within a tenth of a second (a camera repeating a frame) are not a replay."""
+    check = LandmarkLiveness()
+    check.begin(("blink",))
+    still = Frames()()
+    run(check, [FACE] * 3, frames=lambda: still, fps=30)
+    assert check.verdict is None
 
 
 def test_camera_noise_is_not_a_still():

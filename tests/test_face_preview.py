@@ -57,6 +57,7 @@ def colour_at(pixels, fx, fy):
 
 
 def test_one_texture_is_created_and_updated_in_place(preview):
+    preview.size = (800, 600)
     shared = frame()
     shared.flags.writeable = False  # as cameras hand frames out
     preview.update(shared)
@@ -66,6 +67,18 @@ def test_one_texture_is_created_and_updated_in_place(preview):
     assert preview.texture is texture
     preview.update(frame(640, 480))  # another camera resolution: a new texture, once
     assert preview.texture is not texture and preview.texture.size == (640, 480)
+
+
+def test_a_frame_larger_than_the_widget_is_uploaded_at_the_size_shown(preview):
+    """A 640 x 480 camera in a 160 x 120 preview uploads 160 x 120 texels, not four times as many per side."""
+    preview.size = (160, 130)
+    preview.update(frame(640, 480))
+    texture = preview.texture
+    assert texture.size == (160, 120)
+    preview.update(frame(640, 480))
+    assert preview.texture is texture
+    pixels = screen(preview)
+    assert colour_at(pixels, 0.5, 0.3) == (255, 0, 0) and colour_at(pixels, 0.5, 0.7) == (0, 0, 255)
 
 
 def test_picture_is_upright_and_mirrored_like_a_looking_glass(preview):

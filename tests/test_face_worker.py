@@ -87,6 +87,11 @@ def verifier(private_dirs):
     v.stop()
 
 
+def test_worker_runs_at_the_ui_processes_priority(verifier):
+    """At nice 19 any normal-priority process starved the check (issue 17); by default it is the UI's equal."""
+    assert os.getpriority(os.PRIO_PROCESS, verifier.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def test_demo_citizen_is_verified_through_the_worker(verifier):
     results = run_demo_citizen(verifier, ("open_mouth", "blink"))
     decision = results[-1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Optional
 
@@ -79,6 +80,7 @@ class FrameSource:
         self._bus = bus
         self._cond = threading.Condition()
         self._latest: LatestFrame = None
+        self._latest_t = 0.0
         self._next_id = 1
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -158,6 +160,15 @@ class FrameSource:
         with self._cond:
             return self._latest
 
+    def latest_stamped(self) -> Optional[tuple[int, np.ndarray, float]]:
+        """The newest frame as ``(frame_id, rgb, captured)``; ``captured`` is ``time.monotonic()`` at delivery.
+
+        Capture times let the face check judge time (a blink, a still) the same however many
+        frames a slow machine manages to analyse.
+        """
+        with self._cond:
+            return None if self._latest is None else (*self._latest, self._latest_t)
+
     def wait_frame(self, after_id: int = 0, timeout: float = 2.0) -> LatestFrame:
         """Wait until a frame newer than ``after_id`` exists and return it (None on timeout)."""
         with self._cond:
@@ -185,8 +196,9 @@ class FrameSource:
 
     def _deliver(self, rgb: np.ndarray) -> None:
         rgb.flags.writeable = False
+        captured = time.monotonic()
         with self._cond:
-            self._latest = (self._next_id, rgb)
+            self._latest, self._latest_t = (self._next_id, rgb), captured
             self._next_id += 1
             self._cond.notify_all()
 

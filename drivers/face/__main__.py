@@ -1,7 +1,16 @@
-"""Technician CLI: run one face check against an ID photo, from files or a camera.
+"""Technician CLI: run one face check against an ID photo, from files or a camera; calibrate the zones.
 
     python -m drivers.face verify --id-photo card.bmp --frames DIR [--no-liveness] [--challenge blink,open_mouth] --json
     python -m drivers.face verify --id-photo card.bmp --camera /dev/video0 --json
+    python -m drivers.face calibrate FOLDER [FOLDER ...] [--target-far 0.001] [--det det.png]
+    python -m drivers.face info          # which recognizer runs, its zones, what they were measured on (JSON)
+
+``calibrate`` measures labelled pairs with the configured recognizer (``--recognizer`` for
+another), exactly as the kiosk measures an attempt, prints the genuine and impostor distance
+distributions, proposes ``accept_distance`` and ``reject_distance`` for the target false accept
+rate, says what the number of impostor pairs can support, prints the ``[face.zones.NAME]`` table
+for the calibration or remote layer and draws the DET curve (no faces) to ``--det``. Folder
+layouts: ``drivers.face.calibration``. Exit status 2 when the data cannot be used.
 
 Prints one JSON object with ``--json``: ``decision`` (accept, retry, reject), ``distance`` (number,
 or null when no comparison happened), ``live`` (true, false, or null when liveness was skipped or
@@ -97,7 +106,24 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("--challenge", help="fix the actions, e.g. blink,open_mouth (default: random)")
     verify.add_argument("--fps", type=float, default=30.0, help="--frames only: frames per second of simulated time")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
+    calibrate = commands.add_parser("calibrate", help="propose the decision zones from labelled pairs")
+    calibrate.add_argument("folders", nargs="+", type=Path, help="a folder with pairs.tsv, or folders with one subfolder per person")
+    calibrate.add_argument("--target-far", type=float, default=0.001, help="false accept rate to aim for (default 0.001)")
+    calibrate.add_argument("--det", type=Path, default=Path("det.png"), help="where to draw the DET curve (PNG, no faces)")
+    calibrate.add_argument("--recognizer", help="calibrate this recognizer instead of the configured one")
+    calibrate.add_argument("--frames", type=int, help="live frames per pair (default: [face] fuse_frames)")
+    calibrate.add_argument("--chip-quality", type=int, default=25, help="per-person layout: JPEG quality of the chip-like cards")
+    commands.add_parser("info", help="which recognizer runs and what its zones were measured on")
     args = parser.parse_args(argv)
+    if args.command == "calibrate":
+        return _calibrate(args)
+    if args.command == "info":
+        try:
+            print(json.dumps(load_settings(args.config).face.recognizer_info(), ensure_ascii=False))
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
 
     try:
         settings = load_settings(args.config)
@@ -128,6 +154,47 @@ def main(argv: list[str] | None = None) -> int:
         d = decision.as_dict()
         print(" ".join(f"{k}={json.dumps(v)}" for k, v in d.items()))
     return 0 if decision.decision == "accept" else 1
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+        if not (0 < args.target_far < 1):
+            raise ValueError("--target-far must be between 0 and 1")
+        missing = [str(f) for f in args.folders if not f.is_dir()]
+        if missing:
+            raise ValueError(f"not a folder: {', '.join(missing)}")
+    except (ConfigError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    update = {"recognizer": args.recognizer} if args.recognizer else {}
+    face = settings.face.model_copy(update=update)
+    from drivers.face.calibration import draw_det, measure_folder, measure_people, propose
+    from drivers.face.models import build_models
+
+    models = build_models(face)
+    frames = args.frames or face.fuse_frames
+    try:
+        if len(args.folders) == 1:
+            data = measure_folder(args.folders[0], models, frames=frames, like_card=face.like_card, chip_quality=args.chip_quality)
+        else:
+            data = measure_people(args.folders, models, frames=frames, like_card=face.like_card, chip_quality=args.chip_quality)
+        proposal = propose(data, args.target_far)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"recognizer: {face.recognizer}; {frames} live frame(s) per pair, median distance; like_card = {str(face.like_card).lower()}")
+    for line in proposal.lines:
+        print(line)
+    draw_det(data, proposal, args.det, f"recognizer {face.recognizer}: {len(data.genuine)} genuine, {len(data.impostor)} impostor pairs")
+    print(f"DET curve: {args.det}")
+    same_face = face.zones[face.recognizer].same_face_distance if face.recognizer in face.zones else proposal.accept_distance
+    name = face.recognizer
+    key = name if name.replace("_", "").replace("-", "").isalnum() else f'"{name}"'  # TOML quotes "pkg.mod:factory"
+    print(f"\n# for the calibration or remote layer\n[face.zones.{key}]")
+    print(f"accept_distance = {proposal.accept_distance}\nreject_distance = {proposal.reject_distance}\nsame_face_distance = {same_face}")
+    print(f'measured_on = "calibrate, {len(data.genuine)} genuine / {len(data.impostor)} impostor pairs, target FAR {args.target_far}"')
+    return 0
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ class Recognizer(Protocol):
     """Face encodings and their distance."""
 
     def encode(self, rgb: np.ndarray, box: Box) -> np.ndarray:
-        """An encoding (1-d float array) of the face in ``box``."""
+        """An encoding (1-d float array) of the face in ``box`` (the recognizer aligns it itself)."""
 
     def distance(self, a: np.ndarray, b: np.ndarray) -> float:
         """How different two encodings are: 0 identical; the ``[face]`` zones are in this unit."""
@@ -74,5 +74,9 @@ class LivenessCheck(Protocol):
     def begin(self, challenge: Sequence[str]) -> None:
         """Start over with these actions (forgets any baseline)."""
 
-    def observe(self, rgb: np.ndarray, box: Box, landmarks: np.ndarray) -> list[ChallengeStep]:
-        """Take one frame with its single face; return the steps that changed."""
+    def observe(self, rgb: np.ndarray, box: Box, landmarks: np.ndarray, t: float | None = None) -> list[ChallengeStep]:
+        """Take one frame with its single face, captured at ``t`` (monotonic seconds; None: now).
+
+        Judge on ``t``, not on frame counts: a slow worker sees fewer frames of the same scene.
+        Returns the steps that changed.
+        """

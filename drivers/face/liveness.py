@@ -15,6 +15,7 @@ deepfake or a puppet); that needs depth, infrared or a trained presentation-atta
 from __future__ import annotations
 
 import random
+import time
 from typing import Sequence
 
 import numpy as np
@@ -46,32 +47,37 @@ class LandmarkLiveness:
     """The default :class:`~drivers.face.interfaces.LivenessCheck`.
 
     Args:
-        baseline_frames: neutral frames whose median is the person's baseline.
+        baseline_s, baseline_frames: the person's baseline is the median of the neutral frames
+            captured over at least ``baseline_s`` seconds, and at least ``baseline_frames`` of them.
         blink_closed: eyes count as closed below this fraction of the baseline openness ...
         blink_reopened: ... and the blink is complete when they are back above this fraction.
         mouth_delta: how much the mouth opening must exceed the baseline (in nose lengths).
         turn_delta: how far the yaw must move towards the asked side (in eye distances).
-        still_frames: consecutive near-identical face crops that make a replayed still.
+        still_s, still_frames: near-identical face crops for at least ``still_s`` seconds of capture
+            time, and at least ``still_frames`` of them, make a replayed still. Judged on capture
+            times, not frame counts: a slow worker sees fewer frames of the same scene.
         still_mad: mean absolute grey-level difference (0-255) below which two crops are "identical";
             camera noise alone gives about 2.
     """
 
     def __init__(
         self,
-        baseline_frames: int = 5,
+        baseline_s: float = 0.12,
+        baseline_frames: int = 3,
         blink_closed: float = 0.6,
         blink_reopened: float = 0.85,
         mouth_delta: float = 0.25,
         turn_delta: float = 0.18,
-        still_frames: int = 8,
+        still_s: float = 0.22,
+        still_frames: int = 3,
         still_mad: float = 0.3,
     ) -> None:
-        self.baseline_frames = baseline_frames
+        self.baseline_s, self.baseline_frames = baseline_s, baseline_frames
         self.blink_closed = blink_closed
         self.blink_reopened = blink_reopened
         self.mouth_delta = mouth_delta
         self.turn_delta = turn_delta
-        self.still_frames = still_frames
+        self.still_s, self.still_frames = still_s, still_frames
         self.still_mad = still_mad
         self.begin(())
 
@@ -80,21 +86,26 @@ class LandmarkLiveness:
         self.verdict: bool | None = None
         self._step = 0
         self._samples: list[tuple[float, float, float]] = []
+        self._first_t: float | None = None
+        self._still_since: float | None = None
         self._baseline: tuple[float, float, float] | None = None
         self._eyes_closed = False
         self._last_crop: np.ndarray | None = None
         self._still_run = 0
 
-    def observe(self, rgb: np.ndarray, box: Box, landmarks: np.ndarray) -> list[ChallengeStep]:
+    def observe(self, rgb: np.ndarray, box: Box, landmarks: np.ndarray, t: float | None = None) -> list[ChallengeStep]:
         if self.verdict is not None:
             return []
-        if self._is_replayed_still(rgb, box):
+        t = time.monotonic() if t is None else t
+        if self._first_t is None:
+            self._first_t = t
+        if self._is_replayed_still(rgb, box, t):
             self.verdict = False
             return []
         measured = (measures.eye_openness(landmarks), measures.mouth_opening(landmarks), measures.yaw(landmarks))
         if self._baseline is None:
             self._samples.append(measured)
-            if len(self._samples) < self.baseline_frames:
+            if len(self._samples) < self.baseline_frames or t - self._first_t < self.baseline_s:
                 return []
             self._baseline = tuple(np.median(np.array(self._samples), axis=0))  # type: ignore[assignment]
             return self._ask()
@@ -125,10 +136,14 @@ class LandmarkLiveness:
             return base_yaw - yaw > self.turn_delta
         raise ValueError(f"unknown action {action!r}")
 
-    def _is_replayed_still(self, rgb: np.ndarray, box: Box) -> bool:
+    def _is_replayed_still(self, rgb: np.ndarray, box: Box, t: float) -> bool:
         crop = measures.face_crop(rgb, box, 64, sample=True)
+        still = False
         if self._last_crop is not None:
-            mad = float(np.mean(np.abs(crop.astype(np.int16) - self._last_crop)))
-            self._still_run = self._still_run + 1 if mad < self.still_mad else 0
+            still = float(np.mean(np.abs(crop.astype(np.int16) - self._last_crop))) < self.still_mad
+        if not still:
+            self._still_run, self._still_since = 0, t
+        else:
+            self._still_run += 1
         self._last_crop = crop
-        return self._still_run + 1 >= self.still_frames
+        return self._still_run + 1 >= self.still_frames and t - self._still_since >= self.still_s

@@ -23,10 +23,14 @@ class Begin:
 
 @dataclass(frozen=True)
 class Frame:
-    """One live camera frame (RGB, unmirrored). The worker keeps only the newest."""
+    """One live camera frame (RGB, unmirrored) and its capture time (``time.monotonic()``, system-wide).
+
+    The worker keeps only the newest; liveness and time budgets are judged on ``captured``.
+    """
 
     frame_id: int
     rgb: np.ndarray = field(repr=False)
+    captured: float | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Build the configured detector, recognizer and liveness check by name.
 
-A name is a key of :data:`REGISTRY` or ``"package.module:factory"``; a factory is called with the
-``[face]`` settings and returns the implementation. So a site can plug in another model (one
+A name is a key of :data:`REGISTRY` (recognizers: ``dlib``, ``onnx`` for a supplier's model file) or
+``"package.module:factory"``; a factory is called with the ``[face]`` settings and returns the
+implementation. Each recognizer has its own zones (``[face.zones.NAME]``). So a site can plug in another model (one
 trained on East-Asian faces, a licensed landmark model) without touching this package.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from drivers.face.settings import FaceSettings
 
 REGISTRY: dict[str, dict[str, str]] = {
     "detector": {"hog": "drivers.face.models:hog_detector"},
-    "recognizer": {"dlib": "drivers.face.models:dlib_recognizer"},
+    "recognizer": {"dlib": "drivers.face.models:dlib_recognizer", "onnx": "drivers.face.models:onnx_recognizer"},
     "liveness_check": {"landmarks": "drivers.face.models:landmark_liveness"},
 }
 
@@ -30,6 +31,15 @@ def dlib_recognizer(settings: FaceSettings) -> Recognizer:
     from drivers.face.dlib_models import DlibRecognizer
 
     return DlibRecognizer()
+
+
+def onnx_recognizer(settings: FaceSettings) -> Recognizer:
+    """The supplier's ONNX model named by ``[face] onnx_model``."""
+    if not settings.onnx_model:
+        raise ValueError('[face] recognizer = "onnx" needs [face] onnx_model, the path of the model file')
+    from drivers.face.onnx_recognizer import OnnxRecognizer
+
+    return OnnxRecognizer(settings.onnx_model, settings.onnx_input_size, settings.onnx_input_mean, settings.onnx_input_std)
 
 
 def landmark_liveness(settings: FaceSettings) -> LivenessCheck:

@@ -125,11 +125,14 @@ class FaceVerifier:
         self._requests.put(Begin(np.ascontiguousarray(card_photo_rgb, dtype=np.uint8), actions))
         return actions
 
-    def submit(self, frame_id: int, rgb: np.ndarray) -> bool:
-        """Offer the newest camera frame; False when it was dropped (worker busy or not running)."""
+    def submit(self, frame_id: int, rgb: np.ndarray, captured: float | None = None) -> bool:
+        """Offer the newest camera frame, captured at ``captured`` (monotonic; default: now).
+
+        Returns False when it was dropped (worker busy or not running): frames are never queued.
+        """
         if self._in_flight >= self.max_in_flight or not self.alive:
             return False
-        self._requests.put(Frame(frame_id, rgb))
+        self._requests.put(Frame(frame_id, rgb, time.monotonic() if captured is None else captured))
         self._in_flight += 1
         return True
 

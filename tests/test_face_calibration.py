@@ -1,0 +1,47 @@
+"""Proposed zones from distance distributions, and the honest statement of what the data supports."""
+import numpy as np
+
+from drivers.face.calibration import Distances, error_rates, propose
+
+
+def data(genuine, impostor):
+    return Distances(list(genuine), list(impostor), 0, "test")
+
+
+def test_with_no_false_accept_the_accept_line_stays_below_every_impostor_and_the_bound_is_3_over_n():
+    rng = np.random.default_rng(1)
+    genuine, impostor = rng.uniform(0.3, 0.5, 40), rng.uniform(0.6, 1.0, 100)
+    proposal = propose(data(genuine, impostor), target_far=0.001)
+    assert proposal.accept_distance < impostor.min()
+    assert proposal.reject_distance >= np.quantile(genuine, 0.99) - 1e-9
+    text = "\n".join(proposal.lines)
+    assert "0 false accepts in 100 impostor pairs bounds the false accept rate at about 3/100 = 3.00%" in text
+    assert "NOT shown: that needs at least 3000 impostor pairs" in text
+
+
+def test_enough_impostor_pairs_support_the_target():
+    rng = np.random.default_rng(2)
+    genuine, impostor = rng.normal(0.45, 0.05, 500), rng.normal(0.85, 0.1, 10000)
+    proposal = propose(data(genuine, impostor), target_far=0.001)
+    far, _ = error_rates(list(genuine), list(impostor), proposal.accept_distance)
+    assert far <= 0.001
+    assert not any("NOT shown" in line for line in proposal.lines)
+
+
+def test_overlapping_distributions_keep_false_accepts_within_the_target_at_the_cost_of_genuine_citizens():
+    rng = np.random.default_rng(3)
+    genuine, impostor = rng.normal(0.5, 0.08, 1000), rng.normal(0.6, 0.08, 5000)
+    proposal = propose(data(genuine, impostor), target_far=0.01)
+    far, frr = error_rates(list(genuine), list(impostor), proposal.accept_distance)
+    assert far <= 0.01 and frr > 0.5  # a weak recognizer: most citizens are asked again, none let through
+
+
+def test_info_says_which_recognizer_runs_and_what_its_zones_were_measured_on(capsys):
+    import json
+
+    from drivers.face.__main__ import main
+
+    assert main(["info"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["recognizer"] == "dlib" and info["accept_distance"] < info["reject_distance"]
+    assert "East-Asian" in info["measured_on"]

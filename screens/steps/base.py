@@ -73,7 +73,7 @@ class StepScreen(Screen):
         """A text of the definition (three languages) in the current language."""
         return self.translator.pick(texts.as_dict()) if texts is not None else ""
 
-    def act(self, name: str, **args: Any) -> None:
+    def act(self, name: str, /, **args: Any) -> None:
         """Report a touch to the engine."""
         self.engine.action(name, **args)
 

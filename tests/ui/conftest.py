@@ -40,6 +40,8 @@ db_file = "{directory}/outbox.db"
 key_file = "{directory}/outbox.key"
 [voice]
 enabled = false
+[printer]
+status_timeout_s = 2.0  # the virtual printer shares this process's CPU with the app under test
 [call]
 weekday_hours = "00:00-24:00"
 weekend_hours = "00:00-24:00"

@@ -174,7 +174,7 @@ def test_face_mismatch_offers_a_printed_queue_ticket(ui, shared_dir):
     printer = ui.app.runtime.printer.virtual_printer
     jobs_before = len(printer.jobs)
     ui.app.journey.card_placed(demo_card(), other_person)  # the demo citizen's card with someone else's photo
-    ui.until(lambda: ui.app.current_step == "fallback", timeout=90, what="the counter route")
+    ui.until(lambda: ui.app.current_step == "ticket", timeout=90, what="the counter route")
     assert "未能确认是您本人。窗口工作人员可以帮您办理。" in ui.texts()
     ui.tap("take ticket")
     ui.until(lambda: ui.app.journey.view.print_state == "printed", timeout=30, what="the ticket")

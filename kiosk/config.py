@@ -115,6 +115,9 @@ class OutboxSection(Section):
 
 class VoiceSection(Section):
     enabled: bool = True
+    volume: Annotated[int, Field(ge=0, le=200)] = 100
+    rate: Annotated[int, Field(ge=80, le=300)] = 150
+    recordings_dir: str = "assets/voice"
 
 
 class Settings(Section):

@@ -11,6 +11,7 @@ DEB_PACKAGES=(
   libgl1 libglib2.0-0   # OpenGL and GLib runtime for Kivy's SDL2 window and OpenCV
   libmtdev1             # multitouch device support used by Kivy's input providers
   espeak-ng             # offline voice prompts
+  sox libsox-fmt-base   # plays a hall's own recorded prompts (WAV, Ogg Vorbis)
 )
 
 missing=()

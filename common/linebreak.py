@@ -7,7 +7,7 @@ A simplified UAX #14 with the Chinese line-breaking rules (禁则) a reader expe
   (``（「『【《`` …) never ends one, and ``——`` / ``……`` are not split;
 - a run of Latin letters and digits (a word, a receipt or reference number, an amount such as
   ``1,234.56`` or a date ``2024-06-15``) is never split, and a number keeps its currency sign
-  (``￥60``) and its unit (``60元``, ``5个工作日``, ``3楼``).
+  (``￥60``) and its unit (``60元``, ``123.45 元``, ``5个工作日``, ``3楼``).
 
 Only a piece wider than a whole line is broken between characters, as a last resort.
 The width of text is the caller's: columns on the printer, pixels of a font on screen.
@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-NO_LINE_START = frozenset("，。、；：？！）」』】》〉〕〗〙〛｝］’”…—·％‰℃,.;:!?)]}%")
+NO_LINE_START = frozenset("，。、；：？！．）」』】》〉〕〗〙〛｝］’”…—·％‰℃,.;:!?)]}%")
 NO_LINE_END = frozenset("（「『【《〈〔〖〘〚｛［‘“([{￥¥$€£")
 _UNITS = ("个工作日", "工作日", "个月", "小时", "分钟", "公里", "平方米", "万元", "亿元", "周岁",
           "元", "角", "分", "年", "月", "日", "号", "时", "秒", "天", "周", "岁", "楼", "层", "座",
           "室", "个", "次", "项", "条", "张", "份", "页", "本", "位", "名", "户", "件", "台", "人",
           "元整", "米", "克", "倍", "度", "万", "亿", "期", "届")
-_UNIT = re.compile("|".join(sorted(_UNITS, key=len, reverse=True)))
+_UNIT = re.compile(" ?(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")")  # "60元", "123.45 元"
 _WORD = re.compile(r"[A-Za-z0-9０-９\uff21-\uff3a\uff41-\uff5a]+(?:[.,:/\-_'][A-Za-z0-9０-９]+)*")
 _SPACE = re.compile(r"[ \t\u3000]+")
 _RUN = re.compile(r"—+|…+|\.{2,}")

@@ -1,8 +1,11 @@
 """Chinese line breaking (common.linebreak): the faults citizens saw, and the rules over random text."""
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from common.linebreak import break_lines, pieces
+from drivers.printer.layout import printable, text_columns, wrap
+from tests.catalog_texts import all_texts
 from tests.linebreak_rules import violations
 
 
@@ -14,6 +17,7 @@ def test_a_number_stays_with_its_unit_and_currency_sign():
     assert break_lines("办理费用：共收取60元", 18, cols) == ["办理费用：共收取", "60元"]
     assert break_lines("需要缴纳税款￥1,234.56", 14, cols) == ["需要缴纳税款", "￥1,234.56"]
     assert "5个工作日" in pieces("预计5个工作日内办结")
+    assert "123,456.78 元" in pieces("收入 123,456.78 元")
 
 
 def test_no_line_starts_with_closing_or_ends_with_opening_punctuation():
@@ -44,3 +48,13 @@ def test_random_text_keeps_every_character_and_the_rules(text, width):
     assert all(cols(line) <= width for line in lines)
     if all(cols(piece) <= width for piece in pieces(text)):  # else no layout can keep every rule
         assert not violations(lines, width, cols, text)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "zh_HK"])
+@pytest.mark.parametrize("columns", [32, 48])  # 58 mm and 80 mm paper
+def test_every_catalog_text_and_message_prints_by_the_rules(lang, columns):
+    problems = []
+    for where, text in all_texts(lang):
+        lines = wrap(text, columns)
+        problems += [f"{where}: {v}" for v in violations(lines, columns, text_columns, printable(text))]
+    assert not problems, "\n".join(problems)

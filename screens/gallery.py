@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                     return False
                 if time.monotonic() > deadline:
                     failures.append(name)
-                    next_scene()
+                    app.stop()  # the later scenes build on this one (a card, a session): stop here
                     return False
                 return True
 

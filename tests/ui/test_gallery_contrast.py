@@ -19,11 +19,10 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def render_gallery(outdir: Path, lang: str, large: bool) -> None:
+def render_gallery(outdir: Path, lang: str, large: bool) -> subprocess.CompletedProcess:
     argv = [sys.executable, "-m", "screens.gallery", str(outdir), "--lang", lang, "--labels"]
-    done = subprocess.run(argv + (["--large-text"] if large else []), cwd=ROOT, capture_output=True,
+    return subprocess.run(argv + (["--large-text"] if large else []), cwd=ROOT, capture_output=True,
                           text=True, timeout=840)
-    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def department_names(lang: str) -> set[str]:
@@ -39,9 +38,8 @@ def department_names(lang: str) -> set[str]:
 def test_gallery_text_contrast_and_home_departments(tmp_path, lang, large):
     import json
 
-    render_gallery(tmp_path, lang, large)
-    results = measure_gallery(tmp_path)
-    assert len({r.screen for r in results}) >= 10, "the gallery rendered too few screens"
+    gallery = render_gallery(tmp_path, lang, large)
+    results = measure_gallery(tmp_path)  # the screens it did render, even if a later one failed
     low = [r.describe() for r in sorted(results, key=lambda r: r.ratio) if r.ratio < WCAG_AA]
     assert not low, f"{len(low)} labels under {WCAG_AA}:1:\n" + "\n".join(low)
     blank = [r.describe() for r in results if not r.inked]
@@ -51,3 +49,4 @@ def test_gallery_text_contrast_and_home_departments(tmp_path, lang, large):
     shown = {label["text"] for label in home if label["full"]}
     missing = department_names(lang) - shown
     assert not missing, f"departments not fully visible on the home screen without scrolling: {missing}"
+    assert gallery.returncode == 0, "the gallery did not render every screen:\n" + gallery.stderr[-3000:]

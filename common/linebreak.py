@@ -87,35 +87,38 @@ class _Filler:
     def fill(self, parts: list[list[str]]) -> list[str]:
         for atoms in parts:
             piece = "".join(atoms)
+            width = self.measure(piece)
             if piece[0].isspace():
                 if self.line:
-                    self._add(piece)
-            elif self.measure(piece) <= self.width:
-                self._place(piece)
+                    self._add(piece, width)
+            elif width <= self.width:
+                self._place(piece, width)
             else:  # wider than a line: break between its atoms, inside one only if it alone is too wide
                 for atom in atoms:
-                    if self.measure(atom) <= self.width:
-                        self._place(atom)
+                    atom_width = self.measure(atom)
+                    if atom_width <= self.width:
+                        self._place(atom, atom_width)
                     else:
                         self._split(atom)
         self.lines.append(self.line.rstrip())
         return self.lines
 
-    def _add(self, text: str) -> None:
-        self.line, self.used = self.line + text, self.used + self.measure(text)
+    def _add(self, text: str, width: float) -> None:
+        self.line, self.used = self.line + text, self.used + width
 
-    def _place(self, text: str) -> None:
-        if self.used + self.measure(text) > self.width and self.line.strip():
+    def _place(self, text: str, width: float) -> None:
+        if self.used + width > self.width and self.line.strip():
             self._new_line()
-        self._add(text)
+        self._add(text, width)
 
     def _split(self, atom: str) -> None:
         for ch in atom:
-            if self.used + self.measure(ch) > self.width and self.line.strip():
+            width = self.measure(ch)
+            if self.used + width > self.width and self.line.strip():
                 carry = self.line[-1] if ch in NO_LINE_START and len(self.line.strip()) > 1 else ""
                 self._new_line(carry)
-            self._add(ch)
+            self._add(ch, width)
 
     def _new_line(self, carry: str = "") -> None:
         self.lines.append(self.line[:len(self.line) - len(carry)].rstrip())
-        self.line, self.used = carry, self.measure(carry)
+        self.line, self.used = carry, self.measure(carry) if carry else 0.0

@@ -126,8 +126,9 @@ class OutboxSection(Section):
 
 class VoiceSection(Section):
     enabled: bool = True
-    rate: Annotated[int, Field(ge=80, le=400)] = 150
     volume: Annotated[int, Field(ge=0, le=200)] = 100
+    rate: Annotated[int, Field(ge=80, le=300)] = 150
+    recordings_dir: str = "assets/voice"
 
 
 class TouchSection(Section):

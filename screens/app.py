@@ -110,7 +110,7 @@ class KioskApp(App):
         self.recovery_s = recovery_s
         self.title = "hall-kiosk"
         self.tr = Lang(context.translator)
-        self.voice = Voice(context.translator, context.settings.voice.enabled)
+        self.voice = Voice.from_settings(context.translator, context.settings.voice, context.settings.path)
         self._overlay: CountdownOverlay | None = None
         self._recovery_event = None
         self._demo_paper_out = False

@@ -1,15 +1,17 @@
 """Render every screen at 1080x1920 into one PNG each, for the docs and for review.
 
-    python -m screens.gallery OUTDIR [--lang zh_CN|zh_HK|en] [--large-text]
+    python -m screens.gallery OUTDIR [--lang zh_CN|zh_HK|en] [--large-text] [--labels]
 
 Runs the real app on the repository defaults (simulated devices, the reference backend) with its
 files in a temporary folder, and walks the demo citizen through the tax records journey, taking
 a picture of each screen once it shows what it should. Where there is no display, run it through
-``scripts/with_display.sh`` (``make gallery`` does).
+``scripts/with_display.sh`` (``make gallery`` does). ``--labels`` also writes ``NAME.labels.json``
+with every visible label's text, box and colour, for ``python -m screens.contrast OUTDIR``.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -71,6 +73,7 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--lang", choices=list(LANGUAGES), default="zh_CN")
     parser.add_argument("--large-text", action="store_true")
+    parser.add_argument("--labels", action="store_true", help="write NAME.labels.json for the contrast check")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
 
@@ -103,6 +106,11 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
         target = args.outdir / f"{name}.png"
         os.replace(shot, target)
         written.append(target)
+        if args.labels:
+            from screens.label_map import visible_labels
+
+            (args.outdir / f"{name}.labels.json").write_text(
+                json.dumps(visible_labels(), ensure_ascii=False, indent=1), encoding="utf-8")
 
     def run(_dt) -> None:
         pending = list(scene_list(app))
@@ -124,7 +132,7 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
                     return False
                 if time.monotonic() > deadline:
                     failures.append(name)
-                    next_scene()
+                    app.stop()  # the later scenes build on this one (a card, a session): stop here
                     return False
                 return True
 

@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   libmtdev1             # multitouch device support used by Kivy's input providers
   espeak-ng             # offline voice prompts
   chromium              # the agent's browser in the video call tests (fake camera and microphone)
+  sox libsox-fmt-base   # plays a hall's own recorded prompts (WAV, Ogg Vorbis)
 )
 
 missing=()

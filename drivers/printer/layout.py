@@ -4,8 +4,9 @@ A thermal printer's font A is 12 x 24 dots: an ASCII character takes one column,
 two-byte character (hanzi, full-width punctuation, and also “ ” · — … which Unicode calls
 "ambiguous" or narrow) takes two. So the width of a character is decided by how it is sent, not by
 ``unicodedata.east_asian_width``: one column for printable ASCII, two for everything else.
-Lines are broken between characters (a character is never split), between Latin words where
-possible, and never so that a line starts with closing punctuation such as ``，。！）：``.
+Lines are broken by the rules of :mod:`common.linebreak` (the screens use the same): never inside
+a number with its unit or currency sign, a Latin word or a receipt number, never so that a line
+starts with closing punctuation such as ``，。！）：`` or ends with opening punctuation.
 """
 from __future__ import annotations
 
@@ -14,15 +15,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
+from common.linebreak import break_lines
 from drivers.printer.receipt import Receipt
 
 # What the printer's font prints: the Latin-1 yen U+00A5 has no glyph in a GB2312/GBK printer
 # font (GB18030 sends it as a four-byte code), the full-width yuan sign U+FFE5 (A3 A4) always has.
 _SUBSTITUTES = str.maketrans({"\u00a5": "\uffe5", "\u00a0": " ", "\t": " "})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # could start a printer command
-NO_LINE_START = set("，。！？；：、）》」』】〕”’,.;:!?)]}%")
-NO_LINE_END = set("（《「『【〔“‘([{")
-_WORD = re.compile(r"￥?[!-~]+| +|.", re.DOTALL)  # Latin words and amounts stay together; CJK breaks anywhere
 
 
 class LayoutError(ValueError):
@@ -49,49 +48,11 @@ def text_columns(text: str) -> int:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Break ``text`` into lines of at most ``width`` columns (always at least one line)."""
+    """Break ``text`` into lines of at most ``width`` columns (always at least one line),
+    by the Chinese line-breaking rules of :mod:`common.linebreak`."""
     if width < 2:
         raise ValueError("a line must be at least two columns wide")
-    lines: list[list[str]] = [[]]
-    used = 0
-    for token in _tokens(printable(text), width):
-        tw = text_columns(token)
-        if used + tw > width and lines[-1]:
-            carried = _carry(lines[-1], token, width - tw)
-            lines.append(carried)
-            used = text_columns("".join(carried))
-        if token.isspace() and not lines[-1]:
-            continue  # no leading spaces on a continued line
-        lines[-1].append(token)
-        used += tw
-    return ["".join(line).rstrip() for line in lines]
-
-
-def _tokens(text: str, width: int) -> list[str]:
-    tokens = []
-    for token in _WORD.findall(text):
-        if text_columns(token) > width and not token.isspace():
-            tokens.extend(token)  # a word longer than the line is broken between characters
-        else:
-            tokens.append(token[:width])
-    return tokens
-
-
-def _carry(line: list[str], next_token: str, room: int) -> list[str]:
-    """Tokens to move from the end of a full ``line`` (at most ``room`` columns of them) so the
-    next line does not start with closing punctuation and this one does not end with opening."""
-    while line and line[-1].isspace():
-        line.pop()
-    carried: list[str] = []
-
-    def can_move_last() -> bool:
-        return len(line) > 1 and text_columns(line[-1] + "".join(carried)) <= room
-
-    if next_token[0] in NO_LINE_START and can_move_last():
-        carried.insert(0, line.pop())
-    while can_move_last() and line[-1][-1] in NO_LINE_END:
-        carried.insert(0, line.pop())
-    return carried
+    return break_lines(printable(text), width, text_columns)
 
 
 def key_value(key: str, value: str, width: int) -> list[str]:

@@ -139,7 +139,7 @@ class KioskApp(App):
 
         self.bridge = UiBridge()
         self.face_check = FaceCheck(self.runtime.face, self.runtime.camera, self.face_screen, tr,
-                                    decide=lambda *args: self.journey.face_decided(*args))
+                                    decide=lambda *args: self.journey.face_decided(*args), voice=self.voice)
         self.runner = EffectRunner(self.runtime, tr, self.voice, self.bridge.call, self.face_check)
         plans = {s.id: s.plan for s in ctx.catalog if s.plan is not None}
         self.journey = JourneyEngine(ctx.session, plans, self.runner, load_contract(), ctx.settings.face.attempts,

@@ -58,13 +58,15 @@ class FaceCheck:
         screen: the :class:`FaceScreen`.
         translator: the current language.
         decide: ``decide(token, decision, attempts_left)``, the journey's ``face_decided``.
+        voice: speaks each challenge as it is asked (``kiosk.voice.Voice``); none: silent.
     """
 
     def __init__(self, verifier: Any, camera: Any, screen: FaceScreen, translator: Translator,
-                 decide: Callable[[int, str, int], None]) -> None:
+                 decide: Callable[[int, str, int], None], voice: Any = None) -> None:
         self.verifier, self.camera, self.screen = verifier, camera, screen
         self.translator = translator
         self.decide = decide
+        self.voice = voice if voice is not None else _Silent()
         self._token: int | None = None
         self._event = None
         self._last_frame = 0
@@ -161,9 +163,11 @@ class FaceCheck:
             if not result.done:
                 self._perform(result.action)
                 self._show(PROMPTS[result.action], "")
+                self.voice.say_challenge(result.action)
             elif result.index == result.total - 1:
                 self._perform(None)
                 self._show(LOOK_BACK, "")
+                self.voice.say(LOOK_BACK)
         elif isinstance(result, Decision):
             if result.decision == "retry":
                 self._perform(None)
@@ -178,3 +182,13 @@ class FaceCheck:
             log.error("face worker reported %s", result.kind)
             self.cancel()
             self.decide(token, "error", 0)
+
+
+class _Silent:
+    """No voice (a face check without one, e.g. in a technician's camera test)."""
+
+    def say(self, msgid: str, **args) -> None:
+        """Say nothing."""
+
+    def say_challenge(self, action: str) -> None:
+        """Say nothing."""

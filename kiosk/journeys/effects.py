@@ -65,9 +65,10 @@ class IssueTicket:
 
 @dataclass(frozen=True)
 class Speak:
-    """Say a prompt (a message id) in the citizen's language."""
+    """Say a prompt (a message id, with its placeholders' values) in the citizen's language."""
 
     msgid: str
+    args: tuple = ()  # (name, value) pairs: never personal data
 
 
 @dataclass(frozen=True, repr=False)

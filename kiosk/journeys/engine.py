@@ -182,7 +182,7 @@ class JourneyEngine:
     def notice(self, msgid: str, speak: bool = False, **args: Any) -> None:
         self.view.notice, self.view.notice_args = msgid, args
         if speak:
-            self.runner.run(0, Speak(msgid))
+            self.runner.run(0, Speak(msgid, tuple(args.items())))
 
     def do(self, effect: Any) -> int:
         """Start ``effect``; its result comes back to the current step's ``done`` if still current."""

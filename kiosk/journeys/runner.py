@@ -57,7 +57,7 @@ class EffectRunner:
         elif isinstance(effect, CancelFace):
             self.face_check.cancel()
         elif isinstance(effect, Speak):
-            self.voice.say(effect.msgid)
+            self.voice.say(effect.msgid, **dict(effect.args))
         elif isinstance(effect, Call):
             self._background(token, "call", lambda: self.runtime.backends.call(
                 effect.operation, effect.body, idempotency_key=effect.idempotency_key))

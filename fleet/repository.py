@@ -231,9 +231,10 @@ class FleetRepository:
 
 
 def _prune(releases: list[Release]) -> list[Release]:
-    """Keep the newest release for every terminal and any newer (staged) ones."""
+    """Keep the two newest releases for every terminal (the older one for a rollback) and any
+    newer (staged) ones."""
     releases = sorted(releases, key=lambda r: r.version)
     full = [r for r in releases if r.cohort == Cohort()]
-    floor = full[-1].version if full else 0
+    floor = full[-2].version if len(full) > 1 else 0
     return [r for r in releases if r.version >= floor]
 

@@ -32,6 +32,7 @@ from kiosk.journeys.tax_records import TaxRecordsJourney
 from kiosk.runtime import Runtime
 from kiosk.session import Step
 from kiosk.voice import Voice
+from screens.announcement import attach_remote
 from screens.attract import AttractScreen
 from screens.bridge import UiBridge
 from screens.card import CardScreen
@@ -101,7 +102,7 @@ class KioskApp(App):
     use_kivy_settings = False
 
     def __init__(self, context: KioskContext, runtime: Runtime, *, demo: bool = False,
-                 recovery_s: float = 8.0, **kwargs) -> None:
+                 recovery_s: float = 8.0, site_file: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.context = context
         self.runtime = runtime
@@ -113,6 +114,7 @@ class KioskApp(App):
         self._overlay: CountdownOverlay | None = None
         self._recovery_event = None
         self._demo_paper_out = False
+        self.site_file, self.restart_requested, self.remote = site_file, False, None
 
     # -- construction ------------------------------------------------------------------------
     def build(self):
@@ -168,6 +170,7 @@ class KioskApp(App):
         Window.bind(on_touch_down=lambda *_: session.touch(), on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)
         ExceptionManager.add_handler(_RecoverFromErrors(self))
+        self.remote = attach_remote(self, self.site_file)  # signed remote content, applied between sessions
         self.runtime.start()
         return self.manager
 
@@ -177,6 +180,8 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         sdnotify.stopping()
+        if self.remote is not None:
+            self.remote.stop()
         self.context.session.end("shutdown")
         self.runtime.stop()
 

@@ -70,7 +70,8 @@ class LastKnownGood:
             state = json.loads(self._state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             state = {}
-        return {"versions": dict(state.get("versions", {})), "done_commands": list(state.get("done_commands", []))}
+        return {"versions": dict(state.get("versions", {})), "done_commands": list(state.get("done_commands", [])),
+                "set_aside": list(state.get("set_aside", []))}
 
     def versions(self) -> dict[str, int]:
         """The applied version of each kind of content."""
@@ -95,9 +96,24 @@ class LastKnownGood:
         state = self.state()
         previous_catalog = state["versions"].get("catalog")
         state["versions"][content.kind] = content.version
+        state["set_aside"] = [kind for kind in state["set_aside"] if kind != content.kind]
         self._write_state(state)
         if content.kind == "catalog" and previous_catalog not in (None, content.version):
             shutil.rmtree(self.directory / f"catalog-{previous_catalog}", ignore_errors=True)
+
+    def set_aside(self) -> list[str]:
+        """Move the remote settings and catalog out of use (after failed starts); returns what moved."""
+        moved = []
+        if self.settings_file.exists():
+            os.replace(self.settings_file, self.settings_file.with_name(self.settings_file.name + ".set-aside"))
+            moved.append("settings")
+        state = self.state()
+        if "catalog" in state["versions"]:
+            moved.append("catalog")
+        # The versions stay recorded, so the same release is not fetched again; a newer one is.
+        state["set_aside"] = sorted(set(state["set_aside"]) | set(moved))
+        self._write_state(state)
+        return moved
 
     def mark_done(self, command_id: str) -> None:
         """Remember that a command ran (commands run once per terminal)."""
@@ -112,7 +128,10 @@ class LastKnownGood:
 
     def catalog_dir(self) -> Path | None:
         """The applied remote catalog (``services/``, ``locales/``), or None for the built-in one."""
-        version = self.versions().get("catalog")
+        state = self.state()
+        version = state["versions"].get("catalog")
+        if "catalog" in state["set_aside"]:
+            return None
         directory = self.directory / f"catalog-{version}"
         return directory if version is not None and directory.is_dir() else None
 

@@ -15,6 +15,7 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.heartbeat import Heartbeat, heartbeat_body, started_clock
 from kiosk.metrics import KioskMetrics, MetricsExporter, write_diagnostics
 from kiosk.remote.service import RemoteService
 from kiosk.session import Step
@@ -40,10 +41,14 @@ class AnnouncementOverlay(BoxLayout):
         return bool(self.fullscreen and self.text) or (bool(self.text) and self.collide_point(*touch.pos))
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def attach_remote(app, site_file) -> RemoteService:
     """Build the remote service for ``app`` (a ``KioskApp``), show its announcements, apply its
     updates between sessions, restart the app when settings or the catalog changed, and export
-    the metrics (``[metrics]``)."""
+    the metrics (``[metrics]``) and send the heartbeat to the hall service."""
     Builder.load_file(str(KV_FILE))
     ctx = app.context
     overlay = AnnouncementOverlay()
@@ -72,7 +77,15 @@ def attach_remote(app, site_file) -> RemoteService:
     exporter = MetricsExporter(metrics, settings.path(settings.metrics.textfile) if settings.metrics.textfile else None,
                                settings.metrics.port, settings.metrics.interval_s)
     exporter.start()
-    app.bind(on_stop=lambda *_: exporter.stop())
+    uptime = started_clock()
+    poller = service.poller
+    heartbeat = Heartbeat(
+        app.runtime.backends.hall.heartbeat,
+        lambda: heartbeat_body(settings.kiosk.terminal_id, uptime(), ctx.bus.statuses(), app.runtime.outbox.status(),
+                               service.store.versions(), poller.status.last_result if poller else "", _utc_now()),
+        poller.poll_now if poller else (lambda: None), settings.remote.heartbeat_interval_s)
+    heartbeat.start()
+    app.bind(on_stop=lambda *_: (exporter.stop(), heartbeat.stop()))
     service.restore()
     ctx.session.on_end(lambda _reason: Clock.schedule_once(lambda _dt: service.session_ended(), 0))
     ctx.translator.on_change(lambda _lang: refresh())

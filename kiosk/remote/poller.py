@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 class UpdateStatus:
     """What the update client did so far (no personal data: versions, labels, times)."""
 
-    results: Counter = field(default_factory=Counter)   # "applied", "unreachable", "rejected:<reason>"
+    results: Counter = field(default_factory=Counter)   # "accepted", "unreachable", "rejected:<reason>"
     last_rejection: str = ""
+    last_result: str = ""
     last_check_ok_at: float | None = None                # wall-clock time of the last verified check
 
 
@@ -64,6 +65,7 @@ class Poller:
             fetched = self.client.check(known)
         except RepositoryUnreachable as e:
             self.status.results["unreachable"] += 1
+            self.status.last_result = "unreachable"
             log.warning("update check: %s; keeping the current configuration", e)
             return []
         except UpdateRejected as e:
@@ -79,6 +81,7 @@ class Poller:
                 self._reject(e.reason, f"{item.kind} version {item.version}: {e}")
                 continue
             self.status.results["accepted"] += 1
+            self.status.last_result = "accepted"
             log.info("update: %s version %d verified and valid; applied between sessions", item.kind, item.version)
             self._deliver(content)
             delivered.append(content)
@@ -86,6 +89,7 @@ class Poller:
 
     def _reject(self, reason: str, message: str) -> None:
         self.status.results[f"rejected:{reason}"] += 1
+        self.status.last_result = f"rejected:{reason}"
         self.status.last_rejection = reason
         log.error("update rejected (%s): %s; keeping the last-known-good configuration", reason, message)
 

@@ -1,6 +1,7 @@
 """The home screen: the service catalog grouped by department."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Callable, Mapping
 
 from kivy.properties import BooleanProperty, StringProperty
@@ -10,6 +11,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.factory import Factory
 
 from kiosk.catalog import DEPARTMENTS, Service, availability
+from kiosk.remote.hours import closed_reason
 from common.i18n import N_, Translator
 
 DEPARTMENT_NAMES = {
@@ -72,11 +74,12 @@ class HomeScreen(Screen):
                                                      test_name=f"department {department}"))
             for service in services:
                 reasons = availability(service, statuses, backends)
+                closed = closed_reason(service.id, datetime.now(timezone.utc))  # remote opening hours
                 tile = ServiceTile(
                     title=tr.pick(service.name.as_dict()),
                     subtitle=tr.pick(service.summary.as_dict()),
-                    reason=tr.gettext(unavailable_message(reasons)) if reasons else "",
-                    available=not reasons,
+                    reason=tr.gettext(unavailable_message(reasons)) if reasons else closed.text(tr) if closed else "",
+                    available=not reasons and closed is None,
                     test_name=f"service {service.id}",
                 )
                 tile.bind(on_release=lambda _tile, sid=service.id: self.dispatch("on_choose", sid))

@@ -170,9 +170,9 @@ class KioskApp(App):
         Window.bind(on_touch_down=lambda *_: session.touch(), on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)
         ExceptionManager.add_handler(_RecoverFromErrors(self))
-        self.remote = attach_remote(self, self.site_file)  # signed remote content, applied between sessions
+        self.remote, root = attach_remote(self, self.site_file)  # signed remote content, announcements banner
         self.runtime.start()
-        return self.manager
+        return root
 
     def on_start(self) -> None:
         # A stop request from the service manager ends the session cleanly, then the app.
@@ -180,8 +180,6 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         sdnotify.stopping()
-        if self.remote is not None:
-            self.remote.stop()
         self.context.session.end("shutdown")
         self.runtime.stop()
 

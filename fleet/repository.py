@@ -21,11 +21,13 @@ from tuf.api.metadata import Metadata, MetaFile, Root, Snapshot, TargetFile, Tar
 from tuf.api.serialization.json import JSONSerializer
 
 from fleet import keys
+from kiosk.remote.store import atomic_write
 from kiosk.remote.index import EXTENSIONS, INDEX_PATH, Cohort, Index, Release
 
 EXPIRY = {"root": timedelta(days=365), "targets": timedelta(days=90),
           "snapshot": timedelta(days=7), "timestamp": timedelta(days=1)}
 ROLES = ("root", "targets", "snapshot", "timestamp")
+PUBLIC = 0o644  # served by a web server running as another user
 
 
 def _utcnow() -> datetime:
@@ -166,19 +168,16 @@ class FleetRepository:
         for signer in signers:
             md.sign(signer, append=True)
         data = md.to_bytes(JSONSerializer(compact=False))
-        self.metadata_dir.mkdir(parents=True, exist_ok=True)
-        (self.metadata_dir / name).write_bytes(data)
+        atomic_write(self.metadata_dir / name, data, PUBLIC)  # a kiosk fetching meanwhile gets the old or the new file
         return data
 
     def _write_root(self, md: Metadata[Root], signers: list[CryptoSigner]) -> None:
         data = self._write(md, signers, f"{md.signed.version}.root.json")
-        (self.metadata_dir / "root.json").write_bytes(data)
+        atomic_write(self.metadata_dir / "root.json", data, PUBLIC)
 
     def _store_target(self, path: str, data: bytes) -> TargetFile:
         info = TargetFile.from_data(path, data, ["sha256"])
-        file = self._target_file(path, info.hashes["sha256"])
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_bytes(data)
+        atomic_write(self._target_file(path, info.hashes["sha256"]), data, PUBLIC)
         return info
 
     def _target_file(self, path: str, sha256: str) -> Path:

@@ -244,3 +244,10 @@ def test_rollback_publishes_the_earlier_content_as_a_new_version(tmp_path):
     newest = r.index().latest("settings")
     assert newest.version == 3 and r.content("settings", 3) == b"[session]\nidle_timeout_s = 90\n"
     assert r.index().choose("settings", "ANY-1").version == 3
+
+
+@pytest.mark.parametrize("example", sorted((REPO / "fleet" / "examples").glob("*.toml")), ids=lambda p: p.stem)
+def test_the_documented_examples_are_content_a_kiosk_accepts(tmp_path, example):
+    repo = str(tmp_path / "repo")
+    fleet(["--repo", repo, "init", "--root-key", str(tmp_path / "root.pem")])
+    assert fleet(["--repo", repo, "publish", example.stem, str(example)]) == 0

@@ -90,7 +90,13 @@ def attach_remote(app, site_file):
         poller.poll_now if poller else (lambda: None), settings.remote.heartbeat_interval_s)
     app.bind(on_stop=lambda *_: (service.stop(), exporter.stop(), heartbeat.stop()))
 
+    def refuse_sessions_while_noticed(step) -> None:
+        # A card placed on the reader starts a session without a touch: end it under a notice.
+        if step is not Step.ATTRACT and notice.parent is not None:
+            Clock.schedule_once(lambda _dt: ctx.session.end("paused"), 0)
+
     service.restore()
+    ctx.session.on_step(refuse_sessions_while_noticed)
     ctx.session.on_end(lambda _reason: Clock.schedule_once(lambda _dt: service.session_ended(), 0))
     ctx.translator.on_change(lambda _lang: refresh())
     Clock.schedule_interval(refresh, 30)  # announcements start and end by the clock

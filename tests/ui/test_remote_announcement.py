@@ -46,3 +46,32 @@ def test_a_published_announcement_appears_and_a_change_waits_for_the_session_to_
     assert banner_text(ui) == "系统将于今晚升级"  # nothing changes under the citizen
     kiosk_app.context.session.end("finished")
     ui.until(lambda: banner_text(ui) == "服务时间调整", what="the change after the session")
+
+
+PAUSE = '''[[command]]
+id = "pause-{n}"
+action = "pause"
+notice = {{ zh_CN = "设备维护中", zh_HK = "設備維護中", en = "Under maintenance" }}
+'''
+RESUME = '[[command]]\nid = "resume-{n}"\naction = "resume"\n'
+
+
+def test_a_pause_command_covers_the_screen_and_takes_no_citizens_until_resumed(kiosk_app, ui, fleet_poller):
+    from tests.ui.conftest import lift_card
+    fleet, poller = fleet_poller
+    fleet.repo.publish("commands", (PAUSE.format(n=1)).encode())
+    poller.poll_once()
+    ui.until(lambda: "设备维护中" in ui.texts(), what="the pause notice")
+    ui.tap_at(540, 960)                                  # a touch does nothing
+    assert kiosk_app.current_step == "attract"
+    ends = []
+    kiosk_app.context.session.on_end(ends.append)
+    kiosk_app.runtime.idcard.simulator.place("demo_citizen")  # a card starts a session: it is ended at once
+    ui.until(lambda: "paused" in ends, what="the session refused")
+    ui.until(lambda: kiosk_app.current_step == "attract" and kiosk_app.context.session.data.is_empty())
+    lift_card(kiosk_app, ui)
+    fleet.repo.publish("commands", (PAUSE.format(n=1) + RESUME.format(n=1)).encode())
+    poller.poll_once()
+    ui.until(lambda: "设备维护中" not in ui.texts(), what="the notice to go")
+    ui.tap("call to action")
+    ui.until(lambda: kiosk_app.current_step == "home")

@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
 
-from common.device_status import DeviceState
 from kiosk.remote.index import KINDS
 from kiosk.remote.store import atomic_write
 

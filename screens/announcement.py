@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kivy.clock import Clock
-from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout

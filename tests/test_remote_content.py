@@ -1,7 +1,7 @@
 """What remote content means on the kiosk: announcements shown now, opening hours, commands, the
 last-known-good store, the start trial, and the operator tool refusing what a kiosk would reject."""
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,9 +53,14 @@ def test_the_announcement_shown_depends_on_its_validity_window():
 
 
 def test_an_announcement_that_ends_before_it_starts_is_rejected():
-    bad = ANNOUNCEMENTS["announcement"][0] | {"ends": ANNOUNCEMENTS["announcement"][0]["starts"]}
+    bad = b"""[[announcement]]
+id = "backwards"
+starts = 2026-12-02T04:00:00+08:00
+ends = 2026-12-02T02:00:00+08:00
+text = { zh_CN = "x", zh_HK = "x", en = "x" }
+"""
     with pytest.raises(ContentRejected, match="ends must be after starts"):
-        validate("announcements", 1, _toml({"announcement": [bad]}), lambda _s: None)
+        validate("announcements", 1, bad, lambda _s: None)
 
 
 HOURS = Hours.model_validate(tomllib.loads("""
@@ -97,36 +102,11 @@ def test_the_installed_hours_are_what_the_home_screen_asks():
     assert hours.closed_reason("exit_entry_appointment", at("2026-12-02T12:30")) is None
 
 
-def test_invalid_hours_are_rejected():
-    for bad in ({"hall": {"daily": ["17:00-09:00"]}}, {"timezone": "Mars/Olympus"}, {"hall": {"daily": ["9-17"]}}):
-        with pytest.raises(ContentRejected):
-            validate("hours", 1, _toml(bad), lambda _s: None)
-
-
-def _toml(data: dict) -> bytes:
-    import json
-    # TOML is a superset of what these tests need: inline tables written as TOML from JSON values.
-    lines = []
-    for key, value in data.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            for item in value:
-                lines.append(f"[[{key}]]")
-                lines += [f"{k} = {_value(v)}" for k, v in item.items()]
-        elif isinstance(value, dict):
-            lines.append(f"[{key}]")
-            lines += [f"{k} = {_value(v)}" for k, v in value.items()]
-        else:
-            lines.insert(0, f"{key} = {json.dumps(value)}")
-    return "\n".join(lines).encode()
-
-
-def _value(v) -> str:
-    import json
-    if isinstance(v, datetime):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
-    return json.dumps(v, ensure_ascii=False)
+@pytest.mark.parametrize("bad", [b'[hall]\ndaily = ["17:00-09:00"]\n', b'timezone = "Mars/Olympus"\n',
+                                 b'[hall]\ndaily = ["9-17"]\n', b'[service.Bad-Id]\ndaily = []\n'])
+def test_invalid_hours_are_rejected(bad):
+    with pytest.raises(ContentRejected):
+        validate("hours", 1, bad, lambda _s: None)
 
 
 def test_a_staged_rollout_picks_a_stable_growing_cohort():
@@ -251,3 +231,33 @@ def test_the_documented_examples_are_content_a_kiosk_accepts(tmp_path, example):
     repo = str(tmp_path / "repo")
     fleet(["--repo", repo, "init", "--root-key", str(tmp_path / "root.pem")])
     assert fleet(["--repo", repo, "publish", example.stem, str(example)]) == 0
+
+
+def test_settings_and_catalog_restart_the_kiosk_only_while_idle(tmp_path):
+    import shutil
+
+    from kiosk.context import KioskContext
+    settings = Settings.model_validate({"paths": {"data_dir": str(tmp_path), "remote_file": str(tmp_path / "r.toml")}})
+    idle, restarts = [False], []
+    service = RemoteService(settings, None, idle=lambda: idle[0], deliver=lambda fn: fn(), on_change=lambda: None,
+                            on_restart=lambda: restarts.append(1), export_diagnostics=lambda: tmp_path)
+    services = tmp_path / "catalog" / "services"
+    shutil.copytree(REPO / "assets" / "services", services)
+    (services / "tax_records.toml").unlink()
+    service.queue.offer(validate("catalog", 1, pack_catalog(services, REPO / "assets" / "locales"), lambda _s: None))
+    assert restarts == [] and service.store.catalog_dir() is None   # a citizen is being served
+    idle[0] = True
+    service.session_ended()
+    assert restarts == [1]
+    context = KioskContext.create(settings, service.store.catalog_dir())   # what the restarted kiosk loads
+    assert "tax_records" not in {s.id for s in context.catalog} and len(context.catalog) == len(list(services.iterdir()))
+
+
+def test_without_a_readable_trust_anchor_remote_updates_are_off_and_the_kiosk_runs(tmp_path, caplog):
+    settings = Settings.model_validate({"paths": {"data_dir": str(tmp_path)},
+                                        "remote": {"repository_url": "http://127.0.0.1:9",
+                                                   "trusted_root": str(tmp_path / "missing.json")}})
+    service = RemoteService(settings, None, idle=lambda: True, deliver=lambda fn: fn(), on_change=lambda: None,
+                            on_restart=lambda: None, export_diagnostics=lambda: tmp_path)
+    assert service.poller is None
+    assert "[remote] trusted_root" in caplog.text

@@ -4,7 +4,6 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from tuf.api.metadata import Metadata
 from tuf.ngclient._internal import trusted_metadata_set
 
 from fleet import keys

@@ -64,8 +64,7 @@ class Poller:
         try:
             fetched = self.client.check(known)
         except RepositoryUnreachable as e:
-            self.status.results["unreachable"] += 1
-            self.status.last_result = "unreachable"
+            self._count("unreachable")
             log.warning("update check: %s; keeping the current configuration", e)
             return []
         except UpdateRejected as e:
@@ -80,18 +79,25 @@ class Poller:
             except ContentRejected as e:
                 self._reject(e.reason, f"{item.kind} version {item.version}: {e}")
                 continue
-            self.status.results["accepted"] += 1
-            self.status.last_result = "accepted"
+            self._count("accepted")
             log.info("update: %s version %d verified and valid; applied between sessions", item.kind, item.version)
             self._deliver(content)
             delivered.append(content)
         return delivered
 
+    def _count(self, result: str) -> None:
+        # A new Counter, not an update in place: the metrics thread may be iterating the old one.
+        self.status.results = self.status.results + Counter({result: 1})
+        self.status.last_result = result
+
     def _reject(self, reason: str, message: str) -> None:
-        self.status.results[f"rejected:{reason}"] += 1
-        self.status.last_result = f"rejected:{reason}"
+        self._count(f"rejected:{reason}")
         self.status.last_rejection = reason
         log.error("update rejected (%s): %s; keeping the last-known-good configuration", reason, message)
+
+    def forget(self, kind: str) -> None:
+        """Fetch ``kind`` again at the next check (what was delivered could not be applied)."""
+        self._seen.pop(kind, None)
 
     def next_wait_s(self) -> float:
         return self.interval_s * self._rng.uniform(1 - self.jitter, 1 + self.jitter)

@@ -52,12 +52,19 @@ class RemoteService:
         self.announcements: Announcements | None = None
         self.paused: Texts | None = None
         self.restart_wanted = False
+        self._restarting = False
         self.queue = ApplyQueue(idle, self.apply)
         self.poller: Poller | None = None
         remote = settings.remote
-        if remote.repository_url and remote.trusted_root:
+        if remote.repository_url:
+            try:
+                trusted_root = settings.path(remote.trusted_root).read_bytes()
+            except OSError as e:
+                log.error("[remote] trusted_root: %s cannot be read (%s); remote updates are off. Install the "
+                          "repository's metadata/1.root.json there.", remote.trusted_root or '""', e.strerror)
+                return
             layers = local_layers(site_file)
-            client = UpdateClient(remote.repository_url, settings.path(remote.trusted_root).read_bytes(),
+            client = UpdateClient(remote.repository_url, trusted_root,
                                   self.store.metadata_dir, self.store.staging_dir, settings.kiosk.terminal_id)
             self.poller = Poller(client, self.store.versions,
                                  lambda data: validate_remote(layers, self.store.settings_file, data),
@@ -87,7 +94,14 @@ class RemoteService:
 
     def apply(self, content: Content) -> None:
         """Apply validated ``content`` (called by the queue only while no session runs)."""
-        self.store.save(content)
+        try:
+            self.store.save(content)
+        except OSError as e:  # a full or failing disk: keep what is in use, a later poll tries again
+            log.error("remote %s version %d could not be stored (%s); not applied", content.kind, content.version,
+                      e.strerror)
+            if self.poller is not None:
+                self.poller.forget(content.kind)
+            return
         log.info("remote %s version %d applied", content.kind, content.version)
         if content.kind in ("settings", "catalog"):
             self.restart_wanted = True
@@ -98,8 +112,7 @@ class RemoteService:
         elif content.kind == "commands":
             self._run(content.parsed)
         self._on_change()
-        if self.restart_wanted and self._idle():
-            self._on_restart()
+        self._restart_if_wanted()
 
     def _run(self, commands: Commands) -> None:
         for command in commands.new(set(self.store.state()["done_commands"])):
@@ -117,7 +130,11 @@ class RemoteService:
     def session_ended(self) -> None:
         """A citizen session ended: apply what waited for it."""
         self.queue.drain()
-        if self.restart_wanted and self._idle():
+        self._restart_if_wanted()
+
+    def _restart_if_wanted(self) -> None:
+        if self.restart_wanted and not self._restarting and self._idle():
+            self._restarting = True
             self._on_restart()
 
     def shown_now(self, now: datetime | None = None) -> tuple[str, Texts] | None:

@@ -52,8 +52,13 @@ def render(samples: Iterable[Sample]) -> str:
         lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}"]
         for _, labels, value in group:
             label_text = ",".join(f'{k}="{_LABEL_VALUE.sub("_", str(v))}"' for k, v in sorted(labels.items()))
-            lines.append(f"{name}{{{label_text}}} {value:g}" if labels else f"{name} {value:g}")
+            lines.append(f"{name}{{{label_text}}} {_number(value)}" if labels else f"{name} {_number(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    # Full precision: a Unix time printed with 6 significant digits would be minutes off.
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 class KioskMetrics:

@@ -102,3 +102,10 @@ def test_a_heartbeat_the_hall_cannot_take_is_not_an_error(tmp_path):
     beat.beat()
     assert beat.sent == 0
     backends.close()
+
+
+def test_times_keep_their_precision():
+    from kiosk.metrics import render
+    text = render([("kiosk_remote_last_check_ok_timestamp_seconds", {}, 1764440000.25),
+                   ("kiosk_outbox_pending", {}, 3)])
+    assert parse(text) == {"kiosk_remote_last_check_ok_timestamp_seconds": 1764440000.25, "kiosk_outbox_pending": 3}

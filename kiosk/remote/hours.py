@@ -122,8 +122,8 @@ def install(hours: Hours | None) -> None:
 def closed_reason(service_id: str, now: datetime, hours: Hours | None = None) -> ClosedReason | None:
     """Why ``service_id`` cannot be used at ``now`` (an aware datetime), or None when it is open.
 
-    Uses ``hours`` when given, else the installed table. Looks for the next opening minute by
-    minute-resolution steps over the coming week.
+    Uses ``hours`` when given, else the installed table. The next opening is looked for over
+    the coming week.
     """
     if hours is None:
         with _lock:

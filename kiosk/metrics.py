@@ -27,6 +27,7 @@ HELP = {
     "kiosk_up": ("gauge", "1 while the kiosk runs"),
     "kiosk_device_ready": ("gauge", "1 when the device can be used"),
     "kiosk_device_state": ("gauge", "1 for the device's current state and reason"),
+    "kiosk_device_condition": ("gauge", "1 for each device-specific sub-state, e.g. the printer's paper: ok, near_end, out"),
     "kiosk_outbox_pending": ("gauge", "submissions waiting to be delivered"),
     "kiosk_outbox_stuck": ("gauge", "submissions pending longer than [outbox] stuck_after_s"),
     "kiosk_outbox_rejected": ("gauge", "submissions refused by a backend, not yet dismissed"),
@@ -78,6 +79,8 @@ class KioskMetrics:
             out.append(("kiosk_device_ready", {"device": device}, 1 if status.ready else 0))
             out.append(("kiosk_device_state", {"device": device, "state": status.state.value,
                                                "reason": status.reason or "none"}, 1))
+            out += [("kiosk_device_condition", {"device": device, "condition": name, "value": value}, 1)
+                    for name, value in sorted(status.conditions.items())]
         if self._outbox is not None:
             status = self._outbox.status()
             out += [("kiosk_outbox_pending", {}, status.pending), ("kiosk_outbox_stuck", {}, status.stuck),

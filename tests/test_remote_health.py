@@ -16,7 +16,7 @@ from kiosk.metrics import KioskMetrics, MetricsExporter
 from kiosk.outbox.outbox import Outbox
 from tests.backend_support import transports
 
-STATUSES = {"printer": DeviceStatus("printer", DeviceState.USER_ERROR, "paper_out"),
+STATUSES = {"printer": DeviceStatus("printer", DeviceState.USER_ERROR, "paper_out", conditions={"paper": "out"}),
             "idcard": DeviceStatus("idcard", DeviceState.ONLINE)}
 
 
@@ -47,6 +47,7 @@ def test_metrics_show_devices_outbox_and_sessions_and_no_personal_data(outbox):
     samples = parse(text)
     assert samples['kiosk_device_ready{device="printer"}'] == 0
     assert samples['kiosk_device_state{device="printer",reason="paper_out",state="user_error"}'] == 1
+    assert samples['kiosk_device_condition{condition="paper",device="printer",value="out"}'] == 1
     assert samples["kiosk_outbox_pending"] == 1
     assert samples['kiosk_sessions_total{reason="finished"}'] == 1
     for personal in (CITIZEN["id_number"], CITIZEN["name"], "13912345678"):

@@ -75,3 +75,19 @@ def test_a_pause_command_covers_the_screen_and_takes_no_citizens_until_resumed(k
     ui.until(lambda: "设备维护中" not in ui.texts(), what="the notice to go")
     ui.tap("call to action")
     ui.until(lambda: kiosk_app.current_step == "home")
+
+
+def test_outside_its_opening_hours_a_service_says_so_instead_of_starting(kiosk_app, ui):
+    from kiosk.remote import hours
+    closed_all_week = hours.Hours.model_validate({"service": {"tax_records": {"daily": []}}})
+    hours.install(closed_all_week)
+    try:
+        ui.tap("call to action")
+        ui.until(lambda: kiosk_app.current_step == "home")
+        tile = ui.find("service tax_records")
+        assert not tile.available and tile.reason == "本业务暂时不能在本机办理。"
+        ui.tap(tile)
+        ui.until(lambda: kiosk_app.current_step == "guide")
+        assert kiosk_app.guide.can_start is False and kiosk_app.guide.notice == "本业务暂时不能在本机办理。"
+    finally:
+        hours.install(None)

@@ -7,8 +7,10 @@ PY := .venv/bin/python
 setup:
 	@bash scripts/bootstrap.sh
 
+# `make run SITE=var/fleet-demo/site.toml` points the kiosk at a local update repository
+# (scripts/fleet_demo.sh; docs/operations.md, "Remote configuration").
 run: setup
-	@bash scripts/run_demo.sh
+	@SITE="$(SITE)" bash scripts/run_demo.sh
 
 test: setup
 	@bash scripts/run_tests.sh $(ARGS)
@@ -17,6 +19,6 @@ gallery: setup
 	@bash scripts/with_display.sh $(PY) -m screens.gallery docs/gallery
 
 # Every benchmark in turn (the journey benchmark alone takes about half an hour: 200 journeys).
-BENCHMARKS := shell idcard printer outbox face face_accuracy frame_gaps call journey
+BENCHMARKS := shell idcard printer outbox face face_accuracy frame_gaps call journey fleet
 bench: setup
 	@for b in $(BENCHMARKS); do echo "== benchmarks.$$b"; bash scripts/with_display.sh $(PY) -m benchmarks.$$b || exit 1; done

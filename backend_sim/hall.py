@@ -69,9 +69,22 @@ def submit_rating(req: Request) -> tuple[int, dict]:
     return 201, {"rating_id": rating_id, "received_at": stamp(req.now)}
 
 
+def record_heartbeat(req: Request) -> tuple[int, dict]:
+    """Keep each terminal's last heartbeat (no personal data in it); ``poll_now`` when the operator
+    asked the hall to hurry that terminal's update check (``SimStore`` counter ``poll_now:<terminal>``)."""
+    b = req.body
+    req.con.execute("INSERT OR REPLACE INTO heartbeats VALUES (?, ?, ?)",
+                    (b["terminal_id"], req.now.timestamp(), json.dumps(b, sort_keys=True)))
+    asked = req.con.execute("SELECT value FROM counters WHERE name = ?", (f"poll_now:{b['terminal_id']}",)).fetchone()
+    if asked:
+        req.con.execute("DELETE FROM counters WHERE name = ?", (f"poll_now:{b['terminal_id']}",))
+    return 201, {"received_at": stamp(req.now), "poll_now": bool(asked)}
+
+
 HANDLERS = {
     "hall.query_profile": query_profile,
     "hall.list_queues": list_queues,
     "hall.issue_queue_ticket": issue_queue_ticket,
     "hall.submit_rating": submit_rating,
+    "hall.send_heartbeat": record_heartbeat,
 }

@@ -14,6 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from kiosk.catalog import CatalogError
 from kiosk.config import ConfigError, load_settings
 from kiosk.logs import setup_logging
+from kiosk.remote.service import store_from_settings
+from kiosk.remote.trial import StartTrial
+
+EXIT_RESTART = 75  # restart to apply remote settings or catalog; systemd (Restart=always) and make run restart
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,12 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     # file names and line numbers only, no variables, so no personal data.
     faulthandler.enable()
 
+    rejected: list[str] = []
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(args.config, rejected=rejected)
+        store = store_from_settings(settings)
+        trial = StartTrial(store.directory)
+        if trial.begin() and (moved := store.set_aside()):
+            rejected.append(f"the kiosk did not start twice with remote {' and '.join(moved)}: set aside")
+            settings = load_settings(args.config)
     except ConfigError as e:
+        # Only a local file (config.toml, site, calibration) gets here: a remote layer is never fatal.
         print(f"kiosk: the configuration is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
         return os.EX_CONFIG  # 78: the unit's RestartPreventExitStatus stops a restart (and reboot) loop
     setup_logging(settings.logging.level, settings.path(settings.logging.file))
+    for report in rejected:
+        print(f"kiosk: remote configuration ignored, running on the local one: {report}", file=sys.stderr)
 
     from screens.kivy_setup import configure_kivy, register_fonts
 
@@ -41,7 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.runtime import Runtime
 
     try:
-        context = KioskContext.create(settings)
+        try:
+            context = KioskContext.create(settings, store.catalog_dir())
+        except CatalogError as e:
+            if store.catalog_dir() is None:
+                raise
+            print(f"kiosk: the remote service catalog is ignored, using the built-in one: {e}", file=sys.stderr)
+            context = KioskContext.create(settings)
     except CatalogError as e:
         print(f"kiosk: the service catalog is not valid, the kiosk will not start.\n{e}", file=sys.stderr)
         return os.EX_CONFIG
@@ -60,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         print("demo keys: " + "; ".join(f"{k} = {what}" for k, what in DEMO_KEYS.items()), file=sys.stderr)
         if runtime.call.console is not None:
             print(f"agent console: open {runtime.call.console.url} in a browser to take the kiosk's calls", file=sys.stderr)
-    KioskApp(context, runtime, demo=args.demo).run()
-    return 0
+    app = KioskApp(context, runtime, demo=args.demo, site_file=args.config or os.environ.get("KIOSK_CONFIG"))
+    app.bind(on_start=lambda *_: trial.succeeded())
+    app.run()
+    return EXIT_RESTART if app.restart_requested else 0
 
 
 if __name__ == "__main__":

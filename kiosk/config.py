@@ -8,8 +8,10 @@ Layers, later ones winning key by key:
 4. remotely delivered settings (``[paths] remote_file``), written by the update client.
 
 Each layer is validated as it is added, so an error names the file it came from, the key,
-what was expected and how to fix it. A broken file stops the kiosk from starting
-(:class:`ConfigError`); a missing optional layer (3, 4) is simply absent.
+what was expected and how to fix it. A broken local file (1-3) stops the kiosk from starting
+(:class:`ConfigError`); a missing optional layer (3, 4) is simply absent. The remote layer may
+only set the keys of ``kiosk.remote.allowlist``; a remote layer that is refused or invalid is
+ignored and reported, never a reason not to start: a bad push must not take a fleet offline.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from common.settings import Section
+from kiosk.remote.allowlist import refused
 from drivers.camera.settings import CameraSettings
 from drivers.face.settings import FaceSettings
 from drivers.idcard.settings import IdCardSettings
@@ -32,8 +35,6 @@ SITE_ENV = "KIOSK_CONFIG"
 
 Seconds = Annotated[float, Field(gt=0)]
 Language = Literal["zh_CN", "zh_HK", "en"]
-
-
 
 
 class HallName(Section):
@@ -80,14 +81,6 @@ class PathsSection(Section):
     data_dir: str = "var"
     calibration_file: str = "var/calibration.toml"
     remote_file: str = "var/remote.toml"
-
-
-
-
-
-
-
-
 
 
 Url = Annotated[str, Field(pattern=r"^(sim|https?://[^\s/?#]+(/[^\s?#]*)?)$")]
@@ -184,6 +177,20 @@ class CallSection(Section):
     sim_average_call_s: Annotated[int, Field(ge=10, le=3600)] = 240
 
 
+class RemoteSection(Section):
+    repository_url: Annotated[str, Field(pattern=r"^(|https?://[^\s?#]+)$")] = ""
+    trusted_root: str = ""
+    poll_interval_s: Annotated[float, Field(ge=5, le=86400)] = 300.0
+    jitter: Annotated[float, Field(ge=0, le=1)] = 0.5
+    heartbeat_interval_s: Annotated[float, Field(ge=10, le=3600)] = 60.0
+
+
+class MetricsSection(Section):
+    textfile: str = ""
+    port: Annotated[int, Field(ge=0, le=65535)] = 0
+    interval_s: Annotated[float, Field(ge=1, le=600)] = 15.0
+
+
 class Settings(Section):
     """All kiosk settings. Each section's fields are documented in ``config.toml``."""
 
@@ -209,6 +216,8 @@ class Settings(Section):
     @property
     def site_file(self) -> Path | None:
         return self._site_file
+    remote: RemoteSection = RemoteSection()
+    metrics: MetricsSection = MetricsSection()
 
     def path(self, value: str) -> Path:
         """Resolve a configured path: relative paths are relative to the repository root."""
@@ -288,26 +297,57 @@ def validate_layers(layers: list[tuple[Path, dict]]) -> Settings:
     return settings
 
 
-def load_settings(site_file: str | os.PathLike | None = None, *, defaults_file: Path = DEFAULTS_FILE) -> Settings:
+def load_settings(site_file: str | os.PathLike | None = None, *, defaults_file: Path = DEFAULTS_FILE,
+                  rejected: list[str] | None = None) -> Settings:
     """Load all layers and return validated settings.
 
     Args:
         site_file: the site file; when None, ``$KIOSK_CONFIG`` is used if set.
         defaults_file: the repository defaults (tests point this elsewhere).
+        rejected: when given, why the remote layer was ignored is appended to it.
 
     Raises:
-        ConfigError: a file is missing, unreadable or invalid; the message names file, key and fix.
+        ConfigError: a local file is missing, unreadable or invalid; the message names file, key
+            and fix. A refused or invalid remote layer never raises: it is left out.
     """
+    layers = local_layers(site_file, defaults_file=defaults_file)
+    settings = validate_layers(layers)
+    remote_file = settings.path(settings.paths.remote_file)
+    if remote_file.exists():
+        try:
+            settings = validate_remote(layers, remote_file, read_toml(remote_file))
+        except ConfigError as e:
+            if rejected is not None:
+                rejected.append(str(e))
+    site = site_file if site_file is not None else os.environ.get(SITE_ENV)
+    settings._site_file = Path(site) if site else None  # the calibration writer re-validates with it
+    return settings
+
+
+def local_layers(site_file: str | os.PathLike | None = None, *,
+                 defaults_file: Path = DEFAULTS_FILE) -> list[tuple[Path, dict]]:
+    """The local layers (defaults, site file, calibration file), read and validated."""
     layers = [(defaults_file, read_toml(defaults_file))]
     site = site_file if site_file is not None else os.environ.get(SITE_ENV)
     if site:
         layers.append((Path(site), read_toml(Path(site))))
     settings = validate_layers(layers)
-    # Optional layers: present only once a technician calibrated or an update arrived.
-    for optional in (settings.paths.calibration_file, settings.paths.remote_file):
-        file = settings.path(optional)
-        if file.exists():
-            layers.append((file, read_toml(file)))
-    settings = validate_layers(layers)
-    settings._site_file = Path(site) if site else None
-    return settings
+    # Optional layer: present only once a technician calibrated.
+    calibration = settings.path(settings.paths.calibration_file)
+    if calibration.exists():
+        layers.append((calibration, read_toml(calibration)))
+        validate_layers(layers)
+    return layers
+
+
+def validate_remote(layers: list[tuple[Path, dict]], file: Path, data: dict) -> Settings:
+    """The settings with remote ``data`` on top of the local ``layers``.
+
+    Raises:
+        ConfigError: ``data`` sets a key that is not remotely settable, or is invalid over these layers.
+    """
+    not_allowed = refused(data)
+    if not_allowed:
+        raise ConfigError("\n".join(f"{file}: {key}: may not be set remotely. Set it in the site file instead."
+                                     for key in not_allowed))
+    return validate_layers([*layers, (file, data)])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping
 
 from kiosk.catalog import Service, load_catalog
@@ -33,14 +34,24 @@ class KioskContext:
     backends_up: Callable[[], Mapping[str, bool]] = field(default=lambda: {})
 
     @classmethod
-    def create(cls, settings: Settings) -> "KioskContext":
-        """Build the core from settings (raises ``CatalogError`` on a broken catalog)."""
+    def create(cls, settings: Settings, catalog_dir: Path | None = None) -> "KioskContext":
+        """Build the core from settings (raises ``CatalogError`` on a broken catalog).
+
+        Args:
+            catalog_dir: a remotely delivered catalog (``services/``, ``locales/``) to use instead
+                of the built-in one.
+        """
+        if catalog_dir is None:
+            catalog, translator = load_catalog(), Translator(settings.kiosk.default_language)
+        else:
+            catalog = load_catalog(catalog_dir / "services")
+            translator = Translator(settings.kiosk.default_language, catalog_dir / "locales")
         return cls(
             settings=settings,
             bus=EventBus(),
-            translator=Translator(settings.kiosk.default_language),
+            translator=translator,
             session=CitizenSession(settings.session.idle_timeout_s, settings.session.countdown_s),
-            catalog=load_catalog(),
+            catalog=catalog,
         )
 
     def device_statuses(self) -> Mapping[str, DeviceStatus]:

@@ -34,6 +34,7 @@ from kiosk.journeys.runner import EffectRunner
 from kiosk.runtime import Runtime
 from kiosk.session import Step
 from kiosk.voice import Voice
+from screens.announcement import attach_remote
 from screens.attract import AttractScreen
 from screens.bridge import UiBridge
 from screens.call_hook import CallFeature
@@ -102,7 +103,7 @@ class KioskApp(App):
     use_kivy_settings = False
 
     def __init__(self, context: KioskContext, runtime: Runtime, *, demo: bool = False,
-                 recovery_s: float = 8.0, **kwargs) -> None:
+                 recovery_s: float = 8.0, site_file: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.context = context
         self.runtime = runtime
@@ -115,6 +116,7 @@ class KioskApp(App):
         self._recovery_event = None
         self._demo_paper_out = False
         self._help: HelpOverlay | None = None
+        self.site_file, self.restart_requested, self.remote = site_file, False, None
 
     # -- construction ------------------------------------------------------------------------
     def build(self):
@@ -174,8 +176,9 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._on_any_touch, on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)
         ExceptionManager.add_handler(_RecoverFromErrors(self))
+        self.remote, root = attach_remote(self, self.site_file)  # signed remote content, announcements banner
         self.runtime.start()
-        return self.manager
+        return root
 
     def on_start(self) -> None:
         # A stop request from the service manager ends the session cleanly, then the app.

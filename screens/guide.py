@@ -1,12 +1,14 @@
 """The plain-language guide (白话版办事攻略) of one service."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Callable, Mapping
 
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.catalog import Service, availability
+from kiosk.remote.hours import closed_reason
 from common.i18n import N_, Translator
 from screens.home import unavailable_message
 
@@ -50,13 +52,14 @@ class GuideScreen(Screen):
         self.materials, self.duration = pick(guide.materials), pick(guide.duration)
         self.fee, self.steps = pick(guide.fee), pick(guide.steps)
         reasons = availability(service, self._statuses(), self._backends_up())
+        closed = closed_reason(service.id, datetime.now(timezone.utc))  # remote opening hours
         if not service.journey:
             self.notice = tr.gettext(COUNTER_ONLY)
         elif reasons:
             self.notice = tr.gettext(unavailable_message(reasons))
         else:
-            self.notice = ""
-        self.can_start = bool(service.journey) and not reasons
+            self.notice = closed.text(tr) if closed else ""
+        self.can_start = bool(service.journey) and not reasons and closed is None
 
     def on_begin(self) -> None:
         """Dispatched when the citizen touches Start."""

@@ -1,6 +1,7 @@
 """The home screen: the service catalog grouped by department."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Callable, Mapping
 
 from kivy.metrics import dp
@@ -12,6 +13,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.factory import Factory
 
 from kiosk.catalog import DEPARTMENTS, Service, availability
+from kiosk.remote.hours import closed_reason
 from common.i18n import N_, Translator
 
 DEPARTMENT_NAMES = {
@@ -80,8 +82,9 @@ class HomeScreen(Screen):
             grid.bind(minimum_height=grid.setter("height"))
             for service in services:
                 reasons = availability(service, statuses, backends)
-                reason = tr.gettext(unavailable_message(reasons)) if reasons else ""
-                mode = "guide" if service.plan is None else ("down" if reasons else "here")
+                closed = closed_reason(service.id, datetime.now(timezone.utc))  # remote opening hours
+                reason = tr.gettext(unavailable_message(reasons)) if reasons else closed.text(tr) if closed else ""
+                mode = "guide" if service.plan is None else ("down" if reason else "here")
                 tile = ServiceTile(
                     title=tr.pick(service.name.as_dict()),
                     status=reason or tr.gettext(HERE if mode == "here" else GUIDE_ONLY),

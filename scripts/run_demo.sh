@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the kiosk on its embedded defaults (simulated devices, local reference backend).
+# `make run SITE=var/fleet-demo/site.toml`: with a site file, e.g. the local update repository of
+# scripts/fleet_demo.sh. Exit status 75 is the kiosk restarting itself to apply remote settings
+# or a catalog (systemd restarts it on a terminal): start it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
@@ -7,4 +10,10 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "  make gallery        (writes docs/gallery/*.png)" >&2
   exit 1
 fi
-exec .venv/bin/python -m kiosk --demo "$@"
+args=(--demo)
+if [ -n "${SITE:-}" ]; then args+=(--config "$SITE"); fi
+while true; do
+  status=0
+  .venv/bin/python -m kiosk "${args[@]}" "$@" || status=$?
+  [ "$status" -eq 75 ] || exit "$status"
+done

@@ -152,6 +152,19 @@ def test_hall_calls(checked):
     assert {q.queue: q.waiting for q in backends.hall.queues()}["tax"] >= 2
     assert backends.submit("hall.submit_rating", example("hall.submit_rating"), new_idempotency_key())["rating_id"]
     assert ("hall.submit_rating", "POST", 201) in checker.checked
+    assert backends.hall.heartbeat(heartbeat_example()) is False
+    assert ("hall.send_heartbeat", "POST", 201) in checker.checked
+
+
+def heartbeat_example() -> dict:
+    from datetime import datetime, timezone
+
+    from common.device_status import DeviceState, DeviceStatus
+    from kiosk.heartbeat import heartbeat_body
+    from kiosk.outbox.outbox import OutboxStatus
+    return heartbeat_body("TEST-01", 12.5, {"printer": DeviceStatus("printer", DeviceState.USER_ERROR, "paper_out")},
+                          OutboxStatus(3, 1, 0, 0, 10, 42.0, ()), {"settings": 2}, "rejected:expired",
+                          datetime.now(timezone.utc))
 
 
 def test_error_replies_conform_too(sim):

@@ -83,11 +83,31 @@ def test_calibration_and_remote_layers_win_in_order(tmp_path):
     assert settings.camera.exposure == 5.0
 
 
-def test_broken_remote_layer_names_its_own_file(tmp_path):
-    remote = write(tmp_path, "remote.toml", "[camera]\nrotation = 45\n")
+def test_broken_remote_layer_is_ignored_and_reported_naming_its_own_file(tmp_path):
+    remote = write(tmp_path, "remote.toml", "[camera]\nrotation = 45\nexposure = 5.0\n")
     site = write(tmp_path, "site.toml", f'[paths]\nremote_file = "{remote}"\n')
-    with pytest.raises(ConfigError, match="remote.toml: \\[camera\\] rotation"):
-        load_settings(site)
+    rejected: list[str] = []
+    settings = load_settings(site, rejected=rejected)
+    assert settings.camera.rotation == 0 and settings.camera.exposure == -1.0  # the whole layer is left out
+    assert len(rejected) == 1 and "remote.toml: [camera] rotation" in rejected[0]
+
+
+@pytest.mark.parametrize("key, value", [
+    ("[backend]\nbase_url", '"http://evil.example"'),
+    ("[idcard]\nwlt_decoder", '"/tmp/libevil.so"'),
+    ("[face]\nliveness", "false"),
+    ("[face]\ndetector", '"evil.module:factory"'),
+    ("[paths]\ndata_dir", '"/tmp"'),
+    ("[remote]\nrepository_url", '"http://evil.example"'),
+])
+def test_remote_layer_may_not_set_urls_code_paths_or_liveness(tmp_path, key, value):
+    remote = write(tmp_path, "remote.toml", f"{key} = {value}\n")
+    site = write(tmp_path, "site.toml", f'[paths]\nremote_file = "{remote}"\n')
+    rejected: list[str] = []
+    settings = load_settings(site, rejected=rejected)
+    plain = load_settings(write(tmp_path, "plain.toml", f'[paths]\nremote_file = "{remote}.absent"\n'))
+    assert settings.model_dump() == plain.model_copy(update={"paths": settings.paths}).model_dump()
+    assert "may not be set remotely" in rejected[0]
 
 
 def test_kiosk_refuses_to_start_on_a_broken_site_file(tmp_path):

@@ -3,6 +3,7 @@ udev names, unit and example site file that agree with each other."""
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,40 @@ def test_kiosk_unit_runs_locked_down():
     assert all(rule.startswith("char-") for rule in allowed), "allow devices by class: a path is resolved once"
 
 
+def test_only_a_broken_local_file_stops_restarts_and_a_remote_layer_never_exits_78(tmp_path):
+    unit = parse_unit(KIOSK_UNIT)
+    assert one(unit, "Service", "RestartPreventExitStatus") == "78"
+    # The kiosk as the unit starts it, with a refused remote layer (a backend URL) and a broken one:
+    # the configuration step passes (no exit 78) and says what it ignored.
+    for text in ('[backend]\nbase_url = "http://plain-http.example"\n', "[session]\nidle_timeout_s = 5\n", "not toml ["):
+        remote = tmp_path / "remote.toml"
+        remote.write_text(text, encoding="utf-8")
+        site = tmp_path / "site.toml"
+        site.write_text(f'[paths]\ndata_dir = "{tmp_path}"\nremote_file = "{remote}"\n'
+                        f'[logging]\nfile = "{tmp_path}/kiosk.log"\n', encoding="utf-8")
+        result = subprocess.run([sys.executable, "-c", CONFIG_STEP, str(site)], capture_output=True, text=True,
+                                timeout=60, cwd=SYSTEMD.parent)
+        assert result.returncode == 0, result.stderr
+        assert "remote configuration ignored" in result.stderr
+
+
+# Runs kiosk.__main__ up to the point where it opens the window (the configuration step).
+CONFIG_STEP = """
+import sys
+import screens.kivy_setup
+class Stop(Exception):
+    pass
+def stop(*_a, **_k):
+    raise Stop
+screens.kivy_setup.configure_kivy = stop
+from kiosk.__main__ import main
+try:
+    sys.exit(main(["--config", sys.argv[1]]))
+except Stop:
+    sys.exit(0)
+"""
+
+
 def test_kivy_has_no_escape_routes_and_still_logs_to_the_journal():
     env = environment(parse_unit(KIOSK_UNIT))
     assert {env.get(k) for k in ("KIVY_NO_ARGS", "KIVY_NO_CONFIG", "KIVY_NO_FILELOG")} == {"1"}
@@ -110,9 +145,10 @@ def test_example_site_file_is_valid_and_writes_only_where_the_unit_allows():
     settings = load_settings(SITE_EXAMPLE)
     unit = parse_unit(KIOSK_UNIT)
     writable = ("/var/lib/" + one(unit, "Service", "StateDirectory") + "/",
-                "/var/log/" + one(unit, "Service", "LogsDirectory") + "/")
+                "/var/log/" + one(unit, "Service", "LogsDirectory") + "/",
+                *(path.lstrip("-") + "/" for path in values(unit, "Service", "ReadWritePaths")))
     written = [settings.paths.data_dir + "/", settings.paths.calibration_file, settings.paths.remote_file,
-               settings.logging.file, settings.outbox.key_file]
+               settings.logging.file, settings.outbox.key_file, settings.metrics.textfile]
     for path in written:
         assert path.startswith(writable), f"{path} is read-only for the kiosk"
 

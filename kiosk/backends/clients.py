@@ -100,3 +100,8 @@ class HallClient(_Client):
         reply = self.transport.call("hall.issue_queue_ticket", body,
                                     idempotency_key=idempotency_key or new_idempotency_key())
         return Ticket.from_json(reply)
+
+    def heartbeat(self, body: dict) -> bool:
+        """Send a heartbeat (``Heartbeat`` in api/hall.yaml); True when the hall asks for an update check now."""
+        reply = self.transport.call("hall.send_heartbeat", body, idempotency_key=new_idempotency_key())
+        return bool(reply["poll_now"])

@@ -33,7 +33,8 @@ class UiDriver:
 
     def _roots(self) -> list[Widget]:
         overlays = [w for w in Window.children if isinstance(w, ModalView)]
-        return [self.app.manager.current_screen, *overlays]
+        around = [w for w in self.app.root.children if w is not self.app.manager]  # the announcement banner
+        return [self.app.manager.current_screen, *around, *overlays]
 
     def walk(self) -> Iterator[Widget]:
         """Every widget on the visible screen and its open overlays."""

@@ -122,6 +122,10 @@ class Sender:
     def run(self, until_empty: bool = False) -> None:
         """Deliver until stopped, or (``until_empty``) until nothing is pending any more."""
         try:
+            try:
+                self.outbox.store.relax_sender_durability()
+            except OutboxError as e:
+                self._storage_problem(e)
             while not self._stopping.is_set():
                 self._wake.clear()
                 try:

@@ -23,7 +23,6 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.idcard.messages import unreadable_message
-from drivers.idcard.wlt import bmp_to_rgb
 from kiosk import sdnotify
 from kiosk.context import KioskContext
 from common.events import Event
@@ -192,8 +191,7 @@ class KioskApp(App):
     def _on_card_event(self, event: Event) -> None:
         if event.kind == "card_placed":
             card = event.payload
-            photo = bmp_to_rgb(card.photo_bmp) if card.photo_bmp else None
-            self.journey.card_placed(card, photo)
+            self.journey.card_placed(card, card.photo_rgb)  # decoded in the reader's thread
         elif event.kind == "card_unreadable":
             self.journey.card_unreadable(unreadable_message(event.payload))
         else:

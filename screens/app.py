@@ -160,9 +160,7 @@ class KioskApp(App):
         self.bridge.subscribe(ctx.bus, self._on_status, {"status"})
         Clock.schedule_interval(lambda _dt: session.tick(), 1.0)
         # The watchdog is fed from the UI clock: a frozen UI stops feeding it and systemd restarts us.
-        interval = sdnotify.watchdog_interval_s()
-        if interval is not None:
-            Clock.schedule_interval(lambda _dt: sdnotify.watchdog(), interval)
+        sdnotify.start_watchdog(Clock.schedule_interval)
         Window.fbind("on_flip", self._first_frame)
         Window.bind(on_touch_down=lambda *_: session.touch(), on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)

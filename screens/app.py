@@ -189,7 +189,9 @@ class KioskApp(App):
     def _on_card_event(self, event: Event) -> None:
         if event.kind == "card_placed":
             card = event.payload
-            self.journey.card_placed(card, card.photo_rgb)  # decoded in the reader's thread
+            # decoded in the reader's thread; the session's own copy, wiped with the session's data
+            photo = None if card.photo_rgb is None else card.photo_rgb.copy()
+            self.journey.card_placed(card, photo)
         elif event.kind == "card_unreadable":
             self.journey.card_unreadable(unreadable_message(event.payload))
         else:

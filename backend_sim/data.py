@@ -76,7 +76,7 @@ def income_records(id_number: str, year: int, today: date) -> list[Record]:
             records.append(Record(year, month, "annual_bonus", employer, bonus, money(_bonus_tax(bonus))))
         cum_taxable += wage - 5000 - money(wage * Decimal("0.155")) - extra_deduction
         due = money(_bracket(max(cum_taxable, Decimal(0)), _ANNUAL))
-        records.append(Record(year, month, "wages", employer, wage, max(Decimal(0), due - cum_withheld)))
+        records.append(Record(year, month, "wages", employer, wage, money(max(Decimal(0), due - cum_withheld))))
         cum_withheld = max(cum_withheld, due)
         if rng.random() < 0.15:
             fee = Decimal(rng.randrange(800, 30000, 100))

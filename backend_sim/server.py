@@ -90,6 +90,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self._serve("POST")
 
+    def _undeclared(self) -> None:
+        self._serve(self.command)
+
+    # every other method reaches the same router, which answers 405 with Allow (not http.server's 501 page)
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = do_HEAD = _undeclared  # noqa: N815
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
         if self.server.verbose:  # paths carry no personal data (the contract keeps it in bodies)
             super().log_message(format, *args)
@@ -109,6 +115,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, self.server.store.submissions())
         op = self.server.contract.find(method, url.path)
         if op is None:
+            allowed = self.server.contract.methods(url.path)
+            if allowed:
+                return self._send(405, {"error": "method_not_allowed", "message": f"{url.path} allows {', '.join(allowed)}"},
+                                  headers={"Allow": ", ".join(allowed)})
             return self._send(404, {"error": "not_found", "message": f"no operation {method} {url.path}"})
         faults = self.server.faults
         if faults.latency_ms:
@@ -128,8 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _process(self, op: Operation, query: str, raw: bytes) -> tuple[int, dict, bool]:
         try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
+            body = json.loads(raw, parse_float=_number, parse_constant=_no_constant) if raw else None
+        except (ValueError, RecursionError):
             return 400, {"error": "bad_request", "message": "the body is not JSON"}, False
         params = dict(parse_qsl(query))
         now = datetime.now(CHINA)
@@ -162,12 +172,26 @@ class _Handler(BaseHTTPRequestHandler):
         except Refusal as refusal:
             return refusal.status, refusal.reply()
 
-    def _send(self, status: int, body: dict, replayed: bool = False) -> None:
+    def _send(self, status: int, body: dict, replayed: bool = False, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         if replayed:
             self.send_header("Idempotent-Replayed", "true")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: ``2019.0`` is the integer 2019 (JSON Schema says so too),
+    so handlers get an ``int`` wherever the contract asks for an integer."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # Python's json accepts NaN and Infinity; JSON does not

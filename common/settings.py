@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Section(BaseModel):
-    """A strict, read-only settings section: unknown keys are refused and ``"5"`` is not 5."""
+    """A strict, read-only settings section: unknown keys are refused, ``"5"`` is not 5 and no
+    number is ``inf`` or ``nan`` (TOML allows both; no interval or threshold means either)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)

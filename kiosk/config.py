@@ -16,6 +16,8 @@ ignored and reported, never a reason not to start: a bad push must not take a fl
 from __future__ import annotations
 
 import os
+import re
+import reprlib
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,7 +35,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = REPO_ROOT / "config.toml"
 SITE_ENV = "KIOSK_CONFIG"
 
-Seconds = Annotated[float, Field(gt=0)]
 Language = Literal["zh_CN", "zh_HK", "en"]
 
 
@@ -96,8 +97,8 @@ class BackendSection(Section):
     ca_file: str = ""
     client_cert: str = ""
     client_key: str = ""
-    connect_timeout_s: Seconds = 3.0
-    read_timeout_s: Seconds = 10.0
+    connect_timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
+    read_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     query_attempts: Annotated[int, Field(ge=1, le=3)] = 2
     sim_data_dir: str = "var/backend_sim"
     sim_latency_ms: Annotated[int, Field(ge=0, le=10000)] = 200
@@ -110,10 +111,10 @@ class BackendSection(Section):
 class OutboxSection(Section):
     db_file: str = "var/outbox.db"
     key_file: str = "var/outbox.key"
-    retry_initial_s: Seconds = 2.0
-    retry_max_s: Seconds = 300.0
-    stuck_after_s: Seconds = 1800.0
-    poll_interval_s: Seconds = 5.0
+    retry_initial_s: Annotated[float, Field(gt=0, le=600)] = 2.0
+    retry_max_s: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    stuck_after_s: Annotated[float, Field(ge=60, le=7 * 86400)] = 1800.0
+    poll_interval_s: Annotated[float, Field(gt=0, le=300)] = 5.0
     confirm_wait_s: Annotated[float, Field(ge=0, le=30)] = 3.0
 
 
@@ -243,8 +244,23 @@ def _describe(file: Path, err: dict) -> str:
             model = model.model_fields[part].annotation
         known = ", ".join(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else ""
         return f"{file}: {where}: unknown key. Remove it or use one of: {known}."
-    got = err.get("input")
-    return f"{file}: {where}: {err['msg']} (got {got!r}). See config.toml in the repository for the default."
+    got = _short(err.get("input"))
+    return f"{file}: {where}: {err['msg']} (got {got}). See config.toml in the repository for the default."
+
+
+_REPR = reprlib.Repr()  # Python 3.11's takes no keyword arguments
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxother = 2, 3, 3, 40
+_SHOWN = 40  # characters of a refused value a message quotes: enough to find it, never a 20 MB echo
+
+
+def _short(value: Any) -> str:
+    """A refused value as a short quote (a prefix of a long string, the size of a huge number)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {len(str(abs(value)))} digits"
+    if isinstance(value, str):
+        return repr(value[:_SHOWN]) + ("..." if len(value) > _SHOWN else "")
+    text = _REPR.repr(value)
+    return text[:_SHOWN * 2] + ("..." if len(text) > _SHOWN * 2 else "")
 
 
 def _deep_merge(base: dict, overlay: dict) -> dict:
@@ -268,8 +284,27 @@ def read_toml(file: Path) -> dict:
         raise ConfigError(f"{file}: permission denied. The kiosk user must be able to read it.") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{file}: not valid TOML ({e}). Fix the syntax at that line.") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{file}: not UTF-8 text (bad byte at offset {e.start}). Save the file as UTF-8.") from None
+    except RecursionError:
+        raise ConfigError(f"{file}: values nested too deeply to read. No setting needs more than two levels.") from None
+    except ValueError:  # tomllib's int() refuses numbers of more than 4300 digits
+        raise ConfigError(f"{file}: {_huge_number_at(file)}: number far too long. See config.toml for the range.") \
+            from None
     except OSError as e:
         raise ConfigError(f"{file}: cannot be read ({e.strerror}).") from None
+
+
+_HUGE_NUMBER = re.compile(r"^\s*([^=\s]+)\s*=\s*[+-]?[\d_]{1000,}", re.MULTILINE)
+
+
+def _huge_number_at(file: Path) -> str:
+    """Where the over-long number is: 'line N, key K' (the file has already been read once)."""
+    text = file.read_bytes().decode("utf-8", "replace")
+    found = _HUGE_NUMBER.search(text)
+    if not found:
+        return "a value"
+    return f"line {text.count(chr(10), 0, found.start()) + 1}, key {found.group(1)[:_SHOWN]}"
 
 
 def validate_layers(layers: list[tuple[Path, dict]]) -> Settings:
@@ -282,19 +317,32 @@ def validate_layers(layers: list[tuple[Path, dict]]) -> Settings:
             settings = Settings.model_validate(merged)
         except ValidationError as e:
             raise ConfigError("\n".join(_describe(file, err) for err in e.errors())) from None
+        except RecursionError:
+            raise ConfigError(f"{file}: values nested too deeply. No setting needs more than two levels.") from None
+        _cross_check(file, settings)
+    return settings
+
+
+def _cross_check(file: Path, settings: Settings) -> None:
+    """Rules between keys, checked after each layer so the refusal names the file that broke them."""
     face = settings.face
     if face.recognizer not in face.zones:
         raise ConfigError(
-            f"[face] recognizer = {face.recognizer!r} has no [face.zones.{face.recognizer}] table. Measure the zones with "
-            "'python -m drivers.face calibrate FOLDER' and add the table it prints (distances differ between recognizers)."
+            f"{file}: [face] recognizer = {face.recognizer!r} has no [face.zones.{face.recognizer}] table. Measure the "
+            "zones with 'python -m drivers.face calibrate FOLDER' and add the table it prints (distances differ "
+            "between recognizers)."
         )
     for name, zones in face.zones.items():
         if zones.accept_distance >= zones.reject_distance:
             raise ConfigError(
-                f"[face.zones.{name}] accept_distance must be smaller than reject_distance "
+                f"{file}: [face.zones.{name}] accept_distance must be smaller than reject_distance "
                 f"(got {zones.accept_distance} and {zones.reject_distance})."
             )
-    return settings
+    if settings.outbox.retry_initial_s > settings.outbox.retry_max_s:
+        raise ConfigError(
+            f"{file}: [outbox] retry_initial_s must not be larger than retry_max_s "
+            f"(got {settings.outbox.retry_initial_s} and {settings.outbox.retry_max_s})."
+        )
 
 
 def load_settings(site_file: str | os.PathLike | None = None, *, defaults_file: Path = DEFAULTS_FILE,

@@ -13,9 +13,12 @@ import re
 import sys
 from pathlib import Path
 
+_SEP = r"[ \-\u00a0]?"  # people write ID and phone numbers in groups: "440106 19900307 2318", "139-1234-5678"
 _PATTERNS = [
-    (re.compile(r"\d{17}[\dXx]|\d{15}"), "<id>"),                        # resident ID numbers
-    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "<phone>"),               # mobile numbers
+    # resident ID numbers (18 or 15 characters), grouped or not
+    (re.compile(rf"\d(?:{_SEP}\d){{16}}{_SEP}[\dXx]|\d(?:{_SEP}\d){{14}}"), "<id>"),
+    # mobile numbers, with or without +86 / 0086, grouped or not
+    (re.compile(rf"(?<!\d)(?:(?:\+|00)?86{_SEP})?1[3-9]\d(?:{_SEP}\d){{8}}(?!\d)"), "<phone>"),
     (re.compile(r"[A-Z]{1,2}\d{8,10}"), "<doc>"),                        # permit / passport numbers
     (re.compile(r"b(['\"]).*?\1"), "b'<bytes>'"),                         # raw bytes may hold card data
     (re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]+"), "<cjk>"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from typing import Callable
 
 log = logging.getLogger(__name__)
 _last_error: str | None = None  # so a failing socket is logged once, not every watchdog period
@@ -73,6 +74,19 @@ def stopping() -> bool:
 def status(text: str) -> bool:
     """Show ``text`` as the service's one-line status in ``systemctl status`` (no personal data)."""
     return notify("STATUS=" + " ".join(text.split()))
+
+
+def start_watchdog(schedule_interval: Callable[[Callable[[float], object], float], object]) -> float | None:
+    """Feed the watchdog from a main loop's own timer, if systemd asked for a watchdog.
+
+    ``schedule_interval(callback, seconds)`` is the loop's repeating timer (Kivy's
+    ``Clock.schedule_interval``): the feed then runs only while that loop runs, so a hung loop
+    stops it. Returns the feed interval, or None when there is no watchdog to feed.
+    """
+    interval = watchdog_interval_s()
+    if interval is not None:
+        schedule_interval(lambda _dt: watchdog(), interval)
+    return interval
 
 
 def watchdog_interval_s() -> float | None:

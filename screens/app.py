@@ -23,7 +23,6 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.idcard.messages import unreadable_message
-from drivers.idcard.wlt import bmp_to_rgb
 from common.i18n import N_
 from kiosk import sdnotify
 from kiosk.context import KioskContext
@@ -169,9 +168,7 @@ class KioskApp(App):
         self.bridge.subscribe(ctx.bus, self._on_status, {"status"})
         Clock.schedule_interval(lambda _dt: session.tick(), 1.0)
         # The watchdog is fed from the UI clock: a frozen UI stops feeding it and systemd restarts us.
-        interval = sdnotify.watchdog_interval_s()
-        if interval is not None:
-            Clock.schedule_interval(lambda _dt: sdnotify.watchdog(), interval)
+        sdnotify.start_watchdog(Clock.schedule_interval)
         Window.fbind("on_flip", self._first_frame)
         Window.bind(on_touch_down=self._on_any_touch, on_keyboard=self._on_keyboard,
                     on_request_close=lambda *_args, **_kw: True)
@@ -221,7 +218,8 @@ class KioskApp(App):
             self.attract.reminder = ""
         if event.kind == "card_placed":
             card = event.payload
-            photo = bmp_to_rgb(card.photo_bmp) if card.photo_bmp else None
+            # decoded in the reader's thread; the session's own copy, wiped with the session's data
+            photo = None if card.photo_rgb is None else card.photo_rgb.copy()
             self.journey.card_placed(card, photo)
         elif event.kind == "card_unreadable":
             self.journey.card_unreadable(unreadable_message(event.payload))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,3 +69,60 @@ class CannedServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class RawServer:
+    """A TCP server on a free port that reads each HTTP request and then hands the socket to ``reply``.
+
+    For replies no well-behaved HTTP server sends: a body dripping in a byte at a time, a
+    compression bomb, a redirect. ``requests`` counts the requests that arrived; ``stop`` is set
+    when the server closes so a dripping ``reply`` can end early.
+    """
+
+    def __init__(self, reply: Callable[[socket.socket], None]) -> None:
+        self._reply = reply
+        self.requests = 0
+        self.stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.base_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                piece = conn.recv(65536)
+                if not piece:
+                    return
+                data += piece
+            head, _, rest = data.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            self.requests += 1
+            try:
+                self._reply(conn)
+            except OSError:
+                pass  # the client hung up, as it should on a hostile reply
+
+    def close(self) -> None:
+        self.stop.set()
+        self._listener.close()
+
+
+def http_reply(status: int, body: bytes, *headers: str) -> bytes:
+    """One HTTP/1.1 reply as bytes, with Content-Length."""
+    lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}", "Connection: close", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body

@@ -75,7 +75,7 @@ def expected_json(name: str) -> dict:
     }
     extras = {"hmt_residence_permit": ("pass_number", "issue_count"),
               "foreign_permanent": ("english_name", "nationality"),
-              "foreign_permanent_2023": ("english_name", "nationality", "issue_count")}
+              "foreign_permanent_2023": ("english_name", "nationality", "issue_count", "previous_card_link")}
     for key in extras.get(spec["card_type"], ()):
         out[key] = f[key]
     return out

@@ -121,3 +121,53 @@ def test_kiosk_refuses_to_start_on_a_broken_site_file(tmp_path):
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 78  # EX_CONFIG: systemd's RestartPreventExitStatus
     assert "will not start" in result.stderr and "[printer] paper_width_mm" in result.stderr
+
+
+def _refusal(tmp_path: Path, content: bytes) -> str:
+    site = tmp_path / "site.toml"
+    site.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        load_settings(site)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b'[kiosk]\nterminal_id = "\xff\xfe"\n', ["site.toml", "not UTF-8"]),
+    (b"[ui]\nwidth = " + b"[" * 3000 + b"]" * 3000 + b"\n", ["site.toml", "nested too deeply"]),
+    (b"[ui]\nwidth = " + b"{a=" * 3000 + b"1" + b"}" * 3000 + b"\n", ["site.toml", "nested too deeply"]),
+    (b"[ui]\nwidth = " + b"9" * 5000 + b"\n", ["site.toml", "line 2, key width", "too long"]),
+    (b"[ui]\nwidth = " + b"9" * 3000 + b"\n", ["site.toml", "[ui] width", "an integer of 3000 digits"]),
+])
+def test_hostile_files_get_the_one_line_refusal_not_a_traceback(tmp_path, content, expected):
+    message = _refusal(tmp_path, content)
+    for fragment in expected:
+        assert fragment in message
+    assert len(message) < 300
+
+
+def test_a_refusal_quotes_only_a_short_prefix_of_the_bad_value(tmp_path):
+    message = _refusal(tmp_path, b'[ui]\nwidth = "' + b"x" * 5_000_000 + b'"\n')
+    assert "[ui] width" in message and "'xxxx" in message and len(message) < 300
+
+
+@pytest.mark.parametrize("key, value", [
+    ("[outbox]\nretry_max_s", "inf"), ("[outbox]\nretry_initial_s", "nan"), ("[outbox]\npoll_interval_s", "1e12"),
+    ("[outbox]\nstuck_after_s", "+inf"), ("[backend]\nread_timeout_s", "1e12"), ("[backend]\nconnect_timeout_s", "inf"),
+    ("[face]\nmin_sharpness", "inf"), ("[idcard]\npoll_interval_s", "nan"),
+])
+def test_infinite_or_absurd_intervals_and_timeouts_are_refused(tmp_path, key, value):
+    message = _refusal(tmp_path, f"{key} = {value}\n".encode())
+    section, name = key.split("\n")
+    assert f"site.toml: {section} {name}" in message
+
+
+def test_a_first_retry_longer_than_the_longest_is_refused(tmp_path):
+    message = _refusal(tmp_path, b"[outbox]\nretry_initial_s = 500.0\nretry_max_s = 60.0\n")
+    assert "site.toml: [outbox] retry_initial_s" in message
+
+
+def test_the_face_threshold_cross_check_names_the_file_that_broke_it(tmp_path):
+    remote = write(tmp_path, "remote.toml", "[face]\naccept_distance = 0.65\n")
+    site = write(tmp_path, "site.toml", f'[paths]\nremote_file = "{remote}"\n')
+    with pytest.raises(ConfigError, match=r"remote.toml: \[face\] accept_distance must be smaller"):
+        load_settings(site)

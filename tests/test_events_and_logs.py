@@ -1,6 +1,8 @@
 """The shared event channel and the redacting logger."""
 import logging
 
+import pytest
+
 from common.device_status import Action, DeviceState, DeviceStatus
 from common.events import Event, EventBus
 from kiosk.logs import RedactingFormatter, redact
@@ -47,3 +49,18 @@ def test_tracebacks_are_redacted_too():
         record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     text = formatter.format(record)
     assert "ValueError" in text and "李四" not in text and "34052419800101001X" not in text
+
+
+@pytest.mark.parametrize("written", [
+    "+8613912345678", "+86 139 1234 5678", "+86-139-1234-5678", "0086 13912345678", "139 1234 5678",
+    "139-1234-5678", "440106 19900307 2318", "440106-19900307-2318", "4401 0619 9003 0723 18",
+    "11010519491231002X", "110105 19491231 002X", "110105 491231 002",
+])
+def test_redaction_catches_numbers_written_with_a_country_code_spaces_or_dashes(written):
+    cleaned = redact(f"value was {written}.")
+    assert not any(ch.isdigit() for ch in cleaned), cleaned
+
+
+def test_redaction_leaves_timestamps_and_counts_alone():
+    line = "2026-11-29 17:04:03,123 INFO outbox: 5000 items, 12 sent in 0.25 s, HTTP 503"
+    assert redact(line) == line

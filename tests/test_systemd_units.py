@@ -67,7 +67,7 @@ def test_kiosk_unit_restarts_a_frozen_or_crashed_kiosk_and_reboots_a_crash_loop(
     unit = parse_unit(KIOSK_UNIT)
     assert one(unit, "Service", "Type") == "notify"
     assert one(unit, "Service", "NotifyAccess") == "all"  # the app is cage's child
-    assert one(unit, "Service", "WatchdogSec") == "30"
+    assert one(unit, "Service", "WatchdogSec") == "20"  # see test_watchdog.py for why
     assert one(unit, "Service", "Restart") == "always"
     assert one(unit, "Service", "RestartSec") == "2"
     assert one(unit, "Unit", "StartLimitAction") == "reboot"

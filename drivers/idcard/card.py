@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date
+
+import numpy as np
 
 from drivers.idcard.errors import CardInvalid
 
@@ -51,7 +54,7 @@ LAYOUTS: dict[CardType, dict[str, tuple[int, int]]] = {
     CardType.FOREIGN_PERMANENT_2023: {
         "name": (0, 30), "gender": (30, 2), "issue_count": (32, 4), "birth_date": (36, 16),
         "english_name": (52, 70), "id_number": (122, 36), "valid_from": (188, 16), "valid_to": (204, 16),
-        "english_name_2": (220, 22), "nationality": (242, 6),
+        "english_name_2": (220, 22), "nationality": (242, 6), "previous_card_link": (250, 6),
     },
 }
 
@@ -60,7 +63,7 @@ _EXTRA_KEYS = {
     CardType.RESIDENT: (),
     CardType.HMT_RESIDENCE_PERMIT: ("pass_number", "issue_count"),
     CardType.FOREIGN_PERMANENT: ("english_name", "nationality"),
-    CardType.FOREIGN_PERMANENT_2023: ("english_name", "nationality", "issue_count"),
+    CardType.FOREIGN_PERMANENT_2023: ("english_name", "nationality", "issue_count", "previous_card_link"),
 }
 
 GENDERS = {"0": "未知", "1": "男", "2": "女", "9": "未说明"}  # GB/T 2261.1
@@ -74,8 +77,15 @@ NATIONS = dict(zip(  # GB 3304
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_ID18 = re.compile(r"\d{17}[\dX]")
-_PERMIT_2017 = re.compile(r"[A-Z]{3}\d{12}")
+# ASCII digits only: \d also matches full-width and other scripts' digits, which int() accepts but no
+# card carries and the backends' contract (and every department) refuses.
+_ID18 = re.compile(r"[0-9]{17}[0-9X]")
+_PERMIT_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
+_LINK = re.compile(r"[0-9A-Z]{0,3}")
+# Unicode categories no field of a genuine card holds: controls (NUL inside a field, ESC, CR...),
+# format characters (the bidi overrides U+202A-202E and isolates U+2066-2069 that make text display
+# in another order than it is stored, zero-width characters) and line/paragraph separators.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 
 
 def check_character(first17: str) -> str:
@@ -106,9 +116,13 @@ class Card:
         id_number: the ID number (resident, J), or the permanent residence number (I, Y).
         pass_number, issue_count: J cards (issue_count is the renewal count on Y cards).
         english_name, nationality: I and Y cards (nationality: GB/T 2659 code).
+        previous_card_link: Y cards: the link to the holder's previous card (up to three letters or
+            digits, "" when none), as read.
         new_address: the address added after issue (read separately), "" if none.
         photo_wlt: the raw 1024-byte WLT photo block (a bytearray so :meth:`wipe` can overwrite it).
         photo_bmp: the decoded 102x126 24-bit BMP, or None when no decoder is installed or it failed.
+        photo_rgb: the same photo as a (126, 102, 3) RGB array for face matching, decoded in the
+            reader's thread; None whenever ``photo_bmp`` is.
     """
 
     card_type: CardType
@@ -125,9 +139,11 @@ class Card:
     issue_count: str = ""
     english_name: str = ""
     nationality: str = ""
+    previous_card_link: str = ""
     new_address: str = ""
     photo_wlt: bytearray = field(default_factory=bytearray)
     photo_bmp: bytearray | None = None
+    photo_rgb: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return f"Card(card_type={self.card_type.value!r}, <personal data hidden>)"
@@ -171,6 +187,9 @@ class Card:
             if isinstance(value, bytearray):
                 value[:] = bytes(len(value))
                 value.clear()
+            elif isinstance(value, np.ndarray):
+                value.fill(0)
+                setattr(self, f.name, None)
             elif isinstance(value, str):
                 setattr(self, f.name, "")
             elif f.name != "card_type":
@@ -242,8 +261,13 @@ def _decode(text: bytes, name: str, offset: int, size: int, strip: bool = True) 
     return value.rstrip(" \0") if strip else value
 
 
+def has_forbidden_characters(text: str) -> bool:
+    """True when ``text`` holds a control, format (bidi, zero-width) or line-separator character."""
+    return any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in text)
+
+
 def _date(value: str, name: str) -> date:
-    if len(value) == 8 and value.isdigit():
+    if len(value) == 8 and value.isascii() and value.isdigit():
         try:
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
         except ValueError:
@@ -252,6 +276,13 @@ def _date(value: str, name: str) -> date:
 
 
 def _validate(card: Card) -> None:
+    # Refused, not cleaned: the chip's data is signed by the issuing authority, so such characters
+    # mean a forged or damaged card (or a faulty reader), and a "cleaned" name would not be the one
+    # on record. A bidi override would also make the name shown differ from the name sent.
+    for f in fields(card):
+        value = getattr(card, f.name)
+        if isinstance(value, str) and has_forbidden_characters(value):
+            raise CardInvalid("bad_field", f"field {f.name!r} holds control or direction-formatting characters")
     if card.gender not in GENDERS:
         raise CardInvalid("bad_field", "gender code is not in GB/T 2261.1")
     if card.card_type is CardType.RESIDENT and card.nation not in NATIONS:
@@ -260,6 +291,8 @@ def _validate(card: Card) -> None:
         raise CardInvalid("bad_field", "nation code is not in GB 3304")
     if card.valid_to is not None and card.valid_to < card.valid_from:
         raise CardInvalid("bad_field", "validity ends before it starts")
+    if not _LINK.fullmatch(card.previous_card_link):
+        raise CardInvalid("bad_field", "previous card link is not up to three letters or digits")
     if card.card_type is CardType.FOREIGN_PERMANENT:
         # The spec gives no check rule for the 2017 permanent residence number: check its shape only.
         if not _PERMIT_2017.fullmatch(card.id_number):
@@ -269,8 +302,9 @@ def _validate(card: Card) -> None:
         raise CardInvalid("invalid_number", "ID number has a wrong length, character or check character")
     if card.id_number[6:14] != card.birth_date.strftime("%Y%m%d"):
         raise CardInvalid("birth_date_mismatch", "birth date differs from the one in the ID number")
-    # Gender parity of the sequence number: GB 11643 for resident and J cards. The 2023 permanent
-    # residence number's layout is single-sourced, so only its check character and birth date are checked.
-    if card.card_type is not CardType.FOREIGN_PERMANENT_2023 and card.gender in ("1", "2"):
+    # Gender parity of the sequence number: GB 11643 for resident and J cards; the 2023 permanent
+    # residence number keeps the same sequence-and-check layout in its last four characters, and
+    # public readers of the protocol check its parity too.
+    if card.gender in ("1", "2"):
         if int(card.id_number[16]) % 2 != (1 if card.gender == "1" else 0):
             raise CardInvalid("gender_mismatch", "gender differs from the ID number's sequence parity")

@@ -2,6 +2,8 @@
 replies (pure; the conversation itself is :class:`drivers.idcard.reader.IdCardReader`)."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from drivers.idcard.errors import MalformedReply
@@ -65,7 +67,9 @@ SW3_MEANINGS = {
 # set-baud parameter per rate (codes 01-03 are single-sourced)
 BAUD_CODES = {115200: 0x00, 57600: 0x01, 38400: 0x02, 19200: 0x03, 9600: 0x04}
 SAM_ID_SIZE = 16
-NEW_ADDRESS_SIZE = 70
+NEW_ADDRESS_SIZE = 70       # the spec's block; modules with several appended addresses send more
+NEW_ADDRESS_MAX = 128       # the longest reply public readers of the protocol accept
+_PADDING = re.compile(r"\0+| {2,}")  # between or after appended addresses; single spaces are the address's own
 
 
 def sw3_meaning(sw3: int) -> str:
@@ -104,14 +108,18 @@ def split_read(data: bytes, with_fingerprint: bool) -> CardBlocks:
 
 
 def decode_new_address(data: bytes) -> str:
-    """The new-address block (70 bytes UTF-16LE, space padded) as text.
+    """The new-address block (UTF-16LE, space or NUL padded) as text.
+
+    The spec gives 70 bytes; a card with several appended addresses comes back longer (up to
+    ``NEW_ADDRESS_MAX``). Padding between appended addresses becomes one space.
 
     Raises:
-        MalformedReply: wrong size or not UTF-16.
+        MalformedReply: empty, longer than ``NEW_ADDRESS_MAX``, an odd length, or not UTF-16.
     """
-    if len(data) != NEW_ADDRESS_SIZE:
-        raise MalformedReply(f"new address block has {len(data)} bytes, expected {NEW_ADDRESS_SIZE}")
+    if not 0 < len(data) <= NEW_ADDRESS_MAX or len(data) % 2:
+        raise MalformedReply(f"new address block has {len(data)} bytes, expected 2 to {NEW_ADDRESS_MAX}, even")
     try:
-        return data.decode("utf-16-le").rstrip(" \0")
+        text = data.decode("utf-16-le")
     except UnicodeDecodeError:
         raise MalformedReply("new address block is not valid UTF-16") from None
+    return " ".join(part for part in _PADDING.split(text) if part.strip(" "))

@@ -32,7 +32,7 @@ from drivers.idcard.errors import (
 )
 from drivers.idcard.reader import IdCardReader, probe_rates
 from drivers.idcard.transport import SerialTransport
-from drivers.idcard.wlt import WltDecodeError, WltDecoder
+from drivers.idcard.wlt import WltDecodeError, WltDecoder, bmp_to_rgb
 from common.device_status import Action, DeviceState, DeviceStatus
 from common.events import Event, EventBus
 
@@ -287,7 +287,9 @@ class ReaderSupervisor:
         if self.decoder is None:
             return
         try:
-            card.photo_bmp = bytearray(self.decoder.decode(card.photo_wlt))
+            bmp = bytearray(self.decoder.decode(card.photo_wlt))
+            card.photo_rgb = bmp_to_rgb(bmp)  # here, in the reader's thread: the UI thread only draws
+            card.photo_bmp = bmp
             error = None
         except WltDecodeError as e:
             error = str(e)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import warnings
 from pathlib import Path
 from typing import Protocol
 
@@ -111,10 +112,10 @@ class DemoWltDecoder:
         if Path(file_name).name != file_name or not path.is_file():
             raise WltDecodeError(f"demo image {file_name!r} not found in {self.assets_dir}")
         try:
-            with Image.open(path) as image:
+            with _bounded_open(path) as image:
                 photo = ImageOps.fit(image.convert("RGB"), (PHOTO_WIDTH, PHOTO_HEIGHT))
-        except OSError as e:
-            raise WltDecodeError(f"demo image {file_name!r} cannot be read: {e}") from e
+        except (OSError, Image.DecompressionBombError) as e:
+            raise WltDecodeError(f"demo image {file_name!r} cannot be read: {type(e).__name__}") from None
         out = io.BytesIO()
         photo.save(out, format="BMP")
         return out.getvalue()
@@ -133,14 +134,40 @@ def load_decoder(setting: str) -> WltDecoder | None:
     return VendorWltDecoder(setting)
 
 
+_DEMO_MAX_PIXELS = 4096 * 4096  # a demo picture larger than this is refused before it is decoded
+
+
+def _bounded_open(source, max_pixels: int = _DEMO_MAX_PIXELS) -> Image.Image:
+    """``Image.open`` that refuses oversized images from their header, before any pixel is decoded.
+
+    Pillow's own guard only warns up to twice ``MAX_IMAGE_PIXELS`` (and then raises its own
+    ``DecompressionBombError``, no ``OSError``); here both become an ``OSError`` subclass early.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(source)
+        except Image.DecompressionBombWarning as e:
+            raise Image.DecompressionBombError(str(e)) from None
+    if image.width * image.height > max_pixels:
+        image.close()
+        raise Image.DecompressionBombError(f"{image.width}x{image.height} pixels")
+    return image
+
+
 def bmp_to_rgb(bmp: bytes) -> np.ndarray:
     """A decoded card photo as an (H, W, 3) uint8 RGB array (for the face module).
 
+    Runs where the photo is decoded (the reader's thread), never on the UI thread.
+
     Raises:
-        WltDecodeError: the bytes are not an image.
+        WltDecodeError: the bytes are not an image, or not a card photo's size (a decompression
+            bomb is refused from its header, before it is decoded).
     """
     try:
-        with Image.open(io.BytesIO(bytes(bmp))) as image:
+        with _bounded_open(io.BytesIO(bytes(bmp)), PHOTO_WIDTH * PHOTO_HEIGHT) as image:
+            if image.size != (PHOTO_WIDTH, PHOTO_HEIGHT):
+                raise WltDecodeError(f"the photo is {image.width}x{image.height}, not {PHOTO_WIDTH}x{PHOTO_HEIGHT}")
             return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
-    except OSError as e:
-        raise WltDecodeError(f"the photo is not a readable image: {e}") from e
+    except (OSError, Image.DecompressionBombError) as e:
+        raise WltDecodeError(f"the photo is not a readable card photo ({type(e).__name__})") from None

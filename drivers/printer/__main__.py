@@ -24,6 +24,7 @@ from common.events import EventBus
 from drivers.printer.driver import PrinterDriver
 from drivers.printer.layout import LayoutError
 from drivers.printer.profile import PrinterProfile
+from drivers.printer.raster import FontMissing
 from drivers.printer.receipt import Origin
 from drivers.printer.test_page import technician_test_page
 from kiosk.technician.control import ControlError, call, kiosk_running, socket_path
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--font", choices=("gb2312", "gbk", "gb18030"), default=cfg.chinese_font,
                         help="the printer font's coverage")
     parser.add_argument("--no-cutter", action="store_true", default=not cfg.cutter)
+    parser.add_argument("--qr-as-image", action="store_true", default=cfg.qr_as_image,
+                        help="the printer lacks GS ( k: send QR codes as images")
     parser.add_argument("--baud", type=int, default=cfg.baud)
     parser.add_argument("--flow-control", choices=("none", "rtscts", "dsrdtr"), default=cfg.flow_control)
     parser.add_argument("command", choices=("status", "test-page"))
@@ -61,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         profile = PrinterProfile.standard(args.profile, cutter=not args.no_cutter, text_mode=args.text_mode,
                                           chinese_font=args.font, cut_mode=cfg.cut_mode,
-                                          density_percent=cfg.density_percent)
+                                          density_percent=cfg.density_percent, qr_as_image=args.qr_as_image)
         if dots:
             profile = PrinterProfile(profile.paper_width_mm, dots, profile.cutter, profile.text_mode,
-                                     profile.chinese_font, profile.cut_mode, profile.density_percent)
+                                     profile.chinese_font, profile.cut_mode, profile.density_percent,
+                                     profile.qr_as_image)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -129,6 +133,9 @@ def _test_page(driver: PrinterDriver, settings: Settings, profile: PrinterProfil
     line = f"{profile.paper_width_mm}mm {profile.dots_per_line} dots {profile.columns} cols {profile.text_mode}"
     try:
         outcome = driver.print_job(f"test-page-{uuid.uuid4().hex[:12]}", technician_test_page(origin, line))
+    except FontMissing as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except LayoutError as e:
         print(f"error: the test page does not fit this profile: {e}", file=sys.stderr)
         return 2

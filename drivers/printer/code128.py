@@ -21,6 +21,7 @@ _PATTERNS = (
 STOP = "2331112"
 START_B, START_C, CODE_B, CODE_C = 104, 105, 100, 99
 QUIET_MODULES = 10  # blank space required on each side
+_DLE = 0x10  # never sent as a set-C value: a printer acts on DLE EOT even inside barcode data
 
 
 class Code128Error(ValueError):
@@ -38,8 +39,15 @@ def epson_data(text: str) -> bytes:
             if run % 2:  # odd run: the first digit goes in set B
                 out += _switch(current, "B") + text[i].encode()
                 current, i, run = "B", i + 1, run - 1
-            out += _switch(current, "C") + bytes(int(text[j:j + 2]) for j in range(i, i + run, 2))
-            current, i = "C", i + run
+            for j in range(i, i + run, 2):
+                pair = int(text[j:j + 2])
+                if pair == _DLE:  # the byte DLE could start a real-time command: these two digits go in set B
+                    out += _switch(current, "B") + text[j:j + 2].encode()
+                    current = "B"
+                else:
+                    out += _switch(current, "C") + bytes([pair])
+                    current = "C"
+            i += run
         else:
             out += _switch(current, "B") + (b"{{" if text[i] == "{" else text[i].encode())
             current, i = "B", i + 1

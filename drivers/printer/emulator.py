@@ -8,6 +8,11 @@ DLE EOT and GS r status queries from its paper and cover state, and renders each
 printed line to the cut) as a PNG next to a ``.txt`` of its text lines. A command it does not know
 is recorded in the job's ``errors`` (tests assert there are none).
 
+Like an Epson printer, it answers ``DLE EOT n`` as the bytes *arrive*, whatever command they are in
+the middle of: a barcode, QR code or image whose data happens to hold ``10 04 01`` gets a status
+byte sent back mid-job, which the host did not ask for (tests assert ``feed`` returns nothing).
+``qr_codes=False`` models the common 58 mm printers without ``GS ( k`` (they print images only).
+
 Not thread-safe by itself: :class:`drivers.printer.sim.VirtualPrinter` serialises calls.
 """
 from __future__ import annotations
@@ -87,8 +92,11 @@ class EscPosEmulator:
     """
 
     def __init__(self, dots: int = 576, chinese_font: ChineseFont = "gbk", chinese_by_default: bool = False,
-                 out_dir: Path | None = None, on_job: Callable[[PrintedJob], None] | None = None) -> None:
+                 out_dir: Path | None = None, on_job: Callable[[PrintedJob], None] | None = None,
+                 qr_codes: bool = True) -> None:
         self.dots = dots
+        self.qr_codes = qr_codes
+        self._rx_tail = b""  # the last two bytes received: a real-time command may span two reads
         self.chinese_font = chinese_font
         self.chinese_by_default = chinese_by_default
         self.out_dir = out_dir
@@ -111,6 +119,7 @@ class EscPosEmulator:
     # -- host side --------------------------------------------------------------------------------
     def feed(self, data: bytes) -> bytes:
         """Interpret ``data`` (any split of the stream); return the reply bytes to send back."""
+        self._realtime_on_receipt(data)
         self._buf += data
         while self._buf:
             used = self._step()
@@ -119,6 +128,16 @@ class EscPosEmulator:
             del self._buf[:used]
         reply, self._reply = bytes(self._reply), bytearray()
         return reply
+
+    def _realtime_on_receipt(self, data: bytes) -> None:
+        """Answer every DLE EOT n in the received bytes at once, inside other commands' data too."""
+        window = self._rx_tail + data
+        at = window.find(b"\x10\x04")
+        while at != -1:
+            if at + 2 < len(window) and at + 2 >= len(self._rx_tail):  # complete, and not answered before
+                self._reply.append(self._status_byte(window[at + 2]))
+            at = window.find(b"\x10\x04", at + 1)
+        self._rx_tail = window[-2:]
 
     # -- operator side ------------------------------------------------------------------------------
     def set_paper(self, state: str) -> None:
@@ -154,6 +173,7 @@ class EscPosEmulator:
     def reconnect(self) -> None:
         """A (new) link to the host: half-received commands of the old one are forgotten."""
         self._buf.clear()
+        self._rx_tail = b""
         self.cable = True
 
     @property
@@ -286,8 +306,7 @@ class EscPosEmulator:
         if not self._need(3):
             return 0
         fn, n = self._buf[1], self._buf[2]
-        if fn == 0x04:  # DLE EOT n: real-time status
-            self._reply.append(self._status_byte(n))
+        if fn == 0x04:  # DLE EOT n: real-time status, already answered when it arrived
             return 3
         if fn == 0x05:  # DLE ENQ n: real-time request, nothing to do here
             return 3
@@ -347,7 +366,7 @@ class EscPosEmulator:
         if not self._need(5 + length):
             return 0
         body = bytes(self._buf[5:5 + length])
-        if fn_group == "k" and body[:1] == b"1":
+        if fn_group == "k" and body[:1] == b"1" and self.qr_codes:
             self._qr_function(body[1], body[2:])
         elif fn_group == "K" and body[:1] == b"1" and len(body) == 2:
             self._density = 100 + 5 * (body[1] - 256 if body[1] > 127 else body[1])

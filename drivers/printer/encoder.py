@@ -99,7 +99,12 @@ class ReceiptEncoder:
         dots = min(QR_MODULE_DOTS[1], int(self.profile.dots_per_line * QR_MAX_DOTS_SHARE) // modules)
         if dots < QR_MODULE_DOTS[0]:
             raise LayoutError(f"a QR code of {len(payload)} bytes is too large for this paper")
-        return escpos.qr_code(payload, dots, "M") + escpos.LF
+        native = escpos.qr_code(payload, dots, "M")
+        if self.profile.qr_as_image or escpos.REALTIME.search(native):
+            # printers without GS ( k, and data whose bytes would hold a real-time command: an image
+            image = raster.qr_image(payload, dots, self.profile.dots_per_line)
+            return escpos.align("left") + raster.raster_command(image) + escpos.feed_dots(6)
+        return native + escpos.LF
 
     def _barcode(self, text: str) -> bytes:
         try:

@@ -5,6 +5,8 @@ Only builders and constants live here, no state and no I/O. Names follow Epson's
 """
 from __future__ import annotations
 
+import re
+
 ESC, GS, FS, DLE = b"\x1b", b"\x1d", b"\x1c", b"\x10"
 LF = b"\n"
 
@@ -17,6 +19,13 @@ PARTIAL_CUT = GS + b"VB\x00"           # GS V 66 0: feed to the cutter and cut, 
 FULL_CUT = GS + b"VA\x00"              # GS V 65 0: feed to the cutter and cut through
 CLEAR_BUFFER = DLE + b"\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # DLE DC4 8: drop unprinted data (real-time)
 PAPER_STATUS_IN_ORDER = GS + b"r\x01"  # GS r 1: answered only after everything before it was printed
+
+# Real-time commands (DLE EOT, DLE ENQ, DLE DC4) are acted on the moment the printer receives them,
+# even inside another command's data (a barcode, a QR code, an image). GS ( D can switch off only
+# DLE DC4 fn 1 and 2 (pulse, power-off), not DLE EOT, so the encoder's rule is that no data it sends
+# ever holds such a sequence: barcodes avoid the byte, QR codes whose bytes would hold it are sent as
+# images, and image data is defused.
+REALTIME = re.compile(rb"\x10(?=[\x04\x05\x14])")
 
 # DLE EOT n: real-time status, answered even while the printer is offline.
 STATUS_PRINTER, STATUS_OFFLINE_CAUSE, STATUS_ERROR, STATUS_PAPER = 1, 2, 3, 4
@@ -107,8 +116,22 @@ def code128(data: bytes, module_dots: int, height_dots: int = 64) -> bytes:
     )
 
 
+def defuse(data: bytes) -> bytes:
+    """Image bytes that can never start a real-time command (see :data:`REALTIME`).
+
+    A DLE byte (``0x10``: a single black dot in that group of eight) that is followed by EOT, ENQ or
+    DC4 loses its dot. One dot of a rasterised character is invisible; a QR code or barcode drawn
+    with modules of two dots or more never has a lone dot, so it is never touched.
+    """
+    return REALTIME.sub(b"\x00", data)
+
+
 def raster_image(data: bytes, width_bytes: int, height: int) -> bytes:
-    """GS v 0: a raster bit image, ``width_bytes`` x 8 dots wide, one bit per dot (1 = black), rows in order."""
+    """GS v 0: a raster bit image, ``width_bytes`` x 8 dots wide, one bit per dot (1 = black), rows in order.
+
+    The data goes through :func:`defuse`: the printer would act on a real-time command hidden in it."""
     if len(data) != width_bytes * height:
         raise ValueError("raster data does not match its size")
-    return GS + b"v0\x00" + width_bytes.to_bytes(2, "little") + height.to_bytes(2, "little") + data
+    if height > 1000:  # height bytes 0x10 0x04 (1040 dots) would read as DLE EOT; no receipt band is that tall
+        raise ValueError("a raster image band is at most 1000 dots high")
+    return GS + b"v0\x00" + width_bytes.to_bytes(2, "little") + height.to_bytes(2, "little") + defuse(data)

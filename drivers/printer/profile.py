@@ -26,6 +26,8 @@ class PrinterProfile:
             characters), ``"gbk"`` (two-byte GB18030 codes: 21,886 hanzi incl. traditional) or
             ``"gb18030"`` (four-byte codes too). In gb18030 mode a line with a character the
             font lacks is sent as an image instead, so rare characters still print.
+        qr_as_image: the printer lacks ``GS ( k`` (common on 58 mm models): QR codes are sent as
+            raster images drawn here.
     """
 
     paper_width_mm: int = 80
@@ -35,6 +37,7 @@ class PrinterProfile:
     chinese_font: ChineseFont = "gbk"
     cut_mode: Literal["partial", "full"] = "partial"
     density_percent: int = 100
+    qr_as_image: bool = False
 
     def __post_init__(self) -> None:
         if self.dots_per_line % 8 or not 256 <= self.dots_per_line <= 1024:
@@ -65,7 +68,7 @@ class PrinterProfile:
     def from_settings(cls, section) -> PrinterProfile:
         """The profile of a :class:`kiosk.config.PrinterSettings`."""
         return cls(section.paper_width_mm, section.dots_per_line, section.cutter, section.text_mode,
-                   section.chinese_font, section.cut_mode, section.density_percent)
+                   section.chinese_font, section.cut_mode, section.density_percent, section.qr_as_image)
 
     def font_has(self, ch: str) -> bool:
         """True when the printer's own font prints ``ch`` (always False for non-ASCII in raster mode)."""

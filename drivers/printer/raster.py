@@ -13,10 +13,11 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from drivers.printer import escpos
-from drivers.printer.layout import char_columns
+from drivers.printer.layout import LayoutError, char_columns
 from drivers.printer.profile import CELL_DOTS, LINE_DOTS
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts" / "generated"
@@ -26,8 +27,10 @@ _BASELINE = 20
 _render_lock = threading.Lock()  # one FreeType face is not safe to use from two threads at once
 
 
-class FontMissing(RuntimeError):
-    """The Simplified-Chinese font is not installed (run ``scripts/prepare_font.py``)."""
+class FontMissing(LayoutError):
+    """The Simplified-Chinese font is not installed (run ``scripts/prepare_font.py``).
+
+    A :class:`LayoutError`: the job cannot be encoded and nothing is sent, like a receipt that does not fit."""
 
 
 @functools.lru_cache(maxsize=2)
@@ -36,7 +39,8 @@ def _font(bold: bool) -> ImageFont.FreeTypeFont:
     try:
         return ImageFont.truetype(str(path), _FONT_SIZE)
     except OSError as e:
-        raise FontMissing(f"cannot open {path}: run scripts/prepare_font.py") from e
+        raise FontMissing(f"the printer needs text drawn as images and the font {path} is missing: "
+                          "run scripts/prepare_font.py") from None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -75,6 +79,17 @@ def line_image(text: str, dots: int, align: str = "left", bold: bool = False, sc
     x = {"left": 0, "center": (dots - drawn.width) // 2, "right": dots - drawn.width}[align]
     band.paste(drawn, (max(x, 0), 0))
     return band
+
+
+def qr_image(data: bytes, module_dots: int, dots: int) -> Image.Image:
+    """A QR code (model 2, level M, quiet zone of four modules) centred on a band ``dots`` wide."""
+    matrix = np.array(segno.make_qr(data, error="m", boost_error=False).matrix, dtype=bool)
+    matrix = np.pad(matrix, 4)
+    black = np.kron(matrix, np.ones((module_dots, module_dots), dtype=bool))
+    band = np.zeros((black.shape[0], dots), dtype=bool)
+    left = max(0, (dots - black.shape[1]) // 2)
+    band[:, left:left + black.shape[1]] = black[:, :dots - left]
+    return Image.fromarray(np.where(band, 0, 255).astype(np.uint8), "L")
 
 
 def raster_command(image: Image.Image) -> bytes:

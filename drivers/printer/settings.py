@@ -24,6 +24,7 @@ class PrinterSettings(Section):
     roll_length_m: Annotated[float, Field(gt=0, le=500)] = 80.0
     text_mode: Literal["gb18030", "raster"] = "gb18030"
     chinese_font: Literal["gb2312", "gbk", "gb18030"] = "gbk"
+    qr_as_image: bool = False
     baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
     flow_control: Literal["none", "rtscts", "dsrdtr"] = "none"
     status_timeout_s: Annotated[float, Field(ge=0.05, le=5.0)] = 0.5

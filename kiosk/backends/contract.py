@@ -129,6 +129,10 @@ class Contract:
         """The operation serving ``method path`` (the path without its query string), or None."""
         return self._by_route.get((method.upper(), path))
 
+    def methods(self, path: str) -> list[str]:
+        """The methods the contract declares for ``path`` (sorted; [] for a path it does not have)."""
+        return sorted(method for method, route in self._by_route if route == path)
+
     # -- validation --------------------------------------------------------------------------
     def body_errors(self, op: Operation, body: Any) -> list[FieldError]:
         """Field errors of a request body against the operation's schema ([] = valid)."""

@@ -9,28 +9,37 @@ anyway). Queries are retried here, a bounded number of times with full-jitter ba
 when nothing came back (connection failed) or the gateway said so (502/503/504); a read timeout is
 not retried because the citizen has already waited for it. Submissions are never retried here:
 retries happen in exactly one place, the outbox's sender, with the same Idempotency-Key.
+
+Hostile or broken servers: redirects are never followed (a 3xx is a bad reply, nothing is re-sent
+to another host); each attempt has an overall deadline (connect + read timeout) however slowly the
+reply drips in; the reply is capped in size after decoding (so a compression bomb is refused before
+it inflates); a reply nested too deeply to parse is a bad reply like any other.
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import requests
-from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_errors
 
 from kiosk.backends.contract import IDEMPOTENCY_HEADER, Contract, Operation, load_contract
 from kiosk.backends.errors import (
     BadReply, BackendError, FieldError, Rejected, ServerError, Timeout, TlsError, Unreachable,
 )
+from kiosk.backends.limits import Deadline, DeadlineAdapter, ReplyTooLarge, UnsupportedEncoding, read_body
 
 _RETRY_STATUSES = {502, 503, 504}
 _BACKOFF_S = 0.25          # first query retry waits up to this long; doubles per retry
 DOWN_HOLD_S = 60.0       # how long a backend that failed counts as down for the home screen
 _TRANSIENT_4XX = {408, 429}
+MAX_REPLY_BYTES = 2 * 1024 * 1024  # decoded; the largest contract reply (five years of records) is a few KiB
 
 
 class EndpointConfigError(ValueError):
@@ -46,9 +55,11 @@ class Endpoint:
         base_url: the gateway root; the contract's paths (``/tax/v1/...``) are appended.
         ca_file: CA bundle (PEM) the server certificate must chain to; "" = the system CAs.
         client_cert, client_key: this kiosk's certificate and key (PEM); "" = none.
-        connect_timeout_s, read_timeout_s: per call, always applied.
+        connect_timeout_s, read_timeout_s: per attempt, always applied; their sum is also the
+            attempt's overall deadline, however slowly a server sends its reply.
         query_attempts: tries for a query (1 = no retry). Submissions are tried once.
         terminal_id: sent as ``X-Terminal-Id``.
+        max_reply_bytes: the largest reply body accepted, counted after decoding.
     """
 
     department: str
@@ -60,6 +71,12 @@ class Endpoint:
     read_timeout_s: float = 10.0
     query_attempts: int = 2
     terminal_id: str = ""
+    max_reply_bytes: int = MAX_REPLY_BYTES
+
+    @property
+    def deadline_s(self) -> float:
+        """The longest one attempt may take, from connecting to the reply's last byte."""
+        return self.connect_timeout_s + self.read_timeout_s
 
 
 class Transport:
@@ -147,42 +164,80 @@ class Transport:
         headers = {IDEMPOTENCY_HEADER: key} if key else {}
         url = e.base_url.rstrip("/") + op.path
         try:
-            response = self._session.request(op.method, url, json=body, params=params, headers=headers,
-                                             timeout=(e.connect_timeout_s, e.read_timeout_s))
+            with Deadline(e.deadline_s) as deadline:
+                status, data = self._exchange(op, url, body, params, headers)
         except requests.exceptions.SSLError as exc:
+            if deadline.expired:
+                raise Timeout(dept, name, "reply", e.deadline_s) from exc
             raise TlsError(dept, name, "TLS handshake failed: check [backend] ca_file, client_cert, client_key") \
                 from exc
         except requests.exceptions.ConnectTimeout as exc:
             raise Timeout(dept, name, "connect", e.connect_timeout_s) from exc
         except requests.exceptions.ReadTimeout as exc:
             raise Timeout(dept, name, "read", e.read_timeout_s) from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise Unreachable(dept, name, f"no answer from {_host(url)} ({type(exc).__name__})") from exc
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, urllib3_errors.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise Timeout(dept, name, "reply", e.deadline_s) from exc
+            if isinstance(exc, requests.exceptions.ConnectionError):
+                raise Unreachable(dept, name, f"no answer from {_host(url)} ({type(exc).__name__})") from exc
             raise Unreachable(dept, name, f"request failed ({type(exc).__name__})") from exc
-        status = response.status_code
-        try:
-            data = response.json()
-        except ValueError:  # requests' JSONDecodeError is one
-            data = _NOT_JSON
+        except ReplyTooLarge:
+            raise BadReply(dept, name, f"reply larger than {e.max_reply_bytes} bytes", None) from None
+        except UnsupportedEncoding:
+            raise BadReply(dept, name, "reply in a content encoding the kiosk did not ask for", None) from None
+        except zlib.error:
+            raise BadReply(dept, name, "compressed reply is corrupt", None) from None
+        if deadline.expired:  # the cut may look like a short but well-formed reply: it is not one
+            raise Timeout(dept, name, "reply", e.deadline_s)
+        if 300 <= status < 400:
+            # never followed: that would re-send the citizen's data to wherever the redirect points
+            raise BadReply(dept, name, f"HTTP {status} redirect, not followed", status)
         if 200 <= status < 300:
             if data is _NOT_JSON:
                 raise BadReply(dept, name, f"HTTP {status} reply is not JSON", status)
-            problems = self._contract.reply_problems(op, status, data)
+            problems = self._reply_problems(op, status, data)
             if problems:
                 detail = f"HTTP {status} reply breaks the contract: {'; '.join(problems[:5])}"
                 raise BadReply(dept, name, detail, status)
             return data
         if 400 <= status < 500 and status not in _TRANSIENT_4XX:
-            if data is not _NOT_JSON and not self._contract.reply_problems(op, status, data):
+            if data is not _NOT_JSON and not self._reply_problems(op, status, data):
                 fields = tuple(FieldError(f["field"], f["code"]) for f in data.get("fields", []))
                 raise Rejected(dept, name, status, data["error"], fields)
             # not the contract's answer (e.g. a gateway's HTML page): the request was not judged
             raise BadReply(dept, name, f"HTTP {status} without the contract's error body", status)
         raise ServerError(dept, name, f"HTTP {status}", status)
 
+    def _exchange(self, op: Operation, url: str, body: Any, params: dict[str, str] | None,
+                  headers: dict[str, str]) -> tuple[int, Any]:
+        """Send the request and read the whole reply within the running deadline: (status, JSON or _NOT_JSON)."""
+        e = self.endpoint
+        response = self._session.request(op.method, url, json=body, params=params, headers=headers,
+                                         timeout=(e.connect_timeout_s, e.read_timeout_s),
+                                         allow_redirects=False, stream=True)
+        try:
+            if 300 <= response.status_code < 400:
+                return response.status_code, _NOT_JSON
+            raw = read_body(response.raw, response.headers.get("Content-Encoding", ""), e.max_reply_bytes)
+        finally:
+            response.close()
+        return response.status_code, _parse_json(raw)
+
+    def _reply_problems(self, op: Operation, status: int, data: Any) -> list[str]:
+        try:
+            return self._contract.reply_problems(op, status, data)
+        except RecursionError:
+            return ["reply nested too deeply"]
+
 
 _NOT_JSON = object()
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than Python can parse
+        return _NOT_JSON
 
 
 def _worth_retrying(error: BackendError) -> bool:
@@ -208,7 +263,7 @@ def _build_session(e: Endpoint) -> requests.Session:
         raise EndpointConfigError("[backend] client_cert and client_key must be set together")
     session = requests.Session()
     session.trust_env = False  # the configuration decides: no proxies, CA bundles or netrc from the environment
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
+    adapter = DeadlineAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.verify = e.ca_file or True
@@ -216,6 +271,7 @@ def _build_session(e: Endpoint) -> requests.Session:
         session.cert = (e.client_cert, e.client_key)
     session.headers["User-Agent"] = "hall-kiosk/1"
     session.headers["Accept"] = "application/json"
+    session.headers["Accept-Encoding"] = "gzip, deflate"  # what read_body decodes, each with a size cap
     if e.terminal_id:
         session.headers["X-Terminal-Id"] = e.terminal_id
     return session

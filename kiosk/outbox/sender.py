@@ -6,7 +6,16 @@ commit and ours) can only make the department answer "already done", never do it
 
 Outcomes: acknowledged -> the row (and its sealed payload) is deleted and an audit line kept, in one
 transaction; refused (4xx with the contract's error body) -> marked rejected, kept for operators;
+the department is down (no answer, a timeout, or the gateway's 502/503/504) -> see *Outages*;
 anything else -> attempt again after ``uniform(0, min(retry_max_s, retry_initial_s * 2**n))``.
+
+Outages: a department that is down is not sent the backlog. Its submissions wait, and one at a
+time a *probe* (the most overdue of them) is sent, after a delay that doubles from
+``retry_initial_s`` up to ``PROBE_MAX_S`` or ``retry_max_s`` if smaller (jittered). The first answer ends the outage and the
+backlog, all due, goes out at full speed. So a dead backend sees one request every few seconds
+instead of hundreds a second, the outbox file is not rewritten for every failed attempt (the
+citizen's enqueue does not queue behind the sender's writes), and recovery is noticed within
+``PROBE_MAX_S`` of the department's return. Other departments keep being served meanwhile.
 
 Health is published as the ``DeviceStatus`` of device ``"outbox"`` on the EventBus (logged once
 per change): ONLINE; OFFLINE ``retrying``/WAIT while deliveries fail; OFFLINE ``stuck``/MAINTENANCE
@@ -21,7 +30,7 @@ import threading
 import time
 from typing import Callable
 
-from kiosk.backends.errors import BackendError, Rejected, ServerError
+from kiosk.backends.errors import BackendError, BadReply, Rejected, ServerError, Unreachable
 from kiosk.config import Settings
 from common.device_status import Action, DeviceState, DeviceStatus
 from common.events import EventBus
@@ -33,6 +42,16 @@ log = logging.getLogger(__name__)
 DEVICE = "outbox"
 
 Deliver = Callable[[str, dict, str], dict]  # (service_id, payload, idempotency_key) -> the department's reply
+PROBE_MAX_S = 15.0  # longest pause between two probes of a department that is down: bounds how late recovery is seen
+_DOWN_STATUSES = {502, 503, 504}
+
+
+class _Outage:
+    """One department that is down: how many probes failed and when the next one may go."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.next_probe_at = 0.0
 
 
 class Sender:
@@ -64,6 +83,7 @@ class Sender:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False
+        self._down: dict[str, _Outage] = {}
         self._storage_error: str | None = None
         outbox.on_enqueue(self.wake)
 
@@ -102,6 +122,10 @@ class Sender:
     def run(self, until_empty: bool = False) -> None:
         """Deliver until stopped, or (``until_empty``) until nothing is pending any more."""
         try:
+            try:
+                self.outbox.store.relax_sender_durability()
+            except OutboxError as e:
+                self._storage_problem(e)
             while not self._stopping.is_set():
                 self._wake.clear()
                 try:
@@ -109,7 +133,7 @@ class Sender:
                         continue
                     self._storage_error = None
                     self.publish_health()
-                    next_at = self.outbox.store.next_attempt_at()
+                    next_at = self._next_wake()
                 except OutboxError as e:
                     self._storage_problem(e)
                     next_at = None
@@ -124,9 +148,11 @@ class Sender:
     def deliver_one(self) -> bool:
         """Attempt the most overdue pending submission; False if none is due."""
         store = self.outbox.store
-        item = store.next_due(time.time())
+        now = time.time()
+        item = store.next_due(now, self._waiting_departments(now))
         if item is None:
             return False
+        department = item.service_id.split(".")[0]
         try:
             payload = self.outbox.cipher.open(item.nonce, item.ciphertext, item.associated_data)
         except InvalidTag:
@@ -136,6 +162,7 @@ class Sender:
         try:
             reply = self._deliver(item.service_id, payload, item.idempotency_key)
         except Rejected as e:
+            self._answered(department)
             detail = describe_rejection(e)
             store.rejected(item, time.time(), detail)
             self._report(f"rejected {item.receipt_no} {item.service_id}: {detail}")
@@ -144,13 +171,19 @@ class Sender:
             self.outbox.finished(Delivery(item.receipt_no, item.service_id, Outcome.REJECTED, fields=e.fields))
         except Exception as e:  # noqa: BLE001 - whatever failed, the submission stays and is retried
             word = _error_word(e)
-            delay = self._backoff(item.attempts + 1)
-            store.retry_later(item, time.time() + delay, word)
+            if _department_down(e):
+                at = self._probe_failed(department)  # it waits for the next probe like the rest of the backlog
+                delay = at - time.time()
+            else:
+                delay = self._backoff(item.attempts + 1)
+                at = time.time() + delay
+            store.retry_later(item, at, word)
             self._report(f"retry {item.receipt_no} {item.service_id} in {delay:.1f} s: {word}")
             if not isinstance(e, BackendError):
                 log.error("outbox delivery of %s failed unexpectedly: %s", item.receipt_no, word)
             self._set_failing(True)
         else:
+            self._answered(department)
             store.delivered(item, time.time())
             self._report(f"delivered {item.receipt_no} {item.service_id}")
             self._set_failing(False)
@@ -159,6 +192,38 @@ class Sender:
 
     def _backoff(self, attempt: int) -> float:
         return self._rng.uniform(0, min(self.retry_max_s, self.retry_initial_s * 2 ** (attempt - 1)))
+
+    # -- outages -----------------------------------------------------------------------------
+    def _waiting_departments(self, now: float) -> tuple[str, ...]:
+        """Departments that are down and whose next probe is not due yet."""
+        return tuple(d for d, outage in self._down.items() if outage.next_probe_at > now)
+
+    def _next_wake(self) -> float | None:
+        now = time.time()
+        times = [self.outbox.store.next_attempt_at(self._waiting_departments(now))]
+        times += [outage.next_probe_at for outage in self._down.values()]
+        times = [t for t in times if t is not None]
+        return min(times) if times else None
+
+    def _probe_failed(self, department: str) -> float:
+        """Count a failed probe of ``department``; return when the next one may go."""
+        outage = self._down.get(department)
+        if outage is None:
+            outage = self._down[department] = _Outage()
+            log.warning("outbox: the %s service is down; probing it with one submission at a time", department)
+        outage.failures += 1
+        pause = min(PROBE_MAX_S, self.retry_max_s, self.retry_initial_s * 2 ** (outage.failures - 1))
+        outage.next_probe_at = time.time() + pause / 2 + self._rng.uniform(0, pause / 2)  # jittered, never ~0
+        return outage.next_probe_at
+
+    def _answered(self, department: str) -> None:
+        if self._down.pop(department, None) is not None:
+            log.warning("outbox: the %s service answers again; sending its backlog", department)
+
+    @property
+    def down(self) -> tuple[str, ...]:
+        """The departments the sender currently considers down (probing them one request at a time)."""
+        return tuple(sorted(self._down))
 
     # -- health ------------------------------------------------------------------------------
     def health(self) -> DeviceStatus:
@@ -195,6 +260,13 @@ class Sender:
             log.error("%s", error)
         self._storage_error = str(error)
         self.publish_health()
+
+
+def _department_down(error: Exception) -> bool:
+    """No answer at all, or the gateway saying the service behind it is unavailable."""
+    if isinstance(error, Unreachable):
+        return True
+    return isinstance(error, ServerError) and not isinstance(error, BadReply) and error.status in _DOWN_STATUSES
 
 
 def _error_word(error: Exception) -> str:

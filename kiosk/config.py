@@ -173,7 +173,7 @@ class CallSection(Section):
     speaker: Annotated[str, Field(pattern=r"^(none|alsa:.+)$")] = "none"
     send_fps: Annotated[int, Field(ge=1, le=30)] = 15
     send_width: Annotated[int, Field(ge=160, le=1920)] = 640
-    connect_timeout_s: Seconds = 10.0
+    connect_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
     camera_wait_s: Annotated[float, Field(ge=0, le=10)] = 3.0
     sim_average_call_s: Annotated[int, Field(ge=10, le=3600)] = 240
 

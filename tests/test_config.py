@@ -167,7 +167,7 @@ def test_a_first_retry_longer_than_the_longest_is_refused(tmp_path):
 
 
 def test_the_face_threshold_cross_check_names_the_file_that_broke_it(tmp_path):
-    remote = write(tmp_path, "remote.toml", "[face]\naccept_distance = 0.65\n")
-    site = write(tmp_path, "site.toml", f'[paths]\nremote_file = "{remote}"\n')
-    with pytest.raises(ConfigError, match=r"remote.toml: \[face\] accept_distance must be smaller"):
+    calibration = write(tmp_path, "calibration.toml", "[face.zones.dlib]\naccept_distance = 0.65\n")
+    site = write(tmp_path, "site.toml", f'[paths]\ncalibration_file = "{calibration}"\n')
+    with pytest.raises(ConfigError, match=r"calibration.toml: \[face.zones.dlib\] accept_distance must be smaller"):
         load_settings(site)

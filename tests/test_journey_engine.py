@@ -335,3 +335,10 @@ def test_lifting_an_expired_card_asks_for_a_valid_one_again(world):
     assert "lift it" in engine.view.notice
     engine.card_removed()
     assert engine.kind == "card" and engine.view.notice == ID_MSG["place_card"]
+
+
+def test_the_ticket_route_is_not_numbered_as_a_step(world):
+    session, runner, engine = world
+    engine.action("agree")
+    engine.card_placed(FakeCard(), photo=None)
+    assert engine.kind == "ticket" and engine.progress()[0] == 0

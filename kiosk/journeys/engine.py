@@ -235,6 +235,8 @@ class JourneyEngine:
         """``(number of the current step, how many, the steps)`` over the steps the citizen acts on."""
         shown = [s for s in self.plan.steps if s.interactive and self._applies(s)]
         current = self.step
+        if current is self.plan.fallback:  # the ticket route is outside the numbered steps
+            return 0, len(shown), shown
         number = next((n for n, s in enumerate(shown, 1) if s is current), 0)
         if number == 0 and current is not None:  # a passing step: count the one before it
             number = sum(1 for s in shown if s.index < current.index)

@@ -15,6 +15,7 @@ class ConsentScreen(StepScreen):
 
     def refresh(self) -> None:
         _ = self.translator.gettext
+        self.can_cancel = False  # its own Cancel is the way out
         self.purpose = self.pick(self.step.settings.purpose)
         self.reads = "\n".join(f"{n}. {_(msgid)}" for n, msgid in enumerate(self.engine.consent_reads(), 1))
 

@@ -85,7 +85,7 @@ def test_outside_its_opening_hours_a_service_says_so_instead_of_starting(kiosk_a
         ui.tap("call to action")
         ui.until(lambda: kiosk_app.current_step == "home")
         tile = ui.find("service tax_records")
-        assert not tile.available and tile.reason == "本业务暂时不能在本机办理。"
+        assert tile.mode == "down" and tile.reason == "本业务暂时不能在本机办理。"
         ui.tap(tile)
         ui.until(lambda: kiosk_app.current_step == "guide")
         assert kiosk_app.guide.can_start is False and kiosk_app.guide.notice == "本业务暂时不能在本机办理。"

@@ -21,7 +21,7 @@ from tuf.api.metadata import Metadata, MetaFile, Root, Snapshot, TargetFile, Tar
 from tuf.api.serialization.json import JSONSerializer
 
 from fleet import keys
-from kiosk.remote.store import atomic_write
+from common.files import atomic_write
 from kiosk.remote.index import EXTENSIONS, INDEX_PATH, Cohort, Index, Release
 
 EXPIRY = {"root": timedelta(days=365), "targets": timedelta(days=90),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from kiosk.remote.index import KINDS
-from kiosk.remote.store import atomic_write
+from common.files import atomic_write
 
 log = logging.getLogger(__name__)
 RATING_SERVICE = "hall.submit_rating"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.remote.store import atomic_write
+from common.files import atomic_write
 
 FAILED_STARTS = 2
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from common.files import atomic_write
 from kiosk.config import DEFAULTS_FILE, Settings, read_toml, validate_layers
 
 log = logging.getLogger(__name__)
@@ -45,25 +44,6 @@ def _value(value: Any) -> str:
         return "[" + ", ".join(_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to the calibration file")
 
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text``: temporary file, fsync, rename, fsync of the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 class Calibration:
@@ -100,7 +80,7 @@ class Calibration:
             layer.setdefault(section, {}).update(values)
         new = self._validate(layer)
         old = self.settings
-        write_atomically(self.path, dump_toml(layer))
+        atomic_write(self.path, dump_toml(layer).encode("utf-8"))
         self.settings = new
         for section, values in changes.items():
             for key in values:

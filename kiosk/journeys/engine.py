@@ -135,7 +135,7 @@ class JourneyEngine:
         i = self.step.index if self.step is not None and self.step is not self.plan.fallback else len(self.plan.steps)
         for j in range(i - 1, -1, -1):
             s = self.plan.steps[j]
-            if s.interactive and self._applies(s) and not self._passes(s):
+            if s.interactive and self._applies(s) and not s.passes(self):
                 self._enter(s)
                 return
         self.home()
@@ -165,8 +165,6 @@ class JourneyEngine:
     def _applies(self, step: Step) -> bool:
         return step.when is None or step.when.holds(self.data.form or {})
 
-    def _passes(self, step: Step) -> bool:
-        return bool(getattr(step, "passes", lambda _e: False)(self))
 
     def _enter(self, step: Step) -> None:
         if self.step is not None:

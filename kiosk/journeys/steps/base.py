@@ -63,6 +63,10 @@ class Step:
         return ()
 
     # -- run time --------------------------------------------------------------------------------
+    def passes(self, engine: "JourneyEngine") -> bool:
+        """True when the step is already done and would pass at once (Back skips it)."""
+        return False
+
     def enter(self, engine: "JourneyEngine") -> None:
         """The step became current (also after Back)."""
 

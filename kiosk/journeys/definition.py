@@ -88,6 +88,7 @@ class DefinitionContext:
     form_fields: dict[str, Any] = field(default_factory=dict)  # name -> FieldSpec
     form_operations: dict[str, set[str]] = field(default_factory=dict)  # operation -> field names
     reply_schema: dict = field(default_factory=dict)           # of the last query or submit
+    handoff_schema: dict = field(default_factory=dict)         # of the last phone hand-off
 
     def operation(self, op_id: str, key: str = "operation") -> Operation:
         try:
@@ -124,12 +125,18 @@ class DefinitionContext:
                 raise DefinitionError(f"{key}: {source!r} is used before any query or submit step")
             if first and first not in known:
                 raise DefinitionError(f"{key}: the reply has no {first!r}; it has: {', '.join(known)}")
+        elif root == "handoff":
+            known = self.handoff_schema.get("properties", {})
+            if not known:
+                raise DefinitionError(f"{key}: {source!r} is used before any handoff step")
+            if first not in known:
+                raise DefinitionError(f"{key}: the hand-off has no {first!r}; it has: {', '.join(known)}")
         elif root == "today":
             if first not in TODAY_FIELDS:
                 raise DefinitionError(f"{key}: today has no {first!r}; it has: {', '.join(sorted(TODAY_FIELDS))}")
         elif not (root in SCALAR_SOURCES and not rest):
             raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, records, form, "
-                                  f"reply, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
+                                  f"reply, handoff, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
 
     def check_template(self, text: str, key: str, extra_roots: frozenset[str] = frozenset()) -> None:
         """Check every placeholder of a template and its ``|code:NAME`` tables."""

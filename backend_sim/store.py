@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS handoffs (
     document_digest TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL, status TEXT NOT NULL,
     used_by TEXT
 );
+CREATE TABLE IF NOT EXISTS trade_names (
+    district TEXT NOT NULL, trade_name TEXT NOT NULL, application_no TEXT NOT NULL, PRIMARY KEY (district, trade_name)
+);
 """
 EFFECT_TABLES = ("applications", "appointments", "certificates", "tickets", "ratings")
 

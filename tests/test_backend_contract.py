@@ -19,7 +19,7 @@ from backend_sim.examples import CITIZEN, OUTBOX_SERVICES, example
 from backend_sim.server import HANDLERS
 from kiosk.backends import Backends, Endpoint, Rejected, Transport, load_contract, new_idempotency_key
 from kiosk.backends.contract import API_DIR
-from tests.backend_support import DEPARTMENTS
+from tests.backend_support import DEPARTMENTS, signed
 
 SHARED_SCHEMAS = ("IdNumber", "PersonName", "Phone", "Amount", "Timestamp", "Address", "CitizenQuery",
                   "ApplicationsQuery", "ApplicationStatus", "ApplicationReceipt", "Application", "Applications",
@@ -162,11 +162,13 @@ def test_exit_entry_calls(checked):
     assert ("exit_entry.book_appointment", "POST", 409) in checker.checked
 
 
-def test_registration_calls(checked):
+def test_registration_calls(checked, sim):
     backends, _ = checked
     for service in ("registration.register_residence", "registration.file_rental",
                     "registration.register_sole_proprietor"):
-        assert backends.submit(service, example(service), new_idempotency_key())["status"] == "received"
+        body = example(service)
+        body = signed(backends, sim, body) if service.endswith("sole_proprietor") else body
+        assert backends.submit(service, body, new_idempotency_key())["status"] == "received"
     kinds = {a.kind for a in backends.registration.applications(CITIZEN["id_number"], CITIZEN["name"])}
     assert kinds == {"residence_registration", "rental_filing", "sole_proprietor_registration"}
 

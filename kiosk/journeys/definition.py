@@ -46,9 +46,12 @@ class Condition(BaseModel):
     field: str
     equals: str | int | None = None
     is_in: tuple[str | int, ...] = Field(default=(), alias="in")
+    filled: bool | None = None  # true: the field holds a value (an optional field was filled in)
 
     def holds(self, form: dict) -> bool:
         value = form.get(self.field)
+        if self.filled is not None:
+            return (value not in (None, "", [])) == self.filled
         if self.is_in:
             return value in self.is_in
         return value == self.equals

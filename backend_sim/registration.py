@@ -50,7 +50,7 @@ def register_sole_proprietor(req: Request) -> tuple[int, dict]:
     if unknown:
         raise invalid(("business_scope", "not_found"))
     if "trade_name" in b:
-        _check_trade_name(req, b["trade_name"], b["premises_district"])
+        _check_trade_name(req, b["trade_name"], b["premises_district"], taken_status=422)
     members = b.get("family_members", [])
     if b["organisation_form"] == "family" and not members:
         raise invalid(("family_members", "required"))
@@ -76,14 +76,16 @@ def query_trade_name(req: Request) -> tuple[int, dict]:
                  "full_name": business.full_name(b["premises_district"], b["trade_name"], b["business_scope"][0])}
 
 
-def _check_trade_name(req: Request, trade_name: str, district: str) -> None:
+def _check_trade_name(req: Request, trade_name: str, district: str, taken_status: int = 409) -> None:
+    """Refuse a name the rules forbid (422) or that is registered in ``district`` already
+    (``taken_status``: 409 to the name check, 422 in an application, as the contract declares)."""
     problem = business.name_problem(trade_name)
     if problem:
         raise invalid(("trade_name", problem))
     registered = trade_name in business.REGISTERED[""] + business.REGISTERED.get(district, ()) or \
         req.con.execute("SELECT 1 FROM trade_names WHERE district = ? AND trade_name = ?", (district, trade_name)).fetchone()
     if registered:
-        raise Refusal(409, "conflict", [("trade_name", "taken")])
+        raise Refusal(taken_status, "conflict" if taken_status == 409 else "validation", [("trade_name", "taken")])
 
 
 def list_business_scopes(req: Request) -> tuple[int, dict]:

@@ -17,6 +17,8 @@ OTHER = {"id_number": make_id("44010419880512402"), "name": "林晓敏"}
 _ADDRESS = {"district": "天河区", "street": "石牌街道", "detail": "天河路385号1203房"}
 _BUSINESS_ID = "92440106MA5" + "C0F8Q3"
 SOLE_PROPRIETOR_ID = _BUSINESS_ID + uscc_check_char(_BUSINESS_ID)
+# A well-formed hand-off id that names no signature: sign with tests.backend_support.signed first.
+UNSIGNED = "0" * 32
 
 
 def example(service_id: str, citizen: dict | None = None) -> dict:
@@ -32,10 +34,12 @@ def example(service_id: str, citizen: dict | None = None) -> dict:
         "registration.file_rental": who | {"phone": "13912345678", "role": "tenant", "counterparty": OTHER,
                                            "property_address": _ADDRESS, "area_m2": 68, "start_date": "2025-03-01",
                                            "end_date": "2026-02-28", "monthly_rent": "4200.00"},
-        "registration.register_sole_proprietor": who | {"phone": "13912345678", "trade_name": "思远",
-                                                        "business_scope": "日用百货零售；文具用品零售", "address": _ADDRESS,
-                                                        "capital": "50000.00", "organisation_form": "individual",
-                                                        "employees": 2},
+        "registration.register_sole_proprietor": who | {"residence": "广东省广州市天河区天河路385号", "phone": "13912345678",
+                                                        "trade_name": "思源", "business_scope": ["5211", "5241"],
+                                                        "premises_district": "天河区", "premises_street": "石牌街道",
+                                                        "premises_detail": "石牌东路12号首层", "capital": "50000",
+                                                        "organisation_form": "individual", "employees": 2,
+                                                        "signing_id": UNSIGNED},
         "hall.submit_rating": {"service_id": "tax_records", "receipt_no": "DEMO-0001-20250314-0001",
                                "terminal_id": "DEMO-0001", "rating": "dissatisfied", "reasons": ["slow"],
                                "comment": "打印等了很久"},

@@ -30,6 +30,15 @@ def transports(base_url: str, **options) -> dict[str, Transport]:
     return {d: Transport(Endpoint(d, base_url, terminal_id="TEST-01", **options)) for d in DEPARTMENTS}
 
 
+def signed(backends, sim, body: dict) -> dict:
+    """``body`` of a sole-proprietor registration with a signature hand-off its citizen confirmed
+    on the (simulated) phone."""
+    handoff = backends.call("registration.query_signing_code", {"id_number": body["id_number"], "name": body["name"],
+                                                                "purpose": "sole_proprietor_registration"})
+    sim.handoff("confirm", handoff["handoff_id"])
+    return body | {"signing_id": handoff["handoff_id"]}
+
+
 class CannedServer:
     """A real HTTP server on a free port that answers every request with ``reply`` (status, body bytes).
 

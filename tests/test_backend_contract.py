@@ -19,7 +19,7 @@ from backend_sim.examples import CITIZEN, OUTBOX_SERVICES, example
 from backend_sim.server import HANDLERS
 from kiosk.backends import Backends, Endpoint, Rejected, Transport, load_contract, new_idempotency_key
 from kiosk.backends.contract import API_DIR
-from tests.backend_support import DEPARTMENTS
+from tests.backend_support import DEPARTMENTS, signed
 
 SHARED_SCHEMAS = ("IdNumber", "PersonName", "Phone", "Amount", "Timestamp", "Address", "CitizenQuery",
                   "ApplicationsQuery", "ApplicationStatus", "ApplicationReceipt", "Application", "Applications",
@@ -162,13 +162,28 @@ def test_exit_entry_calls(checked):
     assert ("exit_entry.book_appointment", "POST", 409) in checker.checked
 
 
-def test_registration_calls(checked):
+def test_registration_calls(checked, sim):
     backends, _ = checked
     for service in ("registration.register_residence", "registration.file_rental",
                     "registration.register_sole_proprietor"):
-        assert backends.submit(service, example(service), new_idempotency_key())["status"] == "received"
+        body = example(service)
+        body = signed(backends, sim, body) if service.endswith("sole_proprietor") else body
+        assert backends.submit(service, body, new_idempotency_key())["status"] == "received"
     kinds = {a.kind for a in backends.registration.applications(CITIZEN["id_number"], CITIZEN["name"])}
     assert kinds == {"residence_registration", "rental_filing", "sole_proprietor_registration"}
+
+
+def test_signing_handoff_calls(checked, sim):
+    backends, checker = checked
+    handoff = backends.call("registration.query_signing_code", CITIZEN | {"purpose": "sole_proprietor_registration"})
+    status = {"handoff_id": handoff["handoff_id"]}
+    assert backends.call("registration.query_signing_status", status)["status"] == "pending"
+    sim.handoff("confirm", handoff["handoff_id"])
+    assert backends.call("registration.query_signing_status", status)["status"] == "confirmed"
+    with pytest.raises(Rejected):
+        backends.call("registration.query_signing_status", {"handoff_id": "0" * 32})
+    assert {("registration.query_signing_code", "POST", 200), ("registration.query_signing_status", "POST", 200),
+            ("registration.query_signing_status", "POST", 404)} <= set(checker.checked)
 
 
 def test_hall_calls(checked):

@@ -14,7 +14,7 @@ from backend_sim import data, launch
 from backend_sim.checks import uscc_valid
 from backend_sim.examples import CITIZEN, OTHER, example, make_id
 from kiosk.backends import Backends, Rejected, new_idempotency_key
-from tests.backend_support import transports, wait_for
+from tests.backend_support import signed, transports, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,8 @@ def test_injected_failures_do_nothing_and_dropped_replies_are_committed(tmp_path
 def test_applications_move_from_received_to_accepted_to_done(tmp_path):
     with launch(tmp_path, accept_after_s=0.2, done_after_s=0.4) as sim:
         b = Backends(transports(sim.base_url))
-        receipt = b.submit("registration.register_sole_proprietor", example("registration.register_sole_proprietor"),
-                           new_idempotency_key())
+        receipt = b.submit("registration.register_sole_proprietor",
+                           signed(b, sim, example("registration.register_sole_proprietor")), new_idempotency_key())
         assert receipt["status"] == "received"
 
         def done():

@@ -88,7 +88,7 @@ class Backends:
         op = self._contract.operation(op_id)
         if op.submission and not idempotency_key:
             idempotency_key = new_idempotency_key()
-        if op.method == "GET" and body:  # a query's inputs go into its URL (never personal data there)
+        if op.method == "GET" and body is not None:  # a query's inputs go into its URL (never personal data there)
             params, body = {**{k: str(v) for k, v in body.items()}, **(params or {})}, None
         return self._transports[op.department].call(op_id, body, params=params, idempotency_key=idempotency_key)
 

@@ -46,9 +46,12 @@ class Condition(BaseModel):
     field: str
     equals: str | int | None = None
     is_in: tuple[str | int, ...] = Field(default=(), alias="in")
+    filled: bool | None = None  # true: the field holds a value (an optional field was filled in)
 
     def holds(self, form: dict) -> bool:
         value = form.get(self.field)
+        if self.filled is not None:
+            return (value not in (None, "", [])) == self.filled
         if self.is_in:
             return value in self.is_in
         return value == self.equals
@@ -89,6 +92,7 @@ class DefinitionContext:
     form_fields: dict[str, Any] = field(default_factory=dict)  # name -> FieldSpec
     form_operations: dict[str, set[str]] = field(default_factory=dict)  # operation -> field names
     reply_schema: dict = field(default_factory=dict)           # of the last query or submit
+    handoff_schema: dict = field(default_factory=dict)         # of the last phone hand-off
     picked: dict[str, dict] = field(default_factory=dict)      # choose step id -> {multiple, row schema}
 
     def operation(self, op_id: str, key: str = "operation") -> Operation:
@@ -126,6 +130,12 @@ class DefinitionContext:
                 raise DefinitionError(f"{key}: {source!r} is used before any query or submit step")
             if first and first not in known:
                 raise DefinitionError(f"{key}: the reply has no {first!r}; it has: {', '.join(known)}")
+        elif root == "handoff":
+            known = self.handoff_schema.get("properties", {})
+            if not known:
+                raise DefinitionError(f"{key}: {source!r} is used before any handoff step")
+            if first not in known:
+                raise DefinitionError(f"{key}: the hand-off has no {first!r}; it has: {', '.join(known)}")
         elif root == "picked":
             if first not in self.picked:
                 raise DefinitionError(f"{key}: no earlier choose step {first!r}; choose steps so far: "
@@ -140,7 +150,7 @@ class DefinitionContext:
                 raise DefinitionError(f"{key}: today has no {first!r}; it has: {', '.join(sorted(TODAY_FIELDS))}")
         elif not (root in SCALAR_SOURCES and not rest):
             raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, records, form, "
-                                  f"reply, picked, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
+                                  f"reply, picked, handoff, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
 
     def check_template(self, text: str, key: str, extra_roots: frozenset[str] = frozenset()) -> None:
         """Check every placeholder of a template and its ``|code:NAME`` tables."""

@@ -6,6 +6,7 @@ from typing import Any
 from kivy.properties import StringProperty
 
 from kiosk.journeys.document import resolved_codes
+from kiosk.texts import Texts
 from screens.steps.base import StepScreen, button
 from screens.steps.fields import WIDGETS, FieldBox
 
@@ -34,7 +35,8 @@ class FormScreen(StepScreen):
             msgid, args = errors.get(spec.name, ("", {}))
             if "other" in args:
                 args = {"other": self.pick(step.field(args["other"]).label)}
-            box.error = _(msgid).format(**args) if msgid else ""
+            # a message id of the kiosk, or the definition's own explanation (three languages)
+            box.error = self.pick(msgid) if isinstance(msgid, Texts) else _(msgid).format(**args) if msgid else ""
 
     def _build(self, step) -> None:
         box = self.ids.fields
@@ -68,7 +70,8 @@ class ReviewScreen(StepScreen):
 
         codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
         for entry in self.step.entries(self.engine, self.pick, codes):
-            row = Factory.ReviewRow(label=entry.label, value=entry.shown)
+            row = Factory.ReviewRow()  # a kv-declared class: its properties exist once it is built
+            row.label, row.value = entry.label, entry.shown
             row.add_widget(button(_("Change"), f"change {entry.name}",
                                   lambda i=entry.step: self.act("change", step=i)))
             box.add_widget(row)

@@ -31,6 +31,10 @@ def test_happy_path(ui, service_id):
             ui.until(lambda: app.current_step != "card", what="the card to be read")
         elif kind == "form":
             ui.tap("form next")
+        elif kind == "choose":  # the first row that can be chosen
+            option = next(w for w in ui.walk() if getattr(w, "test_name", "").startswith("option ") and not w.disabled)
+            ui.tap(option)
+            ui.tap("choose next")
         elif kind == "review":
             ui.tap("review confirm")
         elif kind == "query":
@@ -40,6 +44,10 @@ def test_happy_path(ui, service_id):
             ui.tap("print")
             ui.until(lambda: engine.view.print_state == "printed", timeout=40, what="printing")
             ui.tap("done")
+        elif kind == "handoff":  # the citizen confirms on the phone (the reference backend's simulated app)
+            ui.until(lambda: engine.data.handoff.state == "waiting", timeout=20, what="the QR code")
+            app.runtime.backends.sim.handoff("confirm")
+            ui.until(lambda: app.current_step != "handoff", timeout=20, what="the phone's confirmation")
         elif kind == "rate":
             ui.tap("level very_satisfied")
             ui.tap("send rating")
@@ -50,7 +58,7 @@ def test_happy_path(ui, service_id):
         else:
             raise AssertionError(f"the walk does not know how to pass a {kind} step: {ui.texts()}")
     assert seen[-1] == "farewell" and app.context.session.data.is_empty()
-    plan_kinds = {s.kind for s in app.context.service(service_id).plan.steps} - {"prefill", "submit"}
+    plan_kinds = {s.kind for s in app.context.service(service_id).plan.steps if s.when is None} - {"prefill", "submit"}
     assert plan_kinds <= set(seen) | {"face"}
     if "print" in plan_kinds:
         assert printer.wait_for_jobs(jobs_before + 1, 5)

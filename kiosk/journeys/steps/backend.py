@@ -6,6 +6,7 @@ bound name is a request property and every required property is covered.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field
@@ -96,6 +97,9 @@ class QuerySettings(StepSettings):
     table: TableSpec | None = None
     empty: Texts | None = None         # shown when the table has no rows
     receipt_prefix: str = Field(default="", pattern=r"^([A-Z]{1,4})?$")  # a kiosk-made receipt number
+    # What to tell the citizen when the department refuses an entry, by its field error code
+    # (e.g. taken): the citizen goes back to the form with the entry marked.
+    refusals: dict[str, Texts] = {}
 
 
 class QueryStep(_Request, Step):
@@ -112,6 +116,10 @@ class QueryStep(_Request, Step):
         ctx.check_texts(s.summary, "summary")
         if s.table is not None:
             s.table.check(ctx, "table")
+        for code, texts in s.refusals.items():
+            if not re.fullmatch(r"[a-z_]+", code):
+                raise DefinitionError(f"refusals.{code}: a field error code of the contract (a-z and _)")
+            ctx.check_texts(texts, f"refusals.{code}")
 
     def enter(self, engine) -> None:
         body = self.body(engine)
@@ -134,6 +142,9 @@ class QueryStep(_Request, Step):
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False
+        if not outcome.ok and outcome.fields:
+            back_to_form(engine, self.index, outcome.fields, self.settings.refusals)
+            return
         if not outcome.ok:
             engine.notice(outcome.msgid, speak=True)
             return
@@ -171,12 +182,17 @@ class SubmitStep(_Request, Step):
             engine.data.receipt_no = outcome.value
             engine.next()
         elif outcome.fields:
-            # Back to the form that holds the first refused field, with every refused field marked.
-            names = {f.field.split(".", 1)[0] for f in outcome.fields}
-            forms = [s for s in engine.plan.steps[:self.index]
-                     if s.kind == "form" and names & {f.name for f in s.settings.fields}]
-            engine.goto(forms[0].index) if forms else engine.back()
-            engine.view.errors = {name: (MSG["check"], {}) for name in names}
-            engine.notice(MSG["refused"], speak=True)
+            back_to_form(engine, self.index, outcome.fields)
         else:
             engine.notice(outcome.msgid or MSG["not_stored"], speak=True)
+
+
+def back_to_form(engine, before: int, fields: tuple, explained: dict[str, Texts] | None = None) -> None:
+    """Back to the form (before step ``before``) that holds the first refused field, with every
+    refused field marked: by the definition's explanation of its code, else "please check"."""
+    codes = {f.field.split(".", 1)[0]: f.code for f in fields}
+    forms = [s for s in engine.plan.steps[:before]
+             if s.kind == "form" and codes.keys() & {f.name for f in s.settings.fields}]
+    engine.goto(forms[0].index) if forms else engine.back()
+    engine.view.errors = {name: ((explained or {}).get(code) or MSG["check"], {}) for name, code in codes.items()}
+    engine.notice(MSG["refused"], speak=True)

@@ -85,6 +85,16 @@ def income_records(id_number: str, year: int, today: date) -> list[Record]:
     return records
 
 
+def settlement_arrears(id_number: str, today: date) -> tuple[int, Decimal] | None:
+    """``(year, amount)`` of annual-settlement tax one in five people owed and did not pay by the
+    30 June deadline of the following year (the tax authority marks it on the 纳税记录), or None."""
+    rng = random.Random(f"arrears:{id_number}")
+    last_overdue = today.year - 1 if (today.month, today.day) > (6, 30) else today.year - 2
+    if rng.random() >= 0.2 or last_overdue < FIRST_YEAR:
+        return None
+    return rng.randrange(FIRST_YEAR, last_overdue + 1), money(rng.randrange(200, 6000))
+
+
 def _bonus_tax(bonus: Decimal) -> Decimal:
     for limit, rate, quick in _MONTHLY:
         if limit is None or bonus / 12 <= limit:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from backend_sim import data
+from backend_sim import data, documents
 from backend_sim.checks import mask_id, uscc_valid
 from backend_sim.common import CHINA, Request, create_application, check_ids, invalid, query_applications, stamp
 from backend_sim.store import SimStore
@@ -39,6 +39,32 @@ def query_income_records(req: Request) -> tuple[int, dict]:
                      "income": str(r.income), "tax_withheld": str(r.tax)} for r in records],
         "totals": {"income": str(data.money(sum(r.income for r in records))),
                    "tax_withheld": str(data.money(sum(r.tax for r in records)))},
+    }
+
+
+def issue_income_record(req: Request) -> tuple[int, dict]:
+    """The official 纳税记录: the query's records, numbered, annotated and verifiable. The same person
+    and years on the same day get the document already issued (a reprint), never a second one."""
+    status, reply = query_income_records(req)
+    b = req.body
+    period = (str(b["year_from"]), str(b["year_to"]))
+    doc = documents.issued_today(req, "income_record", *period)
+    if doc is None:
+        office = _OFFICES.get(b["id_number"][:6], "国家税务总局广州市税务局")
+        year = req.now.astimezone(CHINA).year
+        seq = SimStore.next_number(req.con, f"income-record:{year}")
+        doc = documents.Document(f"{year}{b['id_number'][:6]}{seq:010d}", "income_record", b["id_number"], b["name"],
+                                 *period, reply["totals"]["tax_withheld"], office, req.now)
+        documents.store(req, doc)
+        status = 201
+    arrears = data.settlement_arrears(b["id_number"], req.now.astimezone(CHINA).date())
+    marked = arrears is not None and b["year_from"] <= arrears[0] <= b["year_to"]
+    return status, reply | {
+        "document_no": doc.document_no, "issued_at": stamp(doc.issued_at), "tax_office": doc.tax_office,
+        "taxpayer_name": doc.name, "id_number_masked": mask_id(doc.id_number),
+        "annotations": f"{arrears[0]}年度综合所得汇算应补税款{arrears[1]}元未在规定期限内缴纳，已依法加收滞纳金。"
+                       if marked else "",
+        "verification_code": doc.code(req.con), "verification_url": doc.url(req.con), "reprint": status == 200,
     }
 
 
@@ -103,5 +129,7 @@ HANDLERS = {
     "tax.query_income_records": query_income_records,
     "tax.issue_payment_certificate": issue_payment_certificate,
     "tax.claim_invoices": claim_invoices,
+    "tax.issue_income_record": issue_income_record,
+    "tax.query_document_verification": documents.verify_document,
     "tax.query_applications": query_applications,
 }

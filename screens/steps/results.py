@@ -6,9 +6,12 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.factory import Factory
 from kivy.uix.boxlayout import BoxLayout
 
+from common.i18n import N_
 from kiosk.journeys import template
 from kiosk.journeys.document import resolved_codes, table_cells
 from screens.steps.base import StepScreen
+
+LABELLED = N_("{label}: {value}")
 
 
 class TableRow(BoxLayout):
@@ -94,8 +97,9 @@ class PrintScreen(StepScreen):
             return
         scope = self.engine.scope()
         self.qr_data = template.render(document.qr, scope) if document.qr else self.receipt_no
-        self.code_text = (f"{self.pick(document.code.label)}: {template.render(document.code.value, scope)}"
-                          if document.code is not None else "")
+        self.code_text = (self.translator.gettext(LABELLED).format(
+            label=self.pick(document.code.label), value=template.render(document.code.value, scope))
+            if document.code is not None else "")
 
     def clear(self) -> None:
         super().clear()

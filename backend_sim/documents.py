@@ -44,19 +44,21 @@ class Document:
         return f"{VERIFY_URL}?no={self.document_no}&code={self.code(con)}"
 
 
-def issued_today(req: Request, kind: str, period_from: str, period_to: str) -> Document | None:
-    """The document of this kind the same person had issued today for the same period, if any."""
+def issued_today(req: Request, kind: str, subject: str) -> Document | None:
+    """The document of this kind the same person had issued today for the same ``subject`` (what
+    it covers: the years, the vouchers), if any."""
     day = req.now.astimezone(CHINA).date().isoformat()
-    row = req.con.execute("SELECT * FROM documents WHERE id_number = ? AND kind = ? AND day = ? AND period_from = ? "
-                          "AND period_to = ?", (req.body["id_number"], kind, day, period_from, period_to)).fetchone()
+    row = req.con.execute("SELECT * FROM documents WHERE id_number = ? AND kind = ? AND day = ? AND subject = ?",
+                          (req.body["id_number"], kind, day, subject)).fetchone()
     return _document(row) if row is not None else None
 
 
-def store(req: Request, doc: Document) -> None:
+def store(req: Request, doc: Document, subject: str) -> None:
     """Record a newly issued document (inside the submission's transaction)."""
-    req.con.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    req.con.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (doc.document_no, doc.kind, doc.id_number, doc.name, doc.issued_at.astimezone(CHINA).date().isoformat(),
-                     doc.period_from, doc.period_to, doc.total, doc.tax_office, doc.issued_at.timestamp(), req.key))
+                     subject, doc.period_from, doc.period_to, doc.total, doc.tax_office, doc.issued_at.timestamp(),
+                     req.key))
 
 
 def _document(row: sqlite3.Row) -> Document:

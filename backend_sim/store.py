@@ -37,16 +37,12 @@ CREATE TABLE IF NOT EXISTS appointments (
     id_number TEXT NOT NULL, booked_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
 CREATE INDEX IF NOT EXISTS appointments_slot ON appointments (slot_id);
-CREATE TABLE IF NOT EXISTS certificates (
-    certificate_no TEXT PRIMARY KEY, id_number TEXT NOT NULL, period_from TEXT NOT NULL,
-    period_to TEXT NOT NULL, total TEXT NOT NULL, issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
-);
 CREATE TABLE IF NOT EXISTS documents (
     document_no TEXT PRIMARY KEY, kind TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, day TEXT NOT NULL,
-    period_from TEXT NOT NULL, period_to TEXT NOT NULL, total TEXT NOT NULL, tax_office TEXT NOT NULL,
+    subject TEXT NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL, total TEXT NOT NULL, tax_office TEXT NOT NULL,
     issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
-CREATE INDEX IF NOT EXISTS documents_person ON documents (id_number, kind, day);
+CREATE INDEX IF NOT EXISTS documents_person ON documents (id_number, kind, day, subject);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS tickets (
     day TEXT NOT NULL, ticket_no TEXT NOT NULL, queue TEXT NOT NULL, priority TEXT NOT NULL,
@@ -58,7 +54,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     reasons TEXT NOT NULL, comment TEXT NOT NULL, received_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
 """
-EFFECT_TABLES = ("applications", "appointments", "certificates", "documents", "tickets", "ratings")
+EFFECT_TABLES = ("applications", "appointments", "documents", "tickets", "ratings")
 
 
 class SimStore:

@@ -90,7 +90,7 @@ def test_issued_document_is_not_asked_for_again_going_back_and_forth(at_issue):
 def test_refused_request_says_so_and_stays(at_issue):
     session, runner, engine = at_issue
     engine.action("issue")
-    engine.effect_done(runner.last(Call)[0], Outcome(False, msgid="x", fields=(FieldError("year_to", "out_of_range"),)))
+    engine.effect_done(runner.last(Call)[0], Outcome(False, msgid="x", fields=(FieldError("id_number", "checksum"),)))
     assert engine.kind == "issue" and engine.view.notice == MSG["refused"]
 
 
@@ -138,3 +138,10 @@ def test_number_must_be_a_property_of_the_reply():
     raw["steps"][1] |= {"number": "document_no", "operation": "tax.query_income_records"}
     with pytest.raises(DefinitionError, match="is a query; use a query step"):
         compile_journey("x", raw, load_contract())
+
+
+def test_a_refused_field_of_an_earlier_form_sends_the_citizen_back_to_it(at_issue):
+    session, runner, engine = at_issue
+    engine.action("issue")
+    engine.effect_done(runner.last(Call)[0], Outcome(False, msgid="x", fields=(FieldError("year_from", "out_of_range"),)))
+    assert engine.kind == "form" and "year_from" in engine.view.errors and engine.view.notice == MSG["refused"]

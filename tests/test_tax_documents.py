@@ -5,6 +5,7 @@ verifies, while an altered or unknown one is refused."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -85,3 +86,46 @@ def test_unpaid_settlement_arrears_are_annotated_in_the_years_they_belong_to(bac
         later = backends.call(ISSUE, CITIZEN | {"year_from": year + 1, "year_to": year + 1},
                               idempotency_key=new_idempotency_key())
         assert later["annotations"] == ""
+
+
+CERTIFY, VOUCHERS = "tax.issue_payment_certificate", "tax.query_tax_vouchers"
+
+
+def vouchers(backends, who: dict, kind: str, year: int) -> list[dict]:
+    return backends.call(VOUCHERS, who | {"tax_kind": kind, "year": year})["vouchers"]
+
+
+def test_income_tax_vouchers_stop_in_2018_when_the_record_takes_over(backends):
+    assert len(vouchers(backends, CITIZEN, "individual_income_tax", 2018)) == 12
+    assert vouchers(backends, CITIZEN, "individual_income_tax", 2019) == []
+
+
+def test_no_vouchers_in_a_year_nothing_was_paid(backends):
+    bought = [year for year in range(2010, date.today().year + 1) if vouchers(backends, CITIZEN, "deed_tax", year)]
+    assert len(bought) == 1  # a home is bought once
+    assert vouchers(backends, CITIZEN, "deed_tax", bought[0] + 1 if bought[0] < date.today().year else 2010) == []
+    with pytest.raises(Rejected) as refused:
+        vouchers(backends, CITIZEN, "deed_tax", date.today().year + 1)
+    assert [(f.field, f.code) for f in refused.value.fields] == [("year", "in_future")]
+
+
+def test_certificate_covers_the_chosen_vouchers_verifies_and_is_issued_once(sim, backends):
+    paid = vouchers(backends, CITIZEN, "individual_income_tax", 2017)[:2] + \
+        [v for year in range(2010, 2027) for v in vouchers(backends, CITIZEN, "vehicle_vessel_tax", year)][:1]
+    numbers = [v["voucher_no"] for v in paid]
+    before = sim.submissions()["effects"]["documents"]
+    first = backends.call(CERTIFY, CITIZEN | {"voucher_ids": numbers}, idempotency_key=new_idempotency_key())
+    assert sorted(i["voucher_no"] for i in first["items"]) == sorted(numbers) and not first["reprint"]
+    assert first["total"] == str(sum(Decimal(v["amount"]) for v in paid))
+    checked = verify(backends, {"document_no": first["certificate_no"], "verification_code": first["verification_code"]})
+    assert checked["document_kind"] == "payment_certificate" and checked["total"] == first["total"]
+    again = backends.call(CERTIFY, CITIZEN | {"voucher_ids": numbers[::-1]}, idempotency_key=new_idempotency_key())
+    assert again["reprint"] and again["certificate_no"] == first["certificate_no"]
+    assert sim.submissions()["effects"]["documents"] == before + 1
+
+
+def test_someone_elses_voucher_is_refused(backends):
+    theirs = vouchers(backends, OTHER, "individual_income_tax", 2016)[0]["voucher_no"]
+    with pytest.raises(Rejected) as refused:
+        backends.call(CERTIFY, CITIZEN | {"voucher_ids": [theirs]}, idempotency_key=new_idempotency_key())
+    assert [(f.field, f.code) for f in refused.value.fields] == [("voucher_ids", "not_found")]

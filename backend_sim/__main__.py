@@ -37,9 +37,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --tls: refuse clients without a certificate of the test CA")
     parser.add_argument("--accept-after-s", type=float, default=20.0, help="applications become 'accepted' after this")
     parser.add_argument("--done-after-s", type=float, default=60.0, help="applications become 'done' after this")
+    parser.add_argument("--handoff-expiry-s", type=float, default=180.0,
+                        help="a phone hand-off nobody acts on expires after this (30..900)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice (repeatable runs)")
     parser.add_argument("--verbose", action="store_true", help="log every request line to stderr")
     args = parser.parse_args(argv)
+    if not 30 <= args.handoff_expiry_s <= 900:
+        parser.error("--handoff-expiry-s: between 30 and 900 seconds (the contract's range)")
 
     context = None
     if args.tls:
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--require-client-cert needs --tls")
     server = SimServer((args.host, args.port), SimStore(args.data), load_contract(),
                        faults=Faults(args.fail_rate, args.drop_reply_rate, args.latency_ms),
-                       timing=Timing(args.accept_after_s, args.done_after_s), ssl_context=context,
+                       timing=Timing(args.accept_after_s, args.done_after_s, args.handoff_expiry_s), ssl_context=context,
                        seed=args.seed, verbose=args.verbose)
     scheme = "https" if context else "http"
     host, port = server.server_address[:2]

@@ -26,6 +26,7 @@ APPLICATION_PREFIX = {"tax": "SW", "exit_entry": "CR", "registration": "DJ"}
 class Timing:
     accept_after_s: float = 20.0
     done_after_s: float = 60.0
+    handoff_expiry_s: float = 180.0  # a phone hand-off nobody acts on expires after this
 
 
 @dataclass

@@ -44,12 +44,28 @@ class SimHandle:
 
     def submissions(self) -> dict:
         """``GET /_sim/submissions``: every submission processed, with key and receive count."""
+        url = f"{self.base_url}/_sim/submissions"
+        with urllib.request.urlopen(url, timeout=10, context=self._context()) as reply:  # noqa: S310 - our own http(s) URL
+            return json.load(reply)
+
+    def handoff(self, action: str, handoff_id: str | None = None) -> dict:
+        """What the citizen does on the phone: ``confirm`` (signs in the app), ``refuse`` or ``expire``
+        the hand-off ``handoff_id`` (None: the newest pending one). Returns the reply body.
+
+        Raises:
+            urllib.error.HTTPError: 404 when there is no such pending hand-off.
+        """
+        body = json.dumps({"handoff_id": handoff_id} if handoff_id else {}).encode()
+        request = urllib.request.Request(f"{self.base_url}/_sim/handoffs/{action}", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10, context=self._context()) as reply:  # noqa: S310 - our own URL
+            return json.load(reply)
+
+    def _context(self) -> ssl.SSLContext | None:
         context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
         if context and self.client_cert:
             context.load_cert_chain(self.client_cert, self.client_key)
-        url = f"{self.base_url}/_sim/submissions"
-        with urllib.request.urlopen(url, timeout=10, context=context) as reply:  # noqa: S310 - our own http(s) URL
-            return json.load(reply)
+        return context
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop it (SIGTERM, then SIGKILL after ``timeout_s``) and wait for it."""
@@ -70,8 +86,8 @@ class SimHandle:
 
 def launch(data_dir: Path | str, *, port: int = 0, fail_rate: float = 0.0, drop_reply_rate: float = 0.0,
            latency_ms: int = 0, tls: bool = False, require_client_cert: bool = False,
-           accept_after_s: float = 20.0, done_after_s: float = 60.0, seed: int | None = None,
-           timeout_s: float = 20.0) -> SimHandle:
+           accept_after_s: float = 20.0, done_after_s: float = 60.0, handoff_expiry_s: float = 180.0,
+           seed: int | None = None, timeout_s: float = 20.0) -> SimHandle:
     """Start ``python -m backend_sim`` and return once it listens.
 
     Raises:
@@ -82,7 +98,8 @@ def launch(data_dir: Path | str, *, port: int = 0, fail_rate: float = 0.0, drop_
     log_file = data_dir / "backend_sim.log"
     cmd = [sys.executable, "-m", "backend_sim", "--port", str(port), "--data", str(data_dir),
            "--fail-rate", str(fail_rate), "--drop-reply-rate", str(drop_reply_rate), "--latency-ms", str(latency_ms),
-           "--accept-after-s", str(accept_after_s), "--done-after-s", str(done_after_s)]
+           "--accept-after-s", str(accept_after_s), "--done-after-s", str(done_after_s),
+           "--handoff-expiry-s", str(handoff_expiry_s)]
     cmd += ["--tls"] * tls + ["--require-client-cert"] * require_client_cert
     cmd += ["--seed", str(seed)] if seed is not None else []
     with open(log_file, "ab") as log:

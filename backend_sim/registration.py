@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from backend_sim.common import CHINA, Request, check_ids, create_application, invalid, query_applications
+from backend_sim.handoff import handoff_status, open_handoff
 
 MAX_LEASE_YEARS = 20
 
@@ -38,9 +39,21 @@ def register_sole_proprietor(req: Request) -> tuple[int, dict]:
     return create_application(req, "sole_proprietor_registration")
 
 
+# -- the real-name signature on the official mobile app (a QR hand-off) ---------------------------
+def query_signing_code(req: Request) -> tuple[int, dict]:
+    check_ids(req.body, "id_number")
+    return open_handoff(req, req.body["purpose"])
+
+
+def query_signing_status(req: Request) -> tuple[int, dict]:
+    return handoff_status(req)
+
+
 HANDLERS = {
     "registration.register_residence": register_residence,
     "registration.file_rental": file_rental,
     "registration.register_sole_proprietor": register_sole_proprietor,
     "registration.query_applications": query_applications,
+    "registration.query_signing_code": query_signing_code,
+    "registration.query_signing_status": query_signing_status,
 }

@@ -24,7 +24,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from backend_sim import exit_entry, hall, registration, tax
+from backend_sim import exit_entry, hall, handoff, registration, tax
 from backend_sim.common import CHINA, Refusal, Request, Timing, stamp
 from backend_sim.store import SimStore
 from kiosk.backends.contract import IDEMPOTENCY_HEADER, Contract, Operation
@@ -32,6 +32,7 @@ from kiosk.backends.contract import IDEMPOTENCY_HEADER, Contract, Operation
 HANDLERS = {**tax.HANDLERS, **exit_entry.HANDLERS, **registration.HANDLERS, **hall.HANDLERS}
 _KEY = re.compile(r"[A-Za-z0-9-]{16,64}")
 _MAX_BODY = 1_000_000
+_PHONE = "/_sim/handoffs/"  # + confirm | refuse | expire: what the citizen does on the phone
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if method == "GET" and url.path == "/_sim/submissions":
             return self._send(200, self.server.store.submissions())
+        if method == "POST" and url.path.removeprefix(_PHONE) in handoff.PHONE_ACTIONS:
+            return self._send(*self._phone(url.path.removeprefix(_PHONE), raw))
         op = self.server.contract.find(method, url.path)
         if op is None:
             allowed = self.server.contract.methods(url.path)
@@ -135,6 +138,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # committed, but the client never hears of it
             return None
         return self._send(status, reply, replayed)
+
+    def _phone(self, action: str, raw: bytes) -> tuple[int, dict]:
+        """The simulated phone acting on a hand-off (``{"handoff_id": ...}``, or the newest pending)."""
+        try:
+            handoff_id = json.loads(raw).get("handoff_id") if raw else None
+        except (ValueError, AttributeError):
+            return 400, {"error": "bad_request", "message": "the body is not a JSON object"}
+        return handoff.act_on_phone(self.server.store, action, handoff_id, datetime.now(CHINA))
 
     def _process(self, op: Operation, query: str, raw: bytes) -> tuple[int, dict, bool]:
         try:

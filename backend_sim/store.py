@@ -53,6 +53,11 @@ CREATE TABLE IF NOT EXISTS ratings (
     rating_id TEXT PRIMARY KEY, service_id TEXT NOT NULL, receipt_no TEXT NOT NULL, rating TEXT NOT NULL,
     reasons TEXT NOT NULL, comment TEXT NOT NULL, received_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
+CREATE TABLE IF NOT EXISTS handoffs (
+    handoff_id TEXT PRIMARY KEY, department TEXT NOT NULL, purpose TEXT NOT NULL, who TEXT NOT NULL,
+    document_digest TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL, status TEXT NOT NULL,
+    used_by TEXT
+);
 """
 EFFECT_TABLES = ("applications", "appointments", "documents", "tickets", "ratings")
 

@@ -173,6 +173,19 @@ def test_registration_calls(checked):
     assert kinds == {"residence_registration", "rental_filing", "sole_proprietor_registration"}
 
 
+def test_signing_handoff_calls(checked, sim):
+    backends, checker = checked
+    handoff = backends.call("registration.query_signing_code", CITIZEN | {"purpose": "sole_proprietor_registration"})
+    status = {"handoff_id": handoff["handoff_id"]}
+    assert backends.call("registration.query_signing_status", status)["status"] == "pending"
+    sim.handoff("confirm", handoff["handoff_id"])
+    assert backends.call("registration.query_signing_status", status)["status"] == "confirmed"
+    with pytest.raises(Rejected):
+        backends.call("registration.query_signing_status", {"handoff_id": "0" * 32})
+    assert {("registration.query_signing_code", "POST", 200), ("registration.query_signing_status", "POST", 200),
+            ("registration.query_signing_status", "POST", 404)} <= set(checker.checked)
+
+
 def test_hall_calls(checked):
     backends, checker = checked
     profile = backends.hall.profile(CITIZEN["id_number"], CITIZEN["name"])

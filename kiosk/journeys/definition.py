@@ -90,6 +90,7 @@ class DefinitionContext:
     form_operations: dict[str, set[str]] = field(default_factory=dict)  # operation -> field names
     reply_schema: dict = field(default_factory=dict)           # of the last query or submit
     picked: dict[str, dict] = field(default_factory=dict)      # choose step id -> {multiple, row schema}
+    handoff_schema: dict = field(default_factory=dict)         # of the last phone hand-off
 
     def operation(self, op_id: str, key: str = "operation") -> Operation:
         try:
@@ -135,12 +136,18 @@ class DefinitionContext:
             if prop and not chosen["multiple"] and prop[0] not in chosen["row"]:
                 raise DefinitionError(f"{key}: the rows of {first!r} have no {prop[0]!r}; they have: "
                                       f"{', '.join(chosen['row'])}")
+        elif root == "handoff":
+            known = self.handoff_schema.get("properties", {})
+            if not known:
+                raise DefinitionError(f"{key}: {source!r} is used before any handoff step")
+            if first not in known:
+                raise DefinitionError(f"{key}: the hand-off has no {first!r}; it has: {', '.join(known)}")
         elif root == "today":
             if first not in TODAY_FIELDS:
                 raise DefinitionError(f"{key}: today has no {first!r}; it has: {', '.join(sorted(TODAY_FIELDS))}")
         elif not (root in SCALAR_SOURCES and not rest):
             raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, records, form, "
-                                  f"reply, picked, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
+                                  f"reply, picked, handoff, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
 
     def check_template(self, text: str, key: str, extra_roots: frozenset[str] = frozenset()) -> None:
         """Check every placeholder of a template and its ``|code:NAME`` tables."""

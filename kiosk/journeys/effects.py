@@ -18,6 +18,13 @@ class StartFace:
 
 
 @dataclass(frozen=True)
+class After:
+    """Come back after ``seconds`` (a poll interval): the result is an empty success."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
 class CancelFace:
     """Stop the running face check, if any."""
 

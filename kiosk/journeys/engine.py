@@ -54,6 +54,7 @@ class JourneyView:
     notice: str = ""                    # msgid of the current instruction or problem
     notice_args: dict = field(default_factory=dict)
     busy: bool = False                  # a request is running: show progress with Cancel
+    waiting: bool = False               # the kiosk waits for the citizen's phone: the idle timer stands still
     attempts_left: int = 0
     print_state: str = ""               # "", "printing", "printed", "unavailable", "failed"
     ticket: Any = None                  # the counter queue ticket (ticket route)
@@ -103,7 +104,7 @@ class JourneyEngine:
 
     def changed(self) -> None:
         """Tell the observers (the screens); hold the idle timer while the kiosk itself works."""
-        self.session.set_working(self.view.busy or self.kind == "face")
+        self.session.set_working(self.view.busy or self.view.waiting or self.kind == "face")
         for observer in list(self._observers):
             observer()
 
@@ -124,6 +125,7 @@ class JourneyEngine:
         data = self.data
         data.form, data.replies, data.reply, data.receipt_no, data.records = {}, {}, None, "", None
         data.picked = {}
+        data.handoff = None
         self.view = JourneyView(attempts_left=self.face_attempts)
         self.session.go(ShellStep.JOURNEY)
         self._enter(self._following(-1))
@@ -174,7 +176,7 @@ class JourneyEngine:
             self.step.leave(self)
         self._token += 1  # a request of the step we leave reports to nobody
         self.step = step
-        self.view.busy = False
+        self.view.busy = self.view.waiting = False
         self.view.notice, self.view.notice_args, self.view.errors = "", {}, {}
         step.enter(self)
         self.changed()
@@ -210,6 +212,7 @@ class JourneyEngine:
         return {"card": data.card, "records": data.records or {}, "form": data.form or {},
                 "picked": data.picked or {},
                 "reply": data.reply or {}, "receipt_no": data.receipt_no or "",
+                "handoff": data.handoff.values if data.handoff is not None else {},
                 "terminal_id": self.terminal_id, "service": self.plan.service_id if self.plan else "",
                 "today": {"year": today.year, "month": today.month, "day": today.day, "iso": today.isoformat()},
                 **extra}

@@ -17,7 +17,7 @@ from common.i18n import N_, Translator
 from drivers.printer.receipt import Origin, Receipt
 from kiosk.backends.errors import BackendError, Rejected
 from kiosk.journeys.document import DocumentSpec, render_document
-from kiosk.journeys.effects import Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
+from kiosk.journeys.effects import After, Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
 from kiosk.outbox.store import OutboxError
 from kiosk.receipts import REPRINT, queue_ticket
 from kiosk.runtime import Runtime
@@ -65,6 +65,8 @@ class EffectRunner:
             self._background(token, "enqueue", lambda: self.runtime.outbox.enqueue(effect.operation, effect.body))
         elif isinstance(effect, Print):
             self._background(token, f"print-{effect.kind}", lambda: self._print(effect.receipt))
+        elif isinstance(effect, After):
+            self._later(token, effect.seconds)
         elif isinstance(effect, IssueTicket):
             # One key per session's request, reused on "try again", so nobody gets two tickets.
             self._ticket_key = self._ticket_key or uuid.uuid4().hex
@@ -93,6 +95,14 @@ class EffectRunner:
             if token and self.engine is not None:
                 self.deliver(self.engine.effect_done, token, outcome)
         threading.Thread(target=run, name=f"effect-{name}", daemon=True).start()
+
+    def _later(self, token: int, seconds: float) -> None:
+        def ring() -> None:
+            if self.engine is not None:
+                self.deliver(self.engine.effect_done, token, Outcome(True))
+        timer = threading.Timer(seconds, ring)
+        timer.name, timer.daemon = "effect-after", True
+        timer.start()
 
     def _print(self, receipt: Receipt) -> Outcome:
         # Not printed: the driver's status and log say why; the step shows the number on screen.

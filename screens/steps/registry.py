@@ -2,6 +2,7 @@
 from screens.face import FaceScreen
 from screens.steps.choose import ChooseScreen
 from screens.steps.form import FormScreen, ReviewScreen
+from screens.steps.handoff import HandoffScreen
 from screens.steps.issue import IssueScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
@@ -11,5 +12,6 @@ SCREENS = {
     "consent": ConsentScreen, "card": CardScreen, "face": FaceScreen, "prefill": WorkScreen,
     "form": FormScreen, "choose": ChooseScreen, "review": ReviewScreen, "query": QueryScreen, "submit": WorkScreen,
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
+    "handoff": HandoffScreen,
     "issue": IssueScreen,
 }

@@ -47,6 +47,10 @@ def test_happy_path(ui, service_id):
             ui.tap("print")
             ui.until(lambda: engine.view.print_state == "printed", timeout=40, what="printing")
             ui.tap("done")
+        elif kind == "handoff":  # the citizen confirms on the phone (the reference backend's simulated app)
+            ui.until(lambda: engine.data.handoff.state == "waiting", timeout=20, what="the QR code")
+            app.runtime.backends.sim.handoff("confirm")
+            ui.until(lambda: app.current_step != "handoff", timeout=20, what="the phone's confirmation")
         elif kind == "rate":
             ui.tap("level very_satisfied")
             ui.tap("send rating")

@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS documents (
     issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
 CREATE INDEX IF NOT EXISTS documents_person ON documents (id_number, kind, day, subject);
+CREATE TABLE IF NOT EXISTS invoice_collections (
+    collection_no TEXT PRIMARY KEY, taxpayer_id TEXT NOT NULL, invoice_kind TEXT NOT NULL, quantity INTEGER NOT NULL,
+    collected_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS tickets (
     day TEXT NOT NULL, ticket_no TEXT NOT NULL, queue TEXT NOT NULL, priority TEXT NOT NULL,
@@ -59,7 +63,7 @@ CREATE TABLE IF NOT EXISTS handoffs (
     used_by TEXT
 );
 """
-EFFECT_TABLES = ("applications", "appointments", "documents", "tickets", "ratings")
+EFFECT_TABLES = ("applications", "appointments", "documents", "invoice_collections", "tickets", "ratings")
 
 
 class SimStore:

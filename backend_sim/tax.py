@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from backend_sim import data, documents
+from backend_sim import data, documents, invoices
 from backend_sim.checks import mask_id, uscc_valid
 from backend_sim.common import CHINA, Request, create_application, check_ids, invalid, query_applications, stamp
 from backend_sim.store import SimStore
@@ -140,4 +140,5 @@ HANDLERS = {
     "tax.issue_income_record": issue_income_record,
     "tax.query_document_verification": documents.verify_document,
     "tax.query_applications": query_applications,
+    **invoices.HANDLERS,
 }

@@ -3,9 +3,11 @@ step and the key; and every definition in assets/services/ runs through the engi
 reference backend (a service gets this test by being defined)."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import shutil
 import tomllib
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from drivers.idcard.simcards import load_fixture
 from kiosk.backends import Backends
 from kiosk.backends.contract import load_contract
 from kiosk.catalog import SERVICES_DIR, CatalogError, load_catalog
-from kiosk.journeys.effects import Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
+from kiosk.journeys.effects import After, Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
 from kiosk.journeys.engine import JourneyEngine
 from kiosk.journeys.steps.form import FormStep
 from kiosk.session import CitizenSession, Step
@@ -165,6 +167,10 @@ class WalkingRunner:
             return Outcome(True)
         if isinstance(effect, IssueTicket):
             return Outcome(True, self.backends.hall.ticket(effect.queue))
+        if isinstance(effect, After):  # a hand-off's poll interval: the citizen confirms on the phone meanwhile
+            with contextlib.suppress(urllib.error.HTTPError):  # 404: confirmed already
+                self.backends.sim.handoff("confirm")
+            return Outcome(True)
         raise AssertionError(f"unexpected {effect!r}")
 
 
@@ -172,6 +178,7 @@ class WalkingRunner:
 def sim_backends(tmp_path_factory):
     with launch(tmp_path_factory.mktemp("sim")) as sim:
         backends = Backends(transports(sim.base_url))
+        backends.sim = sim  # the simulated phone, for hand-offs
         yield backends
         backends.close()
 

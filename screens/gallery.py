@@ -53,6 +53,19 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
             journey.action("pick", value=row["voucher_no"])
         journey.action("next")
 
+    def invoices() -> None:
+        fresh()
+        printer.set_paper("ok")
+        session.start()
+        session.choose("invoice_claim")
+        journey.begin("invoice_claim")
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def pick_business() -> None:
+        journey.action("pick", value=next(r for r in journey.step.rows(journey) if r["eligible"])["taxpayer_id"])
+        journey.action("next")
+
     def ticket_route() -> None:
         fresh()
         session.start()
@@ -88,6 +101,14 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("20-certificate-no-paper", lambda: (printer.set_paper("out"), journey.action("issue")),
          lambda: app.current_step == "print" and app.context.bus.last_status("printer").state.value == "user_error"),
         ("21-certificate-code", lambda: journey.action("print"), lambda: journey.view.print_state == "unavailable"),
+        # Invoices for individual businesses: the business, the tax app's check on the phone, the services.
+        ("22-invoice-business", invoices,
+         lambda: app.current_step == "choose" and journey.step.rows(journey) is not None),
+        ("23-invoice-phone", pick_business,
+         lambda: app.current_step == "handoff" and journey.data.handoff is not None
+         and journey.data.handoff.state == "waiting"),
+        ("24-invoice-services", lambda: app.runtime.backends.sim.handoff("confirm"),
+         lambda: app.current_step == "query" and journey.data.reply is not None),
     ]
 
 

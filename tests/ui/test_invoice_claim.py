@@ -50,7 +50,7 @@ def test_quota_shown_and_paper_invoices_collected_with_a_printed_slip(ui):
     services = app.journey.data.reply
     summary = ui.find("result summary").text
     assert business["business_name"] in summary and "数电发票：正常" in summary
-    assert f"￥{float(services['quota_remaining']):,.2f}" in summary
+    assert f"¥{float(services['quota_remaining']):,.2f}" in summary
     ui.tap("next")
     ui.until(lambda: app.current_step == "choose" and not app.journey.view.busy, timeout=30, what="paper kinds")
     kind = next(k for k in services["paper_kinds"] if k["can_collect"])

@@ -91,9 +91,9 @@ class IssueStep(_Request, Step):
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False
         if not outcome.ok:
-            forms = self._forms_with(engine, {f.field.split(".", 1)[0] for f in outcome.fields})
+            names = {f.field.split(".", 1)[0] for f in outcome.fields}
+            forms = self._forms_with(engine, names)
             if forms:  # back to the form of the first refused field, every refused field marked
-                names = {f.field.split(".", 1)[0] for f in outcome.fields}
                 engine.goto(forms[0].index)
                 engine.view.errors = {name: (FORM_MSG["check"], {}) for name in names}
             engine.notice(MSG["refused"] if outcome.fields else outcome.msgid, speak=True)

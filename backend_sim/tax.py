@@ -1,7 +1,6 @@
 """税务: income tax records, payment certificates, invoice claims."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 from backend_sim import data, documents, invoices

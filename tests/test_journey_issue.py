@@ -1,7 +1,6 @@
 """The ``issue`` step (a document the department issues while the citizen waits) and the official
 document's layout: one key per question, so no retry issues twice; reprints marked; the
 verification code printed and the QR holding the verification link."""
-import datetime
 
 import pytest
 
@@ -15,8 +14,8 @@ from kiosk.journeys.document import render_document
 from kiosk.journeys.effects import Call, Outcome, Print
 from kiosk.journeys.steps.issue import MSG
 from kiosk.journeys.steps.paper import MSG as PAPER_MSG
-from tests.test_journey_engine import DOCUMENT, REPLY, FakeCard, FakeRunner, engine_for, to_records
 from kiosk.session import CitizenSession
+from tests.test_journey_engine import DOCUMENT, REPLY, FakeRunner, engine_for, to_records
 
 PLAN = next(s.plan for s in load_catalog() if s.id == "tax_records")
 ISSUED = DOCUMENT | {

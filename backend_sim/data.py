@@ -85,6 +85,68 @@ def income_records(id_number: str, year: int, today: date) -> list[Record]:
     return records
 
 
+def settlement_arrears(id_number: str, today: date) -> tuple[int, Decimal] | None:
+    """``(year, amount)`` of annual-settlement tax one in five people owed and did not pay by the
+    30 June deadline of the following year (the tax authority marks it on the 纳税记录), or None."""
+    rng = random.Random(f"arrears:{id_number}")
+    last_overdue = today.year - 1 if (today.month, today.day) > (6, 30) else today.year - 2
+    if rng.random() >= 0.2 or last_overdue < FIRST_YEAR:
+        return None
+    return rng.randrange(FIRST_YEAR, last_overdue + 1), money(rng.randrange(200, 6000))
+
+
+# -- paid tax vouchers (完税凭证) for the payment certificate ---------------------------------
+TAX_NAMES = {"individual_income_tax": "个人所得税", "deed_tax": "契税", "vehicle_vessel_tax": "车船税",
+             "property_tax": "房产税"}
+_KIND_DIGIT = {kind: str(n) for n, kind in enumerate(TAX_NAMES, start=1)}
+_OLD_MONTHLY = [(1500, 3, 0), (4500, 10, 105), (9000, 20, 555), (35000, 25, 1005), (55000, 30, 2755),
+                (80000, 35, 5505), (None, 45, 13505)]  # the 2011-2018 law: 3,500 yuan a month deducted
+
+
+@dataclass(frozen=True)
+class Voucher:
+    voucher_no: str
+    kind: str
+    item: str
+    period: str
+    paid_on: date
+    amount: Decimal
+
+
+def vouchers(id_number: str, kind: str, year: int, today: date) -> list[Voucher]:
+    """One person's paid vouchers of one tax in one year (paid before ``today``), oldest first.
+
+    Income tax vouchers exist up to 2018 (monthly wages under the old law); a home bought in one
+    year carries deed tax; a car owner pays vehicle and vessel tax every year; a landlord pays
+    property tax on rent each quarter."""
+    person = random.Random(f"vouchers:{id_number}")
+    owner = f"{int.from_bytes(id_number.encode(), 'big') % 1_000_000:06d}"
+    rows: list[tuple[str, str, date, Decimal]] = []  # item, period, paid on, amount
+    if kind == "individual_income_tax" and year < FIRST_YEAR:
+        wage = money(Decimal(person.randrange(6000, 32000, 500)) * Decimal("1.05") ** (year - FIRST_YEAR))
+        tax = money(_bracket(max(Decimal(0), wage * Decimal("0.845") - 3500), _OLD_MONTHLY))
+        rows = [("工资薪金所得", f"{year}-{m:02d}", date(year + m // 12, m % 12 + 1, 15), tax)
+                for m in range(1, 13) if tax > 0]
+    elif kind == "deed_tax":
+        bought = person.randrange(2010, today.year + 1)
+        if person.random() < 0.6 and year == bought:
+            month = person.randrange(1, 13)
+            price = Decimal(person.randrange(1500, 6000)) * 1000
+            rows = [("房屋买卖", f"{year}-{month:02d}", date(year, month, 20), money(price * Decimal("0.015")))]
+    elif kind == "vehicle_vessel_tax":
+        since = person.randrange(2010, today.year + 1)
+        if person.random() < 0.7 and year >= since:
+            month = person.randrange(1, 13)
+            rows = [("乘用车（1.6升以上至2.0升（含））", str(year), date(year, month, 8), money(person.choice((360, 420, 480))))]
+    elif kind == "property_tax":
+        if person.random() < 0.3:
+            rent = Decimal(person.randrange(2500, 9000, 100))
+            rows = [("从租计征", f"{year}-{q * 3:02d}", date(year + (q == 4), q * 3 % 12 + 1, 15),
+                     money(rent * 3 * Decimal("0.04"))) for q in range(1, 5)]
+    return [Voucher(f"3{_KIND_DIGIT[kind]}{year}{period[5:7] or '00'}{owner}{i:04d}", kind, item, period, paid, amount)
+            for i, (item, period, paid, amount) in enumerate(rows, start=1) if paid < today]
+
+
 def _bonus_tax(bonus: Decimal) -> Decimal:
     for limit, rate, quick in _MONTHLY:
         if limit is None or bonus / 12 <= limit:

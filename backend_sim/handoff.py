@@ -97,3 +97,22 @@ def _status(row: sqlite3.Row, now: datetime) -> str:
 def _who(id_number: str) -> str:
     """Whose hand-off it is, without keeping the ID number in one more table."""
     return hashlib.sha256(id_number.encode()).hexdigest()
+
+
+def check_confirmed(req: Request, field: str, purpose: str) -> None:
+    """Check that ``req.body[field]`` names a hand-off the same citizen confirmed for ``purpose`` and
+    that has not expired, without using it up (for queries and repeatable acts within its time).
+
+    Raises:
+        Refusal: ``field`` with ``not_found``, ``mismatch``, ``expired`` or ``not_signed``.
+    """
+    row = _row(req.con, req.body[field], req.op.department)
+    if row is None:
+        raise invalid((field, "not_found"))
+    if row["who"] != _who(req.body["id_number"]) or row["purpose"] != purpose:
+        raise invalid((field, "mismatch"))
+    status = _status(row, req.now)
+    if status == "expired":
+        raise invalid((field, "expired"))
+    if status != "confirmed":
+        raise invalid((field, "not_signed"))

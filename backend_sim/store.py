@@ -8,6 +8,7 @@ the second one finds the first one's answer.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -36,10 +37,17 @@ CREATE TABLE IF NOT EXISTS appointments (
     id_number TEXT NOT NULL, booked_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
 CREATE INDEX IF NOT EXISTS appointments_slot ON appointments (slot_id);
-CREATE TABLE IF NOT EXISTS certificates (
-    certificate_no TEXT PRIMARY KEY, id_number TEXT NOT NULL, period_from TEXT NOT NULL,
-    period_to TEXT NOT NULL, total TEXT NOT NULL, issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+CREATE TABLE IF NOT EXISTS documents (
+    document_no TEXT PRIMARY KEY, kind TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, day TEXT NOT NULL,
+    subject TEXT NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL, total TEXT NOT NULL, tax_office TEXT NOT NULL,
+    issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
+CREATE INDEX IF NOT EXISTS documents_person ON documents (id_number, kind, day, subject);
+CREATE TABLE IF NOT EXISTS invoice_collections (
+    collection_no TEXT PRIMARY KEY, taxpayer_id TEXT NOT NULL, invoice_kind TEXT NOT NULL, quantity INTEGER NOT NULL,
+    collected_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS tickets (
     day TEXT NOT NULL, ticket_no TEXT NOT NULL, queue TEXT NOT NULL, priority TEXT NOT NULL,
     issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, PRIMARY KEY (day, ticket_no)
@@ -58,7 +66,7 @@ CREATE TABLE IF NOT EXISTS trade_names (
     district TEXT NOT NULL, trade_name TEXT NOT NULL, application_no TEXT NOT NULL, PRIMARY KEY (district, trade_name)
 );
 """
-EFFECT_TABLES = ("applications", "appointments", "certificates", "tickets", "ratings")
+EFFECT_TABLES = ("applications", "appointments", "documents", "invoice_collections", "tickets", "ratings")
 
 
 class SimStore:
@@ -100,6 +108,12 @@ class SimStore:
             "INSERT INTO counters (name, value) VALUES (?, 1) "
             "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value", (name,)
         ).fetchone()[0]
+
+    @staticmethod
+    def secret(con: sqlite3.Connection, name: str) -> bytes:
+        """A random 32-byte secret of this database (made on first use), e.g. the key of verification codes."""
+        con.execute("INSERT OR IGNORE INTO secrets VALUES (?, ?)", (name, secrets.token_bytes(32)))
+        return con.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
 
     # -- the idempotency ledger --------------------------------------------------------------
     @staticmethod

@@ -39,6 +39,33 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
     def no_paper() -> None:
         printer.set_paper("out")
 
+    def certificate() -> None:
+        fresh()
+        printer.set_paper("ok")
+        session.start()
+        session.choose("tax_certificate")
+        journey.begin("tax_certificate")
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def pick_vouchers() -> None:
+        for row in journey.step.rows(journey)[:3]:
+            journey.action("pick", value=row["voucher_no"])
+        journey.action("next")
+
+    def invoices() -> None:
+        fresh()
+        printer.set_paper("ok")
+        session.start()
+        session.choose("invoice_claim")
+        journey.begin("invoice_claim")
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def pick_business() -> None:
+        journey.action("pick", value=next(r for r in journey.step.rows(journey) if r["eligible"])["taxpayer_id"])
+        journey.action("next")
+
     def ticket_route() -> None:
         fresh()
         session.start()
@@ -57,7 +84,8 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("07-years", lambda: None, at("form")),
         ("08-records", lambda: journey.action("next"),
          lambda: app.current_step == "query" and journey.data.reply is not None),
-        ("09-print", lambda: journey.action("next"), at("print")),
+        ("08b-issue", lambda: journey.action("next"), lambda: app.current_step == "issue" and not journey.view.busy),
+        ("09-print", lambda: journey.action("issue"), at("print")),
         ("10-no-paper", no_paper, lambda: app.context.bus.last_status("printer").state.value == "user_error"),
         ("11-no-paper-receipt", lambda: journey.action("print"), lambda: journey.view.print_state == "unavailable"),
         ("12-rating", lambda: (printer.set_paper("ok"), journey.action("next")), at("rate")),
@@ -65,6 +93,22 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("14-ticket", ticket_route, at("ticket")),
         ("15-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
         ("16-unavailable", lambda: (app._show_countdown(None), session.fail()), at("unavailable")),
+        # The tax payment certificate: tax and year, the vouchers, issue, the code on screen without paper.
+        ("17-certificate-year", certificate, at("form")),
+        ("18-certificate-vouchers", lambda: journey.action("next"),
+         lambda: app.current_step == "choose" and journey.step.rows(journey) is not None),
+        ("19-certificate-issue", pick_vouchers, lambda: app.current_step == "issue"),
+        ("20-certificate-no-paper", lambda: (printer.set_paper("out"), journey.action("issue")),
+         lambda: app.current_step == "print" and app.context.bus.last_status("printer").state.value == "user_error"),
+        ("21-certificate-code", lambda: journey.action("print"), lambda: journey.view.print_state == "unavailable"),
+        # Invoices for individual businesses: the business, the tax app's check on the phone, the services.
+        ("22-invoice-business", invoices,
+         lambda: app.current_step == "choose" and journey.step.rows(journey) is not None),
+        ("23-invoice-phone", pick_business,
+         lambda: app.current_step == "handoff" and journey.data.handoff is not None
+         and journey.data.handoff.state == "waiting"),
+        ("24-invoice-services", lambda: app.runtime.backends.sim.handoff("confirm"),
+         lambda: app.current_step == "query" and journey.data.reply is not None),
     ]
 
 

@@ -67,7 +67,7 @@ def test_a_query_is_retried_with_jittered_backoff_but_a_submission_never(canned)
     assert len(sleep.calls) == 2 and 0 <= sleep.calls[0] <= 0.25 and 0 <= sleep.calls[1] <= 0.5
     server.requests = 0
     with pytest.raises(ServerError):
-        tax_over(server.base_url, sleep, query_attempts=3).payment_certificate(ID, NAME, "2023-01", "2023-12")
+        tax_over(server.base_url, sleep, query_attempts=3).payment_certificate(ID, NAME, ["320180300000000001"])
     assert server.requests == 1
 
 

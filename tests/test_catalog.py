@@ -124,3 +124,16 @@ def test_unknown_device_state_does_not_grey_out_a_service():
     statuses = {"camera": DeviceStatus("camera", DeviceState.UNKNOWN, "stopped"),
                 "printer": DeviceStatus("printer", DeviceState.UNKNOWN, "no_status_channel")}
     assert availability(service, statuses, {}) == []
+
+
+def test_tax_guides_say_what_this_kiosk_does_and_only_send_on_to_services_that_do_it_here():
+    # The two tax guides used to send the citizen to each other, and neither could do it here.
+    tax = {s.id: s for s in CATALOG if s.department == "tax"}
+    for service in tax.values():
+        steps = service.guide.steps
+        assert service.journey, f"{service.id}: a guide only"
+        assert steps.zh_CN.startswith("本机") and steps.en.startswith("This machine"), service.id
+        assert "准备中" not in steps.zh_CN and "cannot" not in steps.en.split("\n")[0], service.id
+        for other in tax.values():
+            if other is not service and f"“{other.name.zh_CN}”" in steps.zh_CN:
+                assert other.journey, f"{service.id} sends the citizen to {other.id}, which cannot do it here"

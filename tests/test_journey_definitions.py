@@ -55,7 +55,7 @@ def test_form_field_not_in_the_contract(tmp_path):
 
 def test_unknown_step_kind(tmp_path):
     message = broken(tmp_path, 'kind = "rate"', 'kind = "rating"')
-    assert "journey step 7 (rating): kind: unknown step kind 'rating'" in message and "rate" in message
+    assert "journey step 8 (rating): kind: unknown step kind 'rating'" in message and "rate" in message
 
 
 def test_prefill_from_data_the_card_lacks(tmp_path):
@@ -80,8 +80,8 @@ def test_widget_must_match_the_contract_type(tmp_path):
 
 
 def test_template_with_an_unknown_filter(tmp_path):
-    message = broken(tmp_path, '{card.id_number|mask_id}', '{card.id_number|upper}')
-    assert "journey step 6 (print): document.fields.1.value: unknown filter 'upper'" in message
+    message = broken(tmp_path, '{reply.totals.tax_withheld|yuan}', '{reply.totals.tax_withheld|upper}')
+    assert "journey step 7 (print): document.totals.0.value: unknown filter 'upper'" in message
 
 
 def test_template_with_an_unknown_code_table(tmp_path):
@@ -218,6 +218,8 @@ def test_every_definition_walks_to_the_farewell_against_the_reference_backend(se
             assert usable, f"{service.id}: the reference backend offers nothing to choose at {engine.step.id}"
             engine.action("pick", value=usable[0].value)
             engine.action("next")
+        elif kind == "issue":
+            engine.action("issue")
         elif kind == "print":
             engine.action("print")
             if not runner.pending:

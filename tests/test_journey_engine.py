@@ -18,6 +18,7 @@ from kiosk.session import CitizenSession, Step
 TODAY = datetime.date(2026, 11, 21)
 PLANS = {s.id: s.plan for s in load_catalog() if s.plan is not None}
 REPLY = {"year_from": 2025, "year_to": 2026, "records": [], "totals": {"income": "0.00", "tax_withheld": "0.00"}}
+DOCUMENT = REPLY | {"document_no": "20264401060000000001", "verification_code": "ABCDEFGH23456723", "reprint": False}
 
 
 @dataclass
@@ -108,12 +109,18 @@ def test_happy_path_to_farewell_and_wipe(world):
     assert call.operation == "tax.query_income_records"
     assert call.body == {"id_number": card.id_number, "name": card.name, "year_from": 2024, "year_to": 2026}
     engine.effect_done(token, Outcome(True, REPLY))
-    assert not engine.view.busy and session.data.receipt_no.startswith("TR-T-1-")
+    assert not engine.view.busy
     engine.action("next")
-    assert engine.kind == "print"
+    assert engine.kind == "issue" and not runner.last(Call)[1].operation.startswith("tax.issue")
+    engine.action("issue")
+    token, call = runner.last(Call)
+    assert call.operation == "tax.issue_income_record" and call.idempotency_key
+    assert call.body == {"id_number": card.id_number, "name": card.name, "year_from": 2024, "year_to": 2026}
+    engine.effect_done(token, Outcome(True, DOCUMENT))
+    assert engine.kind == "print" and session.data.receipt_no == DOCUMENT["document_no"]
     engine.action("print")
     token, printed = runner.last(Print)
-    assert printed.receipt == ("document", "tax_summary", session.data.receipt_no)
+    assert printed.receipt == ("document", "income_tax_record", DOCUMENT["document_no"])
     engine.effect_done(token, Outcome(True))
     assert engine.view.print_state == "printed"
     engine.action("print")
@@ -252,9 +259,11 @@ def test_printer_out_of_paper_shows_the_receipt_number_instead(world):
     session, runner, engine = world
     to_records(session, runner, engine)
     engine.action("next")
+    engine.action("issue")
+    engine.effect_done(runner.last(Call)[0], Outcome(True, DOCUMENT))
     runner.ready = False
     engine.action("print")
-    assert engine.view.print_state == "unavailable" and session.data.receipt_no.startswith("TR-")
+    assert engine.view.print_state == "unavailable" and session.data.receipt_no == DOCUMENT["document_no"]
     assert engine.view.notice == PAPER_MSG["printer_unavailable"] and not runner.all(Print)
 
 
@@ -309,7 +318,7 @@ def test_back_to_the_records_does_not_ask_the_department_again(world):
 def test_progress_counts_the_steps_the_citizen_acts_on(world):
     session, runner, engine = world
     number, total, steps = engine.progress()
-    assert (number, total) == (1, 8) and [s.kind for s in steps][:2] == ["consent", "card"]
+    assert (number, total) == (1, 9) and [s.kind for s in steps][:2] == ["consent", "card"]
 
 
 def test_the_idle_timer_stands_still_while_the_kiosk_works(world):

@@ -147,7 +147,11 @@ def lay_out(receipt: Receipt, columns: int) -> list[Block]:
     if receipt.reprint:
         centered(f"** {receipt.reprint_label} **", scale=2, bold=True)
     centered(receipt.origin.hall_name)
+    for line in receipt.heading:
+        centered(line, bold=True)
     centered(receipt.title, scale=2, bold=True)
+    for line in receipt.subtitle:
+        centered(line)
     if receipt.big_text:
         big = printable(receipt.big_text)
         centered(big, scale=max(1, min(BIG_TEXT_MAX_SCALE, columns // text_columns(big))), bold=True)

@@ -43,6 +43,8 @@ class Receipt:
     Attributes:
         kind: the template, e.g. ``"submission"``: journaled, so never personal.
         title: printed large and bold.
+        heading: centred lines above the title (an official form's header, e.g. 中华人民共和国).
+        subtitle: centred lines under the title.
         origin: hall name (printed at the top), terminal and time (printed at the bottom).
         big_text: ASCII printed as large as the paper allows (a queue number), or "".
         fields: key-value lines.
@@ -60,6 +62,8 @@ class Receipt:
     kind: str
     title: str
     origin: Origin
+    heading: tuple[str, ...] = ()
+    subtitle: tuple[str, ...] = ()
     big_text: str = ""
     fields: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()

@@ -47,10 +47,10 @@ class TaxClient(_Client):
         body = _citizen(id_number, name) | {"year_from": year_from, "year_to": year_to}
         return IncomeRecords.from_json(self.transport.call("tax.query_income_records", body))
 
-    def payment_certificate(self, id_number: str, name: str, period_from: str, period_to: str, *,
+    def payment_certificate(self, id_number: str, name: str, voucher_ids: list[str], *,
                             idempotency_key: str | None = None) -> PaymentCertificate:
-        """Issue a tax payment certificate for ``YYYY-MM`` .. ``YYYY-MM`` (at most 12 months)."""
-        body = _citizen(id_number, name) | {"period_from": period_from, "period_to": period_to}
+        """Issue a tax payment certificate for paid vouchers (numbers from ``tax.query_tax_vouchers``)."""
+        body = _citizen(id_number, name) | {"voucher_ids": list(voucher_ids)}
         reply = self.transport.call("tax.issue_payment_certificate", body,
                                     idempotency_key=idempotency_key or new_idempotency_key())
         return PaymentCertificate.from_json(reply)

@@ -88,10 +88,12 @@ class IncomeRecords:
 
 @dataclass(frozen=True)
 class CertificateItem:
-    tax_type: str
-    income_item_name: str
+    """One paid tax voucher (完税凭证) on a certificate."""
+
+    voucher_no: str
+    tax_name: str
+    item_name: str
     period: str
-    withholding_agent: str
     paid_on: date
     amount: Decimal
 
@@ -105,19 +107,17 @@ class PaymentCertificate:
     tax_office: str
     taxpayer_name: str
     id_number_masked: str
-    period_from: str
-    period_to: str
     items: tuple[CertificateItem, ...]
     total: Decimal
     verification_code: str
+    reprint: bool
 
     @classmethod
     def from_json(cls, d: dict) -> "PaymentCertificate":
-        items = tuple(CertificateItem(i["tax_type"], i["income_item_name"], i["period"], i["withholding_agent"],
+        items = tuple(CertificateItem(i["voucher_no"], i["tax_name"], i["item_name"], i["period"],
                                       date.fromisoformat(i["paid_on"]), Decimal(i["amount"])) for i in d["items"])
         return cls(d["certificate_no"], _when(d["issued_at"]), d["tax_office"], d["taxpayer_name"],
-                   d["id_number_masked"], d["period_from"], d["period_to"], items, Decimal(d["total"]),
-                   d["verification_code"])
+                   d["id_number_masked"], items, Decimal(d["total"]), d["verification_code"], d["reprint"])
 
 
 # -- exit-entry -------------------------------------------------------------------------------

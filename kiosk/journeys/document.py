@@ -62,8 +62,13 @@ class DocumentSpec(_Spec):
     """A printed document."""
 
     kind: str = Field(default="document", pattern=r"^[a-z][a-z0-9_]{0,30}$")  # journaled: never personal
+    heading: list[Texts] = []          # centred lines above the title (an official form's header)
     title: Texts
+    subtitle: list[Texts] = []         # centred lines under the title
     fields: list[LabelledValue] = []
+    code: LabelledValue | None = None  # a verification code: printed after the fields, and shown on the
+                                       # screen with the number and the QR when the printer cannot print
+    reprint: str = ""                  # a source (``reply.reprint``): when true, the paper is marked as a reprint
     table: TableSpec | None = None
     totals: list[LabelledValue] = []
     notes: list[Texts] = []
@@ -75,6 +80,10 @@ class DocumentSpec(_Spec):
         for name in ("fields", "totals"):
             for i, item in enumerate(getattr(self, name)):
                 ctx.check_template(item.value, f"{key}.{name}.{i}.value")
+        if self.code is not None:
+            ctx.check_template(self.code.value, f"{key}.code.value")
+        if self.reprint:
+            ctx.check_source(self.reprint, f"{key}.reprint")
         if self.table is not None:
             self.table.check(ctx, f"{key}.table")
         for i, note in enumerate(self.notes):
@@ -113,13 +122,18 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
         headers, rows, _ = table_cells(spec.table, scope, text_codes, pick)
         numeric = frozenset(i for i, c in enumerate(spec.table.columns) if c.numeric)
         table = Table(tuple(headers), tuple(tuple(r) for r in rows), numeric)
+    fields = [*spec.fields, *([spec.code] if spec.code is not None else [])]
+    notes = (fill(pick(n.as_dict())) for n in spec.notes)
     return Receipt(
         spec.kind, pick(spec.title.as_dict()), origin,
-        fields=tuple((pick(f.label.as_dict()), fill(f.value)) for f in spec.fields),
+        heading=tuple(pick(h.as_dict()) for h in spec.heading),
+        subtitle=tuple(pick(h.as_dict()) for h in spec.subtitle),
+        fields=tuple((pick(f.label.as_dict()), fill(f.value)) for f in fields),
         table=table,
         totals=tuple((pick(t.label.as_dict()), fill(t.value)) for t in spec.totals),
-        notes=tuple(fill(pick(n.as_dict())) for n in spec.notes),
+        notes=tuple(n for n in notes if n),  # a note whose values are all empty is left out
         qr=fill(spec.qr), barcode=fill(spec.barcode),
         footer=tuple(fill(pick(f.as_dict())) for f in spec.footer),
+        reprint=bool(spec.reprint and template.lookup(scope, spec.reprint)),
         reprint_label=reprint_label,
     )

@@ -4,7 +4,7 @@ Definitions come from files an operator may push remotely, so templates never re
 ``str.format`` (which can read attributes of anything it is given). A placeholder is a dotted
 path into the journey's scope (``card.id_number``, ``reply.totals.income``, ``row.month``)
 followed by filters from :data:`FILTERS` (``|mask_id``, ``|yuan``, ``|pad2``, ``|count``,
-``|code:income_item``). Unknown paths and filters are caught when the definition is loaded.
+``|code:income_item``, ``|minute``). Unknown paths and filters are caught when the definition is loaded.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "yuan": _yuan,                                 # ¥1,234.50
     "pad2": lambda v: f"{int(v):02d}",
     "count": lambda v: str(len(v)),
+    "minute": lambda v: str(v)[:16].replace("T", " "),  # an RFC 3339 time as 2026-11-21 10:05
 }
 
 

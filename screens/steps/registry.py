@@ -3,6 +3,7 @@ from screens.face import FaceScreen
 from screens.steps.choose import ChooseScreen
 from screens.steps.form import FormScreen, ReviewScreen
 from screens.steps.handoff import HandoffScreen
+from screens.steps.issue import IssueScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
 from screens.steps.simple import CardScreen, ConsentScreen, FarewellScreen, WorkScreen
@@ -12,4 +13,5 @@ SCREENS = {
     "form": FormScreen, "choose": ChooseScreen, "review": ReviewScreen, "query": QueryScreen, "submit": WorkScreen,
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
     "handoff": HandoffScreen,
+    "issue": IssueScreen,
 }

@@ -6,9 +6,12 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.factory import Factory
 from kivy.uix.boxlayout import BoxLayout
 
+from common.i18n import N_
 from kiosk.journeys import template
 from kiosk.journeys.document import resolved_codes, table_cells
 from screens.steps.base import StepScreen
+
+LABELLED = N_("{label}: {value}")
 
 
 class TableRow(BoxLayout):
@@ -78,19 +81,29 @@ class PrintScreen(StepScreen):
 
     document_title = StringProperty("")
     receipt_no = StringProperty("")
+    qr_data = StringProperty("")      # the document's own QR content (e.g. its verification link), else the number
+    code_text = StringProperty("")    # "label: code" of a document with a verification code
     print_state = StringProperty("")
     show_qr = BooleanProperty(False)
 
     def refresh(self) -> None:
-        view = self.engine.view
-        self.document_title = self.pick(self.step.settings.document.title)
+        view, document = self.engine.view, self.step.settings.document
+        self.document_title = self.pick(document.title)
         self.print_state = view.print_state
         self.show_qr = view.print_state in ("unavailable", "failed")
         self.receipt_no = self.engine.data.receipt_no or ""
+        if not self.show_qr:
+            self.qr_data = self.code_text = ""
+            return
+        scope = self.engine.scope()
+        self.qr_data = template.render(document.qr, scope) if document.qr else self.receipt_no
+        self.code_text = (self.translator.gettext(LABELLED).format(
+            label=self.pick(document.code.label), value=template.render(document.code.value, scope))
+            if document.code is not None else "")
 
     def clear(self) -> None:
         super().clear()
-        self.document_title = self.receipt_no = self.print_state = ""
+        self.document_title = self.receipt_no = self.print_state = self.qr_data = self.code_text = ""
         self.show_qr = False
 
 

@@ -35,10 +35,18 @@ def to_result(ui) -> None:
     assert ui.app.journey.data.reply is not None
 
 
-def to_print(ui) -> None:
+def to_issue(ui) -> None:
+    """Through the records to "issue the official record"."""
     to_result(ui)
     ui.tap("next")
-    assert ui.app.current_step == "print"
+    assert ui.app.current_step == "issue"
+
+
+def to_print(ui) -> None:
+    """The tax authority issues the record; the print step offers it."""
+    to_issue(ui)
+    ui.tap("issue")
+    ui.until(lambda: ui.app.current_step == "print", timeout=30, what="the record to be issued")
 
 
 def printer_state(ui, state: DeviceState) -> None:

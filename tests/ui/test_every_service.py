@@ -40,6 +40,13 @@ def test_happy_path(ui, service_id):
         elif kind == "query":
             assert engine.data.reply is not None, ui.texts()
             ui.tap("next")
+        elif kind == "choose":
+            first = next(w for w in ui.walk() if getattr(w, "test_name", "").startswith("option ") and not w.disabled)
+            ui.tap(first)
+            ui.tap("choose next")
+        elif kind == "issue":
+            ui.tap("issue")
+            ui.until(lambda: app.current_step != "issue", timeout=30, what="the document to be issued")
         elif kind == "print":
             ui.tap("print")
             ui.until(lambda: engine.view.print_state == "printed", timeout=40, what="printing")

@@ -64,7 +64,7 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
 
     ui.until(lambda: app.current_step == "form", timeout=60, what="the face check to accept")
     assert app.context.session.data.face == "verified" and app.context.session.data.photo is None
-    assert "第4步，共8步：查询哪几年？" in ui.texts(), ui.texts()  # where the citizen is
+    assert "第4步，共9步：查询哪几年？" in ui.texts(), ui.texts()  # where the citizen is
     ui.tap("year_from minus")
     ui.tap("form next")
     ui.until(lambda: app.current_step == "query" and not app.journey.view.busy, timeout=30, what="the records")
@@ -84,18 +84,22 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     assert Decimal(totals["tax_withheld"]) == sum((Decimal(r["tax_withheld"]) for r in records), Decimal(0))
 
     ui.tap("next")
-    assert app.current_step == "print"
+    assert app.current_step == "issue"
+    ui.tap("issue")
+    ui.until(lambda: app.current_step == "print", timeout=30, what="the record to be issued")
     ui.tap("print")
     ui.until(lambda: app.journey.view.print_state == "printed", timeout=40, what="printing")
     assert "打印完成，请取走凭条。" in ui.texts()
     assert printer.wait_for_jobs(jobs_before + 1, 5)
     job = printer.jobs[-1]
     printed = "\n".join(job.text_lines)
-    assert "纳税记录摘要" in printed and "仅供参考，不作为完税证明。" in printed
+    assert "个人所得税纳税记录" in printed and "（原《税收完税证明》）" in printed
     assert DEMO_ID not in printed and DEMO_ID[:4] in printed  # masked
     assert f"￥{Decimal(totals['tax_withheld']):,.2f}" in printed and "?" not in printed
     assert "所得项目" in printed and "税种" not in printed
-    assert decode_qr(job.png_path) == app.journey.data.receipt_no
+    document = app.journey.data.reply
+    assert decode_qr(job.png_path) == document["verification_url"]
+    assert app.journey.data.receipt_no == document["document_no"] and document["verification_code"] in printed
 
     def ratings_at_hall():
         return sum(s["operation"] == "hall.submit_rating" for s in runtime.backends.sim.submissions()["submissions"])
@@ -249,9 +253,9 @@ def test_printer_out_of_paper_shows_the_receipt_number_and_qr_on_screen(ui, tmp_
         printer_state(ui, DeviceState.USER_ERROR)
         ui.tap("print")
         assert "打印机暂时不能打印。请记下回执编号或扫描二维码。" in ui.texts()
-        receipt_no = ui.app.journey.data.receipt_no
-        assert f"回执编号：{receipt_no}" in ui.texts()
-        assert decode_qr(ui.screenshot(tmp_path / "qr.png")) == receipt_no
+        document = ui.app.journey.data.reply
+        assert f"回执编号：{document['document_no']}\n查验码：{document['verification_code']}" in ui.texts()
+        assert decode_qr(ui.screenshot(tmp_path / "qr.png")) == document["verification_url"]
     finally:
         printer.set_paper("ok")
         printer_state(ui, DeviceState.ONLINE)

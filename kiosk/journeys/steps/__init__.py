@@ -10,11 +10,12 @@ from kiosk.journeys.steps.closing import FarewellStep, RateStep
 from kiosk.journeys.steps.form import FormStep, ReviewStep
 from kiosk.journeys.steps.handoff import HandoffStep
 from kiosk.journeys.steps.identity import CardStep, ConsentStep, FaceStep
+from kiosk.journeys.steps.issue import IssueStep
 from kiosk.journeys.steps.paper import PrintStep, TicketStep
 
 KINDS: dict[str, type[Step]] = {cls.kind: cls for cls in (
     ConsentStep, CardStep, FaceStep, PrefillStep, FormStep, ChooseStep, ReviewStep, QueryStep, SubmitStep,
-    PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep,
+    PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep, IssueStep,
 )}
 
 __all__ = ["KINDS", "Step", "TicketStep"]

@@ -48,8 +48,11 @@ class PrintStep(Step):
                 engine.view.print_state = "unavailable"
                 engine.notice(MSG["printer_unavailable"], speak=True)
                 return
+            receipt = engine.render(self.settings.document)
+            if engine.view.print_state == "failed":  # part of it may have come out: this is a copy
+                receipt = receipt.as_reprint()
             engine.view.print_state = "printing"
-            engine.do(Print(engine.render(self.settings.document), self.settings.document.kind))
+            engine.do(Print(receipt, self.settings.document.kind))
         elif name == "next":
             engine.next()
 

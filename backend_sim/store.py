@@ -33,9 +33,14 @@ CREATE TABLE IF NOT EXISTS applications (
 );
 CREATE TABLE IF NOT EXISTS appointments (
     appointment_no TEXT PRIMARY KEY, slot_id TEXT NOT NULL, business TEXT NOT NULL,
-    id_number TEXT NOT NULL, booked_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+    id_number TEXT NOT NULL, booked_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE,
+    collection TEXT NOT NULL DEFAULT 'counter'
 );
 CREATE INDEX IF NOT EXISTS appointments_slot ON appointments (slot_id);
+CREATE INDEX IF NOT EXISTS appointments_citizen ON appointments (id_number);
+CREATE TABLE IF NOT EXISTS cancellations (
+    appointment_no TEXT PRIMARY KEY, cancelled_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS certificates (
     certificate_no TEXT PRIMARY KEY, id_number TEXT NOT NULL, period_from TEXT NOT NULL,
     period_to TEXT NOT NULL, total TEXT NOT NULL, issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
@@ -50,7 +55,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     reasons TEXT NOT NULL, comment TEXT NOT NULL, received_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
 );
 """
-EFFECT_TABLES = ("applications", "appointments", "certificates", "tickets", "ratings")
+EFFECT_TABLES = ("applications", "appointments", "cancellations", "certificates", "tickets", "ratings")
 
 
 class SimStore:

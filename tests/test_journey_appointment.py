@@ -10,7 +10,7 @@ import pytest
 from backend_sim import launch
 from kiosk.backends import Backends, Rejected, new_idempotency_key
 from kiosk.backends.contract import load_contract
-from kiosk.catalog import load_catalog
+from kiosk.catalog import SERVICES_DIR, CatalogError, load_catalog
 from kiosk.journeys.effects import Call, CancelFace, Outcome, Print, Speak, StartFace
 from kiosk.journeys.engine import JourneyEngine
 from kiosk.session import CitizenSession
@@ -287,3 +287,45 @@ def test_progress_by_card_lists_every_stage_and_by_number_only_that_application(
     _token, effect = c.runner.pending.pop(0)
     assert effect.receipt.table.rows and all(row[0] == number for row in effect.receipt.table.rows)
     assert effect.receipt.qr == c.engine.data.receipt_no
+
+
+# -- load-time checks of what the appointment definition uses ------------------------------------
+APPOINTMENT = SERVICES_DIR / "exit_entry_appointment.toml"
+
+
+def broken(tmp_path, old: str, new: str) -> str:
+    text = APPOINTMENT.read_text(encoding="utf-8")
+    assert old in text, old
+    (tmp_path / APPOINTMENT.name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(tmp_path)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('step = "slot"', 'step = "slots"', "refusals.full.step: no earlier step 'slots'"),
+    ('when = { found = "existing.appointments" }', 'when = { found = "existing.bookings" }',
+     "when.found: the reply of 'existing' has no list 'bookings'"),
+    ('when = { found = "existing.appointments" }', 'when = { found = "nowhere.appointments" }',
+     "when.found: no earlier query step 'nowhere'"),
+    ('confirm_label = { zh_CN = "取消预约", zh_HK = "取消預約", en = "Cancel the booking" }\n', '',
+     "confirm: give confirm, confirm_label"),
+    ('receipt = "appointment_no"', 'receipt = "number"', "receipt: the reply of exit_entry.book_appointment has no"),
+    ('rows = "reply.appointments"\n', 'rows = "reply.appointments"\n', None),
+])
+def test_a_broken_appointment_definition_names_the_step_and_key(tmp_path, old, new, expected):
+    if expected is None:  # the unchanged file loads (the cases above fail for their own reason)
+        (tmp_path / APPOINTMENT.name).write_text(APPOINTMENT.read_text(encoding="utf-8"), encoding="utf-8")
+        assert [s.id for s in load_catalog(tmp_path)] == ["exit_entry_appointment"]
+        return
+    assert expected in broken(tmp_path, old, new)
+
+
+def test_pass_empty_needs_a_table(tmp_path):
+    text = APPOINTMENT.read_text(encoding="utf-8")
+    start = text.index("[journey.steps.table]\nrows = \"reply.appointments\"")
+    end = text.index("[[journey.steps]]", start)
+    (tmp_path / APPOINTMENT.name).write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(tmp_path)
+    assert "journey step 5 (query): pass_empty: needs a table" in str(caught.value)

@@ -3,7 +3,8 @@
     python -m screens.gallery OUTDIR [--lang zh_CN|zh_HK|en] [--large-text] [--labels]
 
 Runs the real app on the repository defaults (simulated devices, the reference backend) with its
-files in a temporary folder, and walks the demo citizen through the tax records journey, taking
+files in a temporary folder, and walks the demo citizen through the tax records journey (then the
+exit-entry appointment and application progress journeys), taking
 a picture of each screen once it shows what it should. Where there is no display, run it through
 ``scripts/with_display.sh`` (``make gallery`` does). ``--labels`` also writes ``NAME.labels.json``
 with every visible label's text, box and colour, for ``python -m screens.contrast OUTDIR``.
@@ -46,6 +47,22 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         journey.begin("tax_records")
         journey.jump("ticket")
 
+    def begin(service_id: str) -> None:
+        fresh()
+        session.start()
+        session.choose(service_id)
+        journey.begin(service_id)
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def on(step_id: str) -> Callable[[], bool]:
+        return lambda: journey.step is not None and journey.step.id == step_id and not journey.view.busy
+
+    def pick_first() -> None:
+        usable = [o for o in journey.step.options(journey, lambda t: t.zh_CN, {}) if o.enabled]
+        journey.action("pick", value=usable[0].value)
+        journey.action("next")
+
     return [
         ("01-attract", fresh, at("attract")),
         ("02-home", session.start, at("home")),
@@ -65,6 +82,22 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("14-ticket", ticket_route, at("ticket")),
         ("15-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
         ("16-unavailable", lambda: (app._show_countdown(None), session.fail()), at("unavailable")),
+        # The exit-entry appointment: document, hall, day, time, phone, review, slip; then the held booking.
+        ("17-appointment-document", lambda: begin("exit_entry_appointment"), on("document")),
+        ("18-appointment-hall", lambda: journey.action("next"), on("hall")),
+        ("19-appointment-day", pick_first, on("day")),
+        ("20-appointment-time", pick_first, on("slot")),
+        ("21-appointment-contact", pick_first, on("contact")),
+        ("22-appointment-review", lambda: journey.action("next"), at("review")),
+        ("23-appointment-slip", lambda: journey.action("next"), at("print")),
+        ("24-appointment-held", lambda: begin("exit_entry_appointment"), on("existing")),
+        ("25-appointment-cancel", lambda: journey.action("next"), on("cancel")),
+        ("26-appointment-cancelled", lambda: journey.action("send"),
+         lambda: on("cancel")() and journey.step.passes(journey)),
+        # Application progress: a 受理编号 or nothing, then the stages.
+        ("27-progress-number", lambda: begin("application_progress"), on("number")),
+        ("28-progress-stages", lambda: journey.action("next"),
+         lambda: on("progress")() and journey.data.reply is not None),
     ]
 
 

@@ -48,8 +48,11 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         journey.jump("ticket")
 
     def begin(service_id: str) -> None:
-        fresh()
+        language, large = app.context.translator.language, app.large_text
+        fresh()  # a session end restores the default look: keep this scene's
         session.start()
+        app.set_language(language)
+        app.set_large_text(large)
         session.choose(service_id)
         journey.begin(service_id)
         journey.action("agree")

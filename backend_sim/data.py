@@ -208,3 +208,36 @@ def slot_capacity(office_id: str, day: date, start: str) -> tuple[int, int]:
     rng = random.Random(f"slot:{office_id}:{day.isoformat()}:{start}")
     capacity = rng.choice((2, 3, 4))
     return capacity, rng.choice(range(capacity + 1))
+
+OFFICE_DETAILS = {  # address, opening hours as posted
+    "THCRJ": ("天河区天河路505号", "周一至周六 9:00-12:00，14:00-17:00"),
+    "YXCRJ": ("越秀区解放南路155号", "周一至周六 9:00-12:00，14:00-17:00"),
+}
+
+
+@dataclass(frozen=True)
+class PastApplication:
+    """A document application a citizen handed in at a counter (seeded, see :func:`past_applications`)."""
+
+    number: str          # the 受理编号, CR + 14 digits
+    business: str
+    office_id: str
+    received: date
+    collection: str      # counter or post
+    refused: bool
+
+
+def past_applications(id_number: str, today: date) -> list[PastApplication]:
+    """The citizen's counter applications of the last weeks: one or two, the same all day for the same ID
+    number. Each was handed in ``age`` days ago, where ``age`` grows by one a day and wraps after 30 days
+    (then a newer application takes its place), so its progress moves on from day to day."""
+    rng = random.Random(f"progress:{id_number}")
+    found = []
+    for n in range(rng.choice((1, 1, 2))):
+        age = (today.toordinal() + rng.randrange(30)) % 30
+        received = date.fromordinal(today.toordinal() - age)
+        number = f"CR{received:%Y%m%d}{rng.randrange(1, 999):03d}{n}{rng.randrange(10, 99)}"
+        found.append(PastApplication(number, rng.choice(("passport", "hk_macau_permit", "taiwan_permit")),
+                                     rng.choice(sorted(OFFICES)), received, rng.choice(("counter", "counter", "post")),
+                                     rng.random() < 0.1))
+    return found

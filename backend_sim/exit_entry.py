@@ -1,4 +1,5 @@
-"""出入境: appointment slots that fill up, bookings, Hong Kong / Macau endorsements."""
+"""出入境: appointment slots that fill up, bookings (one per citizen, cancellable), Hong Kong / Macau
+endorsements, and the progress of document applications stage by stage."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -21,7 +22,8 @@ def _slot(office_id: str, day: date, start: str, booked: int) -> dict:
 
 
 def _booked(req: Request, slot_id: str) -> int:
-    return req.con.execute("SELECT count(*) FROM appointments WHERE slot_id = ?", (slot_id,)).fetchone()[0]
+    return req.con.execute("SELECT count(*) FROM appointments WHERE slot_id = ? AND appointment_no NOT IN "
+                           "(SELECT appointment_no FROM cancellations)", (slot_id,)).fetchone()[0]
 
 
 def _started(day: date, start: str, now: datetime) -> bool:
@@ -68,15 +70,53 @@ def book_appointment(req: Request) -> tuple[int, dict]:
         raise invalid(("slot_id", "not_found"))
     if _started(day, start, req.now):
         raise invalid(("slot_id", "in_past"))
+    mismatched = [(name, "mismatch") for name, value in (("office_id", office), ("date", day.isoformat()))
+                  if b.get(name, value) != value]
+    if mismatched:
+        raise invalid(*mismatched)
     slot = _slot(office, day, start, _booked(req, b["slot_id"]))
     if slot["remaining"] == 0:
         raise Refusal(409, "conflict", [("slot_id", "full")])
+    held = _upcoming(req, b["id_number"])
+    if held:
+        raise BookingConflict(held[0])
     local_day = req.now.astimezone(CHINA).strftime("%Y%m%d")
     number = f"YY{local_day}{SimStore.next_number(req.con, f'appointment:{local_day}'):06d}"
-    req.con.execute("INSERT INTO appointments VALUES (?, ?, ?, ?, ?, ?)",
-                    (number, b["slot_id"], b["business"], b["id_number"], req.now.timestamp(), req.key))
+    collection = b.get("collection", "counter")
+    req.con.execute("INSERT INTO appointments (appointment_no, slot_id, business, id_number, booked_at, idempotency_key, "
+                    "collection) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (number, b["slot_id"], b["business"], b["id_number"], req.now.timestamp(), req.key, collection))
     slot["remaining"] -= 1
-    return 201, {"appointment_no": number, "business": b["business"], "slot": slot, "status": "booked"}
+    return 201, {"appointment_no": number, "business": b["business"], "slot": slot, "status": "booked",
+                 "collection": collection}
+
+
+class BookingConflict(Refusal):
+    """409: the citizen already holds a booking; the reply carries it, so the kiosk can show it."""
+
+    def __init__(self, held: dict) -> None:
+        super().__init__(409, "conflict", [("id_number", "already_booked")], "the citizen already holds a booking")
+        self.held = held
+
+    def reply(self) -> dict:
+        return super().reply() | {"appointment": self.held}
+
+
+def _appointment(req: Request, row, status: str = "booked") -> dict:
+    office, day_text, hhmm = row["slot_id"].split("-")
+    day = datetime.strptime(day_text, "%Y%m%d").date()
+    return {"appointment_no": row["appointment_no"], "business": row["business"], "status": status,
+            "slot": _slot(office, day, f"{hhmm[:2]}:{hhmm[2:]}", _booked(req, row["slot_id"])),
+            "collection": row["collection"]}
+
+
+def _upcoming(req: Request, id_number: str) -> list[dict]:
+    """The citizen's bookings that were not cancelled and whose time has not come, soonest first."""
+    rows = req.con.execute("SELECT * FROM appointments WHERE id_number = ? AND appointment_no NOT IN "
+                           "(SELECT appointment_no FROM cancellations) ORDER BY slot_id", (id_number,)).fetchall()
+    found = [_appointment(req, row) for row in rows]
+    return sorted((a for a in found if not _started(date.fromisoformat(a["slot"]["date"]), a["slot"]["start"], req.now)),
+                  key=lambda a: (a["slot"]["date"], a["slot"]["start"]))
 
 
 def apply_endorsement(req: Request) -> tuple[int, dict]:
@@ -88,9 +128,118 @@ def apply_endorsement(req: Request) -> tuple[int, dict]:
     return create_application(req, "endorsement", fee=str(fee))
 
 
+# ---- Appointments (offices, days, my bookings, cancelling) and progress ---------------------------
+def _days(req: Request, business: str, office: str) -> list[dict]:
+    today = req.now.astimezone(CHINA).date()
+    days = []
+    for n in range(MAX_DAYS):
+        day = today + timedelta(days=n)
+        if day.weekday() == 6:  # closed on Sundays
+            continue
+        remaining = sum(_slot(office, day, start, _booked(req, f"{office}-{day:%Y%m%d}-{start.replace(':', '')}"))
+                        ["remaining"] for start in data.SLOT_STARTS if not _started(day, start, req.now))
+        days.append({"date": day.isoformat(), "weekday": day.isoweekday(), "remaining": remaining})
+    return days
+
+
+def list_offices(req: Request) -> tuple[int, dict]:
+    business = req.params["business"]
+    return 200, {"offices": [{"office_id": office, "name": name, "address": data.OFFICE_DETAILS[office][0],
+                              "hours": data.OFFICE_DETAILS[office][1],
+                              "remaining": sum(d["remaining"] for d in _days(req, business, office))}
+                             for office, name in sorted(data.OFFICES.items())]}
+
+
+def list_appointment_days(req: Request) -> tuple[int, dict]:
+    office = req.params["office_id"]
+    if office not in data.OFFICES:
+        raise invalid(("office_id", "not_found"))
+    return 200, {"days": _days(req, req.params["business"], office)}
+
+
+def query_appointments(req: Request) -> tuple[int, dict]:
+    check_ids(req.body, "id_number")
+    return 200, {"appointments": _upcoming(req, req.body["id_number"])}
+
+
+def cancel_appointment(req: Request) -> tuple[int, dict]:
+    b = req.body
+    check_ids(b, "id_number")
+    held = {a["appointment_no"]: a for a in _upcoming(req, b["id_number"])}
+    if b["appointment_no"] not in held:
+        raise invalid(("appointment_no", "not_found"))
+    req.con.execute("INSERT INTO cancellations VALUES (?, ?, ?)", (b["appointment_no"], req.now.timestamp(), req.key))
+    cancelled = held[b["appointment_no"]] | {"status": "cancelled"}
+    cancelled["slot"]["remaining"] += 1
+    return 200, cancelled
+
+
+# Days after a counter application that each stage is reached (the last ones are expected dates).
+_STAGE_DAYS = (("received", 0), ("reviewing", 1), ("producing", 3), ("ready", 7), ("collected", 12))
+_REFUSED_DAYS = (("received", 0), ("reviewing", 1), ("refused", 2))
+_NEXT_ACTION = {"received": "wait", "reviewing": "wait", "producing": "wait", "ready": "collect",
+                "posted": "wait_post", "collected": "done", "refused": "counter"}
+
+
+def _timeline(number: str, business: str, reached: list[tuple[str, date | None]], today: date) -> tuple[list, str]:
+    """The stage rows of one application and its current stage: stages dated up to ``today`` are passed,
+    the last of them is current, the others are still to come."""
+    current = max((i for i, (_, day) in enumerate(reached) if day is not None and day <= today), default=0)
+    rows = []
+    for i, (stage, day) in enumerate(reached):
+        row = {"application_no": number, "business": business, "stage": stage,
+               "state": "done" if i < current else "current" if i == current else "next"}
+        if day is not None:
+            row["date"] = day.isoformat()
+        if i == current:
+            row["next_action"] = _NEXT_ACTION[stage]
+        rows.append(row)
+    return rows, reached[current][0]
+
+
+def query_progress(req: Request) -> tuple[int, dict]:
+    check_ids(req.body, "id_number")
+    local = req.now.astimezone(CHINA)
+    today = local.date()
+    found = []  # (application, stage rows)
+    for past in data.past_applications(req.body["id_number"], today):
+        plan = _REFUSED_DAYS if past.refused else _STAGE_DAYS
+        reached = [("posted" if stage == "ready" and past.collection == "post" else stage,
+                    past.received + timedelta(days=days)) for stage, days in plan]
+        rows, stage = _timeline(past.number, past.business, reached, today)
+        app = {"application_no": past.number, "business": past.business, "received_on": past.received.isoformat(),
+               "stage": stage, "next_action": _NEXT_ACTION[stage], "office_name": data.OFFICES[past.office_id]}
+        if stage in ("received", "reviewing", "producing"):
+            app["ready_by"] = (past.received + timedelta(days=7)).isoformat()
+        found.append((app, rows))
+    # Applications made on kiosks (endorsements) move on in seconds, as every simulated application does.
+    for row in req.con.execute("SELECT * FROM applications WHERE department = 'exit_entry' AND id_number = ? "
+                               "ORDER BY received_at DESC", (req.body["id_number"],)).fetchall():
+        received = datetime.fromtimestamp(row["received_at"], CHINA)
+        steps = (("received", received), ("reviewing", received + timedelta(seconds=req.timing.accept_after_s)),
+                 ("ready", received + timedelta(seconds=req.timing.done_after_s)))
+        current = max(i for i, (_, at) in enumerate(steps) if at <= local or i == 0)
+        reached = [(stage, at.date() if i <= current else None) for i, (stage, at) in enumerate(steps)]
+        rows, stage = _timeline(row["application_no"], "endorsement", reached, today)
+        found.append(({"application_no": row["application_no"], "business": "endorsement",
+                       "received_on": received.date().isoformat(), "stage": stage, "next_action": _NEXT_ACTION[stage],
+                       "office_name": "自助终端"}, rows))
+    wanted = req.body.get("application_no")
+    if wanted is not None:
+        found = [(app, rows) for app, rows in found if app["application_no"][2:] == wanted]
+    found.sort(key=lambda item: item[0]["received_on"], reverse=True)
+    return 200, {"applications": [app for app, _ in found], "stages": [r for _, rows in found for r in rows]}
+
+
 HANDLERS = {
     "exit_entry.list_appointment_slots": list_appointment_slots,
     "exit_entry.book_appointment": book_appointment,
     "exit_entry.apply_endorsement": apply_endorsement,
     "exit_entry.query_applications": query_applications,
+    # appointments and progress
+    "exit_entry.list_offices": list_offices,
+    "exit_entry.list_appointment_days": list_appointment_days,
+    "exit_entry.query_appointments": query_appointments,
+    "exit_entry.cancel_appointment": cancel_appointment,
+    "exit_entry.query_progress": query_progress,
 }

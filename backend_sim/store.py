@@ -34,9 +34,14 @@ CREATE TABLE IF NOT EXISTS applications (
 );
 CREATE TABLE IF NOT EXISTS appointments (
     appointment_no TEXT PRIMARY KEY, slot_id TEXT NOT NULL, business TEXT NOT NULL,
-    id_number TEXT NOT NULL, booked_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+    id_number TEXT NOT NULL, booked_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE,
+    collection TEXT NOT NULL DEFAULT 'counter'
 );
 CREATE INDEX IF NOT EXISTS appointments_slot ON appointments (slot_id);
+CREATE INDEX IF NOT EXISTS appointments_citizen ON appointments (id_number);
+CREATE TABLE IF NOT EXISTS cancellations (
+    appointment_no TEXT PRIMARY KEY, cancelled_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS documents (
     document_no TEXT PRIMARY KEY, kind TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, day TEXT NOT NULL,
     subject TEXT NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL, total TEXT NOT NULL, tax_office TEXT NOT NULL,
@@ -66,7 +71,8 @@ CREATE TABLE IF NOT EXISTS trade_names (
     district TEXT NOT NULL, trade_name TEXT NOT NULL, application_no TEXT NOT NULL, PRIMARY KEY (district, trade_name)
 );
 """
-EFFECT_TABLES = ("applications", "appointments", "documents", "invoice_collections", "tickets", "ratings")
+EFFECT_TABLES = ("applications", "appointments", "cancellations", "documents", "invoice_collections", "tickets",
+                 "ratings")
 
 
 class SimStore:

@@ -3,7 +3,8 @@
     python -m screens.gallery OUTDIR [--lang zh_CN|zh_HK|en] [--large-text] [--labels]
 
 Runs the real app on the repository defaults (simulated devices, the reference backend) with its
-files in a temporary folder, and walks the demo citizen through the tax records journey, taking
+files in a temporary folder, and walks the demo citizen through the tax records journey (then the
+exit-entry appointment and application progress journeys), taking
 a picture of each screen once it shows what it should. Where there is no display, run it through
 ``scripts/with_display.sh`` (``make gallery`` does). ``--labels`` also writes ``NAME.labels.json``
 with every visible label's text, box and colour, for ``python -m screens.contrast OUTDIR``.
@@ -73,6 +74,25 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         journey.begin("tax_records")
         journey.jump("ticket")
 
+    def begin(service_id: str) -> None:
+        language, large = app.context.translator.language, app.large_text
+        fresh()  # a session end restores the default look: keep this scene's
+        session.start()
+        app.set_language(language)
+        app.set_large_text(large)
+        session.choose(service_id)
+        journey.begin(service_id)
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def on(step_id: str) -> Callable[[], bool]:
+        return lambda: journey.step is not None and journey.step.id == step_id and not journey.view.busy
+
+    def pick_first() -> None:
+        usable = [o for o in journey.step.options(journey, lambda t: t.zh_CN, {}) if o.enabled]
+        journey.action("pick", value=usable[0].value)
+        journey.action("next")
+
     return [
         ("01-attract", fresh, at("attract")),
         ("02-home", session.start, at("home")),
@@ -109,6 +129,22 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
          and journey.data.handoff.state == "waiting"),
         ("24-invoice-services", lambda: app.runtime.backends.sim.handoff("confirm"),
          lambda: app.current_step == "query" and journey.data.reply is not None),
+        # The exit-entry appointment: document, hall, day, time, phone, review, slip; then the held booking.
+        ("25-appointment-document", lambda: begin("exit_entry_appointment"), on("document")),
+        ("26-appointment-hall", lambda: journey.action("next"), on("hall")),
+        ("27-appointment-day", pick_first, on("day")),
+        ("28-appointment-time", pick_first, on("slot")),
+        ("29-appointment-contact", pick_first, on("contact")),
+        ("30-appointment-review", lambda: journey.action("next"), at("review")),
+        ("31-appointment-slip", lambda: journey.action("next"), at("print")),
+        ("32-appointment-held", lambda: begin("exit_entry_appointment"), on("existing")),
+        ("33-appointment-cancel", lambda: journey.action("next"), on("cancel")),
+        ("34-appointment-cancelled", lambda: journey.action("send"),
+         lambda: on("cancel")() and journey.step.passes(journey)),
+        # Application progress: a 受理编号 or nothing, then the stages.
+        ("35-progress-number", lambda: begin("application_progress"), on("number")),
+        ("36-progress-stages", lambda: journey.action("next"),
+         lambda: on("progress")() and journey.data.reply is not None),
     ]
 
 

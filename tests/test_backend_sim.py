@@ -62,7 +62,8 @@ def test_injected_failures_do_nothing_and_dropped_replies_are_committed(tmp_path
     with launch(tmp_path, fail_rate=1.0) as failing:
         assert post(failing.base_url, "/hall/v1/ratings", body, key).status_code == 503
         assert failing.submissions() == {"submissions": [], "effects": dict.fromkeys(
-            ("applications", "appointments", "documents", "invoice_collections", "tickets", "ratings"), 0)}
+            ("applications", "appointments", "cancellations", "documents", "invoice_collections", "tickets",
+             "ratings"), 0)}
     with launch(tmp_path, drop_reply_rate=1.0) as dropping:
         with pytest.raises(requests.ConnectionError):
             post(dropping.base_url, "/hall/v1/ratings", body, key)

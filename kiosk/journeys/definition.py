@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kiosk.backends.contract import Contract, ContractError, Operation
 from kiosk.journeys import template
@@ -40,15 +40,27 @@ class DefinitionError(ValueError):
 
 
 class Condition(BaseModel):
-    """Run a step only when an earlier form field has one of these values."""
+    """Run a step only when an earlier form field has one of these values, or (``found``) only when
+    an earlier query step's reply holds a non-empty list (``found = "existing.appointments"``)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-    field: str
+    field: str | None = None
     equals: str | int | None = None
     is_in: tuple[str | int, ...] = Field(default=(), alias="in")
     filled: bool | None = None  # true: the field holds a value (an optional field was filled in)
+    found: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]+\.[a-z_][a-z0-9_]*$")  # "STEP_ID.LIST"
 
-    def holds(self, form: dict) -> bool:
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Condition":
+        if (self.field is None) == (self.found is None):
+            raise ValueError("give either field (with equals or in) or found")
+        return self
+
+    def holds(self, form: dict, replies: dict | None = None) -> bool:
+        if self.found is not None:
+            step_id, _, name = self.found.partition(".")
+            kept = (replies or {}).get(step_id)
+            return bool(kept and isinstance(kept, tuple) and kept[1].get(name))
         value = form.get(self.field)
         if self.filled is not None:
             return (value not in (None, "", [])) == self.filled
@@ -94,6 +106,8 @@ class DefinitionContext:
     reply_schema: dict = field(default_factory=dict)           # of the last query or submit
     handoff_schema: dict = field(default_factory=dict)         # of the last phone hand-off
     picked: dict[str, dict] = field(default_factory=dict)      # choose step id -> {multiple, row schema}
+    queried: dict[str, dict] = field(default_factory=dict)     # query step id -> its reply schema (for `found`)
+    step_ids: list[str] = field(default_factory=list)          # ids of the steps so far
 
     def operation(self, op_id: str, key: str = "operation") -> Operation:
         try:
@@ -151,6 +165,16 @@ class DefinitionContext:
         elif not (root in SCALAR_SOURCES and not rest):
             raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, records, form, "
                                   f"reply, picked, handoff, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
+
+    def check_found(self, found: str, key: str) -> None:
+        """Check ``STEP_ID.LIST`` names a list in the reply of an earlier query step."""
+        step_id, _, name = found.partition(".")
+        if step_id not in self.queried:
+            raise DefinitionError(f"{key}: no earlier query step {step_id!r}; query steps so far: "
+                                  f"{', '.join(self.queried) or 'none'}")
+        prop = self.queried[step_id].get("properties", {}).get(name, {})
+        if prop.get("type") != "array":
+            raise DefinitionError(f"{key}: the reply of {step_id!r} has no list {name!r}")
 
     def check_template(self, text: str, key: str, extra_roots: frozenset[str] = frozenset()) -> None:
         """Check every placeholder of a template and its ``|code:NAME`` tables."""
@@ -213,12 +237,15 @@ def compile_journey(service_id: str, raw: dict, contract: Contract) -> JourneyPl
             raise DefinitionError(f"{where}: {_one_line(e)}") from None
         step = cls(len(steps), str(entry.get("id", f"{kind}{number}")), step_settings, when)
         try:
-            if when is not None:
+            if when is not None and when.field is not None:
                 ctx.check_source(f"form.{when.field}", "when.field")
+            elif when is not None:
+                ctx.check_found(when.found, "when.found")
             step.check(ctx)
         except DefinitionError as e:
             raise DefinitionError(f"{where}: {e}") from None
         ctx.kinds.append(kind)
+        ctx.step_ids.append(step.id)
         steps.append(step)
     if steps[-1].kind != "farewell":
         raise DefinitionError(f"journey step {len(steps)} ({steps[-1].kind}): the last step must be 'farewell' "

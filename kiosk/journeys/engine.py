@@ -53,6 +53,7 @@ class JourneyView:
 
     notice: str = ""                    # msgid of the current instruction or problem
     notice_args: dict = field(default_factory=dict)
+    told: Any = None                    # a definition's own text (three languages) shown in place of notice
     busy: bool = False                  # a request is running: show progress with Cancel
     waiting: bool = False               # the kiosk waits for the citizen's phone: the idle timer stands still
     attempts_left: int = 0
@@ -168,7 +169,7 @@ class JourneyEngine:
         return self.plan.steps[-1]
 
     def _applies(self, step: Step) -> bool:
-        return step.when is None or step.when.holds(self.data.form or {})
+        return step.when is None or step.when.holds(self.data.form or {}, self.data.replies or {})
 
 
     def _enter(self, step: Step) -> None:
@@ -177,15 +178,19 @@ class JourneyEngine:
         self._token += 1  # a request of the step we leave reports to nobody
         self.step = step
         self.view.busy = self.view.waiting = False
-        self.view.notice, self.view.notice_args, self.view.errors = "", {}, {}
+        self.view.notice, self.view.notice_args, self.view.errors, self.view.told = "", {}, {}, None
         step.enter(self)
         self.changed()
 
     # -- what steps use --------------------------------------------------------------------------
     def notice(self, msgid: str, speak: bool = False, **args: Any) -> None:
-        self.view.notice, self.view.notice_args = msgid, args
+        self.view.notice, self.view.notice_args, self.view.told = msgid, args, None
         if speak:
             self.runner.run(0, Speak(msgid, tuple(args.items())))
+
+    def tell(self, texts: Any) -> None:
+        """Show a definition's own text (``{zh_CN, zh_HK, en}``) as the notice."""
+        self.view.notice, self.view.notice_args, self.view.told = "", {}, texts
 
     def do(self, effect: Any) -> int:
         """Start ``effect``; its result comes back to the current step's ``done`` if still current."""

@@ -90,7 +90,7 @@ class StepScreen(Screen):
         if step is None or step.kind != self.name:
             return
         _, view = self.translator.gettext, self.engine.view
-        self.notice = _(view.notice).format(**view.notice_args) if view.notice else ""
+        self.notice = _(view.notice).format(**view.notice_args) if view.notice else self.pick(view.told)
         self.busy = view.busy
         self.title = self.pick(step.settings.title) or _(step.default_title)
         number, total, steps = self.engine.progress()

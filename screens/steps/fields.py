@@ -91,7 +91,8 @@ class KeypadField(FieldBox):
         pad = GridLayout(cols=3, spacing=self.spacing, size_hint_y=None)
         pad.bind(minimum_height=pad.setter("height"))
         for key in self.KEYS:
-            pad.add_widget(_step_button(key, f"{name} key {key}", lambda k=key: self._press(k)))
+            shown = "←" if key == "⌫" else key  # the kiosk's font has no ⌫ (it showed as a box)
+            pad.add_widget(_step_button(shown, f"{name} key {key}", lambda k=key: self._press(k)))
         self.ids.input.add_widget(pad)
 
     def show(self, value: Any, bounds: tuple[Any, Any] = (None, None)) -> None:

@@ -6,11 +6,13 @@ from screens.steps.handoff import HandoffScreen
 from screens.steps.issue import IssueScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
+from screens.steps.send import SendScreen
 from screens.steps.simple import CardScreen, ConsentScreen, FarewellScreen, WorkScreen
 
 SCREENS = {
     "consent": ConsentScreen, "card": CardScreen, "face": FaceScreen, "prefill": WorkScreen,
     "form": FormScreen, "choose": ChooseScreen, "review": ReviewScreen, "query": QueryScreen, "submit": WorkScreen,
+    "send": SendScreen,
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
     "handoff": HandoffScreen,
     "issue": IssueScreen,

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from common.i18n import N_
+from kiosk.journeys import template
 from kiosk.journeys.definition import PROFILE_OPERATION, DefinitionContext, DefinitionError, is_source
 from kiosk.journeys.document import TableSpec
 from kiosk.journeys.effects import Call, Enqueue, Outcome
@@ -100,6 +101,7 @@ class QuerySettings(StepSettings):
     # What to tell the citizen when the department refuses an entry, by its field error code
     # (e.g. taken): the citizen goes back to the form with the entry marked.
     refusals: dict[str, Texts] = {}
+    pass_empty: bool = False           # nothing in the table: the step passes by itself (a lookup before a form)
 
 
 class QueryStep(_Request, Step):
@@ -116,16 +118,28 @@ class QueryStep(_Request, Step):
         ctx.check_texts(s.summary, "summary")
         if s.table is not None:
             s.table.check(ctx, "table")
+        elif s.pass_empty:
+            raise DefinitionError("pass_empty: needs a table (its rows say whether there is anything to show)")
         for code, texts in s.refusals.items():
             if not re.fullmatch(r"[a-z_]+", code):
                 raise DefinitionError(f"refusals.{code}: a field error code of the contract (a-z and _)")
             ctx.check_texts(texts, f"refusals.{code}")
+        ctx.queried[self.id] = ctx.reply_schema
+
+    def passes(self, engine) -> bool:
+        kept = engine.data.replies.get(self.id)
+        return self.settings.pass_empty and kept is not None and not self._rows(engine, kept[1])
+
+    def _rows(self, engine, reply: dict) -> list:
+        return template.lookup(engine.scope(reply=reply), self.settings.table.rows) or []
 
     def enter(self, engine) -> None:
         body = self.body(engine)
         kept = engine.data.replies.get(self.id)
         if kept is not None and kept[0] == body:  # back from a later step: the same question
             engine.data.reply = kept[1]
+            if self.passes(engine):
+                engine.next()
             return
         engine.data.reply = None
         engine.view.busy = True
@@ -152,6 +166,8 @@ class QueryStep(_Request, Step):
         engine.data.replies[self.id] = (self.body(engine), outcome.value)
         if self.settings.receipt_prefix:
             engine.data.receipt_no = engine.local_receipt_no(self.settings.receipt_prefix)
+        if self.passes(engine):
+            engine.next()
 
 
 class SubmitSettings(StepSettings):

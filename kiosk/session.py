@@ -56,6 +56,7 @@ class SessionData:
     reply: Any = None         # the last department reply
     receipt_no: Any = None    # the number printed on (or shown instead of) the receipt
     rating: Any = None        # the 好差评 rating
+    payment: Any = None       # the payment order of this journey (kiosk.backends.models.Order)
 
     def wipe(self) -> None:
         """Drop every field; overwrite mutable buffers first so the bytes do not linger."""

@@ -59,6 +59,8 @@ class JourneyView:
     ticket: Any = None                  # the counter queue ticket (ticket route)
     rating_level: str | None = None
     errors: dict = field(default_factory=dict)  # form field -> msgid
+    order: Any = None                   # the payment order on the pay screen (ids, amount, QR, expiry)
+    pay_state: str = ""                 # "", "creating", "waiting", "paying", "cancelling", "paid", "expired", "cancelled", "failed"
 
 
 class JourneyEngine:
@@ -121,6 +123,7 @@ class JourneyEngine:
         self.plan = self.plans[service_id]
         data = self.data
         data.form, data.replies, data.reply, data.receipt_no, data.records = {}, {}, None, "", None
+        data.payment = None
         self.view = JourneyView(attempts_left=self.face_attempts)
         self.session.go(ShellStep.JOURNEY)
         self._enter(self._following(-1))
@@ -205,7 +208,7 @@ class JourneyEngine:
         today = self.today()
         data = self.data
         return {"card": data.card, "records": data.records or {}, "form": data.form or {},
-                "reply": data.reply or {}, "receipt_no": data.receipt_no or "",
+                "reply": data.reply or {}, "receipt_no": data.receipt_no or "", "payment": data.payment,
                 "terminal_id": self.terminal_id, "service": self.plan.service_id if self.plan else "",
                 "today": {"year": today.year, "month": today.month, "day": today.day, "iso": today.isoformat()},
                 **extra}

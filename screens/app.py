@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -52,7 +53,7 @@ from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
 KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "help.kv",
-            "call.kv", "steps/steps.kv"]
+            "call.kv", "steps/steps.kv", "steps/pay.kv"]
 # Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
 CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")
 KEY_ESCAPE, KEY_F1 = 27, 282
@@ -60,7 +61,8 @@ CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
 TAKE_CARD = N_("Please take your ID card from the reader.")
 # Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
 DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",
-             "r": "lift the card", "p": "printer paper out / back in", "v": "call a service agent"}
+             "r": "lift the card", "p": "printer paper out / back in", "v": "call a service agent",
+             "$": "the citizen pays the code on screen with the phone"}
 
 
 class _RecoverFromErrors(ExceptionHandler):
@@ -307,6 +309,9 @@ class KioskApp(App):
         if key == "v":
             self.start_call()
             return
+        if key == "$":
+            self._demo_pay()
+            return
         reader = self.runtime.idcard.simulator
         printer = self.runtime.printer.virtual_printer
         if key in "cx" and reader is not None:
@@ -316,6 +321,19 @@ class KioskApp(App):
         elif key == "p" and printer is not None:
             self._demo_paper_out = not self._demo_paper_out
             printer.set_paper("out" if self._demo_paper_out else "ok")
+
+    def _demo_pay(self) -> None:
+        """The demo citizen's phone pays the newest open order at the reference backend's gateway."""
+        sim = self.runtime.backends.sim
+        if sim is None:
+            return
+
+        def pay() -> None:
+            try:
+                sim.pay()
+            except OSError as e:  # no open order, or it cannot be paid any more: the gateway says so
+                log.info("demo payment not made: %s", e)
+        threading.Thread(target=pay, name="demo-pay", daemon=True).start()
 
     def recover(self) -> None:
         """Show the unavailable screen, drop the session, and return to attract after ``recovery_s``."""

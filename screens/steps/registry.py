@@ -1,6 +1,7 @@
 """The screen of each step kind, by kind name (the face screen lives with its check loop in screens.face)."""
 from screens.face import FaceScreen
 from screens.steps.form import FormScreen, ReviewScreen
+from screens.steps.pay import PayScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
 from screens.steps.simple import CardScreen, ConsentScreen, FarewellScreen, WorkScreen
@@ -9,4 +10,5 @@ SCREENS = {
     "consent": ConsentScreen, "card": CardScreen, "face": FaceScreen, "prefill": WorkScreen,
     "form": FormScreen, "review": ReviewScreen, "query": QueryScreen, "submit": WorkScreen,
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
+    "pay": PayScreen,
 }

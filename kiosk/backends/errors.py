@@ -62,6 +62,7 @@ _FIELD_MESSAGES = {
     "over_limit": N_("This is more than allowed at one time."),
     "not_sole_proprietor": N_("Only individual businesses can use this service here."),
     "no_records": N_("No records were found for this period."),
+    "expired": N_("This document has expired. Please renew it first."),
 }
 _FIELD_DEFAULT = N_("Please check this entry.")
 

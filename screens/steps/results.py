@@ -77,6 +77,7 @@ class PrintScreen(StepScreen):
     """Print on request; the receipt number and its QR code on screen when paper cannot come out."""
 
     document_title = StringProperty("")
+    summary = StringProperty("")
     receipt_no = StringProperty("")
     print_state = StringProperty("")
     show_qr = BooleanProperty(False)
@@ -84,13 +85,16 @@ class PrintScreen(StepScreen):
     def refresh(self) -> None:
         view = self.engine.view
         self.document_title = self.pick(self.step.settings.document.title)
+        summary = self.step.settings.summary
+        codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
+        self.summary = template.render(self.pick(summary), self.engine.scope(), codes) if summary else ""
         self.print_state = view.print_state
         self.show_qr = view.print_state in ("unavailable", "failed")
         self.receipt_no = self.engine.data.receipt_no or ""
 
     def clear(self) -> None:
         super().clear()
-        self.document_title = self.receipt_no = self.print_state = ""
+        self.document_title = self.summary = self.receipt_no = self.print_state = ""
         self.show_qr = False
 
 

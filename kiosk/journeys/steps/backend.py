@@ -25,7 +25,6 @@ SENDS = {
     "hall": N_("Look up what the government already holds about you, so you need not type it."),
 }
 MSG = {
-    "check": N_("Please check this entry."),
     "refused": N_("The department could not accept some of your entries. Please check them."),
     "not_stored": N_("Your application could not be stored on this terminal. Nothing was sent. Please try again later or go to the counter."),
     "not_stored_paid": N_("Your application could not be stored on this terminal. Nothing was sent. Your payment will be refunded automatically to the account you paid from. Please go to the counter."),
@@ -33,6 +32,16 @@ MSG = {
 }
 DELIVERY = {"type": "string", "enum": ["delivered", "pending", "rejected"]}
 Binding = str | int | bool
+
+
+def back_to_form(engine, index: int, refused: tuple) -> None:
+    """Back to the form before step ``index`` that holds the first refused field (``FieldError``s),
+    with every refused field marked by the department's reason."""
+    reasons = {f.field.split(".", 1)[0]: f.msgid for f in refused}
+    forms = [s for s in engine.plan.steps[:index] if s.kind == "form" and set(reasons) & {f.name for f in s.settings.fields}]
+    engine.goto(forms[0].index) if forms else engine.back()
+    engine.view.errors = {name: (msgid, {}) for name, msgid in reasons.items()}
+    engine.notice(MSG["refused"], speak=True)
 
 
 class _Request:
@@ -193,13 +202,7 @@ class SubmitStep(_Request, Step):
                 return
             engine.next()
         elif outcome.fields:
-            # Back to the form that holds the first refused field, with every refused field marked.
-            names = {f.field.split(".", 1)[0] for f in outcome.fields}
-            forms = [s for s in engine.plan.steps[:self.index]
-                     if s.kind == "form" and names & {f.name for f in s.settings.fields}]
-            engine.goto(forms[0].index) if forms else engine.back()
-            engine.view.errors = {name: (MSG["check"], {}) for name in names}
-            engine.notice(MSG["refused"], speak=True)
+            back_to_form(engine, self.index, outcome.fields)
         elif paid:
             engine.notice(MSG["not_stored_paid"], speak=True)
         else:

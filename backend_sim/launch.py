@@ -55,7 +55,7 @@ class SimHandle:
         return self._request("POST", "/_sim/payment/pay", {"order_id": order_id} if order_id else {})
 
     def faults(self, **settings) -> dict:
-        """Set simulator faults (``backend_sim.payment.DEFAULTS``: ``payment_down``, ``confirm_delay_s``,
+        """Set simulator faults (``backend_sim.payment.DEFAULTS``: ``payment_down``, ``exit_entry_down``, ``confirm_delay_s``,
         ``late_payment``, ``duplicate_notifications``, ``order_ttl_s``, ``refund_after_s``,
         ``refuse_endorsements``); returns them all."""
         return self._request("POST", "/_sim/faults", settings)

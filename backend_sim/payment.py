@@ -9,7 +9,9 @@ twice with the *duplicate notifications* fault (the department keeps the first).
 ``processing`` for ``refund_after_s``, then ``refunded``.
 
 Faults, set with ``POST /_sim/faults`` (kept in the database, so every server thread sees them):
-``payment_down`` (every payment operation answers 503), ``confirm_delay_s``, ``late_payment``
+``payment_down`` / ``exit_entry_down`` (every operation of the gateway / of the exit-entry
+department answers 503), ``refuse_endorsements`` (the department refuses every endorsement
+application after review), ``confirm_delay_s``, ``late_payment``
 (a payment after the order expired is taken anyway), ``duplicate_notifications``, ``order_ttl_s``,
 ``refund_after_s``.
 """
@@ -26,8 +28,8 @@ from backend_sim.store import SimStore
 
 PAYEE = "广东省财政厅（非税收入）"
 VERIFY_URL = "https://czt.gd.gov.cn/fsjk/verify"  # the 广东公共服务支付平台's receipt check (a demo address)
-DEFAULTS = {"payment_down": False, "confirm_delay_s": 0.0, "late_payment": False, "duplicate_notifications": False,
-            "order_ttl_s": 180.0, "refund_after_s": 2.0, "refuse_endorsements": False}
+DEFAULTS = {"payment_down": False, "exit_entry_down": False, "confirm_delay_s": 0.0, "late_payment": False,
+            "duplicate_notifications": False, "order_ttl_s": 180.0, "refund_after_s": 2.0, "refuse_endorsements": False}
 
 
 # -- faults ---------------------------------------------------------------------------------------
@@ -49,8 +51,10 @@ def set_faults(con: sqlite3.Connection, body: dict) -> dict:
     return {name: setting(con, name) for name in DEFAULTS}
 
 
-def down(con: sqlite3.Connection) -> bool:
-    return bool(setting(con, "payment_down"))
+def down(con: sqlite3.Connection, department: str) -> bool:
+    """The ``payment_down`` / ``exit_entry_down`` faults: every operation of that department answers 503."""
+    name = f"{department}_down"
+    return name in DEFAULTS and bool(setting(con, name))
 
 
 # -- fees (written by departments) ----------------------------------------------------------------

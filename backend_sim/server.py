@@ -125,8 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(405, {"error": "method_not_allowed", "message": f"{url.path} allows {', '.join(allowed)}"},
                                   headers={"Allow": ", ".join(allowed)})
             return self._send(404, {"error": "not_found", "message": f"no operation {method} {url.path}"})
-        if op.department == "payment" and payment.down(self.server.store.connection()):
-            return self._send(503, {"error": "unavailable", "message": "the payment platform is down (sim fault)"})
+        if payment.down(self.server.store.connection(), op.department):
+            return self._send(503, {"error": "unavailable", "message": f"{op.department} is down (sim fault)"})
         faults = self.server.faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)

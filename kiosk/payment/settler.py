@@ -5,9 +5,9 @@ caller's with :meth:`Settler.settle_due`):
 
 * ``creating`` (the kiosk stopped while creating it): create again with the same Idempotency-Key
   (the gateway answers the order it made, or makes it now), then close it;
-* ``open`` / ``closing``: cancel it. Cancelled or expired: ``closed``, but only after
-  ``late_grace_s`` past its expiry (a wallet may still deliver a payment made at the last second);
-  paid after all: a refund is due;
+* ``open`` / ``closing``: cancel it. Cancelled: ``closed``; expired: ``closed`` once
+  ``late_grace_s`` have passed since its expiry (a wallet may still deliver a payment made at the
+  last second); paying: asked again; paid after all: a refund is due;
 * ``paid`` (the citizen left, or the kiosk stopped, before the submission was stored): refund;
 * ``refund_due``: ask for the refund (the same key every time; the gateway makes one refund per
   order); ``refunding``: ask until the bank confirms it, then ``refunded``.
@@ -122,7 +122,8 @@ class Settler:
             if order.status == "paid":
                 self.ledger.move(row, "refund_due", refund_reason="paid_after_close")
                 self.wake()
-            elif order.status == "paying" or self._clock() < order.expires_at.timestamp() + self.late_grace_s:
+            elif order.status == "paying" or (order.status == "expired" and
+                                              self._clock() < order.expires_at.timestamp() + self.late_grace_s):
                 self._later(row, f"watching {order.status}", min_delay=self.initial_s)
             else:
                 self.ledger.move(row, "closed")

@@ -60,12 +60,19 @@ def down(con: sqlite3.Connection, department: str) -> bool:
 # -- fees (written by departments) ----------------------------------------------------------------
 def issue_fee(con: sqlite3.Connection, department: str, item: str, amount: Decimal, id_number: str, seed: str,
               now: datetime) -> str:
-    """The fee item of ``seed`` (the same offer on the same day is the same fee); returns its ``fee_id``."""
-    digest = int(hashlib.sha256(f"{department}:{id_number}:{seed}".encode()).hexdigest(), 16)
-    fee_id = f"FE{now.astimezone(CHINA):%Y%m%d}{digest % 10**8:08d}"
-    con.execute("INSERT OR IGNORE INTO fees (fee_id, department, item, amount, id_number, issued_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (fee_id, department, item, str(amount), id_number, now.timestamp()))
-    return fee_id
+    """The fee item of ``seed`` today: the same unpaid fee while it is not paid (asking again does not
+    pile up fees), a new one once it is; returns its ``fee_id``."""
+    for n in range(1000):
+        digest = int(hashlib.sha256(f"{department}:{id_number}:{seed}:{n}".encode()).hexdigest(), 16)
+        fee_id = f"FE{now.astimezone(CHINA):%Y%m%d}{digest % 10**8:08d}"
+        row = con.execute("SELECT paid_order_id FROM fees WHERE fee_id = ?", (fee_id,)).fetchone()
+        if row is None:
+            con.execute("INSERT INTO fees (fee_id, department, item, amount, id_number, issued_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (fee_id, department, item, str(amount), id_number, now.timestamp()))
+            return fee_id
+        if row[0] is None:
+            return fee_id
+    raise AssertionError("a thousand paid fees for one offer in one day")
 
 
 def fee_paid_by(con: sqlite3.Connection, fee_id: str) -> str | None:

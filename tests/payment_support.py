@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         while [r for r in kiosk.ledger.rows() if r.state not in ("settled", "closed", "refunded")] \
                 or kiosk.outbox.status().pending:
             pause.wait(0.1)
-        print("SETTLED", flush=True)
+        print("SETTLED all", flush=True)
         return 0
     for _ in range(args.n):
         walk(kiosk, "pay")

@@ -63,6 +63,7 @@ _FIELD_MESSAGES = {
     "not_sole_proprietor": N_("Only individual businesses can use this service here."),
     "no_records": N_("No records were found for this period."),
     "expired": N_("This document has expired. Please renew it first."),
+    "already_paid": N_("This fee has already been paid."),
 }
 _FIELD_DEFAULT = N_("Please check this entry.")
 

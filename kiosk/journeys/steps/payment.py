@@ -102,7 +102,7 @@ class PayStep(Step):
         if not outcome.ok:
             if view.order is None:  # no code: say why, offer a new try
                 view.pay_state = "failed"
-                engine.notice(outcome.msgid, speak=True)
+                engine.notice(outcome.fields[0].msgid if outcome.fields else outcome.msgid, speak=True)
             else:  # the citizen may have paid: keep asking
                 engine.notice(MSG["checking"])
                 engine.do(CheckOrder(view.order.order_id, wait=True))

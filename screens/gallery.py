@@ -46,6 +46,24 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         journey.begin("tax_records")
         journey.jump("ticket")
 
+    def endorsement() -> None:
+        fresh()
+        session.start()
+        session.choose("hk_macau_endorsement")
+        journey.begin("hk_macau_endorsement")
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def permit_typed() -> None:
+        from backend_sim.data import permit  # the demo citizen's permit number, as the citizen types it
+
+        journey.action("set", name="permit_number", value=permit(journey.data.card.id_number)[0])
+        journey.action("next")
+
+    def pick_first() -> None:
+        journey.action("pick", value=journey.step.rows(journey)[0]["offer_id"])
+        journey.action("next")
+
     return [
         ("01-attract", fresh, at("attract")),
         ("02-home", session.start, at("home")),
@@ -65,6 +83,17 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("14-ticket", ticket_route, at("ticket")),
         ("15-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
         ("16-unavailable", lambda: (app._show_countdown(None), session.fail()), at("unavailable")),
+        ("17-endorsement-permit", lambda: (app._show_countdown(None), endorsement()), at("form")),
+        ("18-endorsement-choose", permit_typed,
+         lambda: app.current_step == "choose" and bool(journey.step.rows(journey))),
+        ("19-endorsement-review", pick_first, at("review")),
+        ("20-endorsement-pay", lambda: journey.action("next"), lambda: journey.view.pay_state == "waiting"),
+        ("21-endorsement-pay-cancelled", lambda: journey.action("cancel_payment"),
+         lambda: journey.view.pay_state == "cancelled"),
+        ("22-endorsement-new-code", lambda: journey.action("new_code"), lambda: journey.view.pay_state == "waiting"),
+        ("23-endorsement-acknowledgement", app._demo_pay, at("print")),
+        ("24-endorsement-payment-slip", lambda: journey.action("next"),
+         lambda: app.current_step == "print" and journey.step.settings.document.kind == "payment_slip"),
     ]
 
 

@@ -241,3 +241,24 @@ def past_applications(id_number: str, today: date) -> list[PastApplication]:
                                      rng.choice(sorted(OFFICES)), received, rng.choice(("counter", "counter", "post")),
                                      rng.random() < 0.1))
     return found
+
+# -- HK/Macau travel permits (往来港澳通行证) ------------------------------------------------------
+def permit(id_number: str) -> tuple[str, date]:
+    """The holder's e-permit number and expiry date: issued between 2016 and 2025, valid 10 years
+    (5 years when issued before the holder turned 16), so some expire soon or have expired."""
+    rng = random.Random(f"permit-hkmo:{id_number}")
+    number = "C" + "".join(rng.choice("0123456789") for _ in range(8))
+    issued = date(2016 + rng.randrange(10), rng.randrange(1, 13), rng.randrange(1, 29))
+    birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    years = 5 if (issued.year - birth.year, issued.month, issued.day) < (16, birth.month, birth.day) else 10
+    return number, issued.replace(year=issued.year + years)
+
+
+def has_relatives_in(id_number: str) -> bool:
+    """About one in three have close relatives in Hong Kong or Macao (a 探亲 endorsement)."""
+    return random.Random(f"relatives:{id_number}").random() < 0.35
+
+
+def business_traveller(id_number: str) -> bool:
+    """About one in five work for a company registered for business travel (a 商务 endorsement)."""
+    return random.Random(f"business:{id_number}").random() < 0.2

@@ -5,6 +5,7 @@ The people in them are invented; their ID numbers have valid check digits.
 from __future__ import annotations
 
 from backend_sim.checks import id_check_digit, uscc_check_char
+from backend_sim.data import permit
 
 
 def make_id(first17: str) -> str:
@@ -27,8 +28,9 @@ def example(service_id: str, citizen: dict | None = None) -> dict:
     bodies = {
         "tax.claim_invoices": who | {"taxpayer_id": SOLE_PROPRIETOR_ID, "invoice_kind": "general_paper", "quantity": 10,
                                      "delivery": "post", "postal_address": _ADDRESS},
-        "exit_entry.apply_endorsement": who | {"permit_number": "C60817243", "destination": "HK",
-                                               "endorsement_type": "individual_visit", "count": 2, "fee": "30.00"},
+        # the offer and order must exist and be paid for the department to accept it (see tests)
+        "exit_entry.apply_endorsement": who | {"permit_number": permit(who["id_number"])[0],
+                                               "offer_id": "FE2025031400000001", "payment_order_id": "PO2025031400000001"},
         "registration.register_residence": who | {"phone": "13912345678", "address": _ADDRESS, "housing": "rented",
                                                   "move_in_date": "2024-03-01", "employer": "广州市天河区云帆信息科技有限公司"},
         "registration.file_rental": who | {"phone": "13912345678", "role": "tenant", "counterparty": OTHER,

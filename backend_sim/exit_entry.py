@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from backend_sim import data
-from backend_sim.common import CHINA, Refusal, Request, check_ids, create_application, invalid, query_applications
+from backend_sim import data, payment
+from backend_sim.common import (
+    CHINA, Refusal, Request, check_ids, create_application, invalid, query_applications, stamp,
+)
 from backend_sim.store import SimStore
 
 MAX_DAYS = 14
@@ -119,13 +121,81 @@ def _upcoming(req: Request, id_number: str) -> list[dict]:
                   key=lambda a: (a["slot"]["date"], a["slot"]["start"]))
 
 
-def apply_endorsement(req: Request) -> tuple[int, dict]:
+# ---- HK/Macau endorsements: eligibility, offers (fee items), applications (branch h12pay) ----
+TYPE_LETTER = {"individual_visit": "G", "group_tour": "L", "visiting_relatives": "T", "business": "S"}
+TYPE_NAME = {"individual_visit": "个人旅游", "group_tour": "团队旅游", "visiting_relatives": "探亲", "business": "商务"}
+PLACE_NAME = {"HK": "香港", "MO": "澳门"}
+RENEW_WITHIN = timedelta(days=90)  # a permit this close to expiry is renewed first
+
+
+def _age(id_number: str, today: date) -> int:
+    born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _eligible(id_number: str, today: date) -> list[tuple[str, int, int, str]]:
+    """(type, count, validity in months, how it is issued) this person may apply for at a kiosk.
+
+    Under-16s apply at the counter with a guardian; 个人旅游 is for Guangdong household
+    registrations (the kiosk's province); 探亲 and 商务 need records the counter checks, so they
+    are issued there after a review."""
+    age = _age(id_number, today)
+    if age < 16:
+        return []
+    found = [("group_tour", n, 3, "endorsement_machine") for n in (1, 2)]
+    if id_number.startswith("44"):
+        found = [("individual_visit", n, 3, "endorsement_machine") for n in (1, 2)] + found
+    if data.has_relatives_in(id_number):
+        found.append(("visiting_relatives", 1, 3, "counter"))
+    if age >= 18 and data.business_traveller(id_number):
+        found.append(("business", 1, 3, "counter"))
+    return found
+
+
+def query_endorsement_options(req: Request) -> tuple[int, dict]:
     b = req.body
     check_ids(b, "id_number")
-    fee = ENDORSEMENT_FEE * b["count"]
-    if Decimal(b["fee"]) != fee:
-        raise invalid(("fee", "mismatch"))
-    return create_application(req, "endorsement", fee=str(fee))
+    number, valid_to = data.permit(b["id_number"])
+    if b["permit_number"] != number:
+        raise invalid(("permit_number", "mismatch"))
+    today = req.now.astimezone(CHINA).date()
+    if valid_to < today:
+        raise invalid(("permit_number", "expired"))
+    options = []
+    if valid_to - today >= RENEW_WITHIN:
+        for kind, count, months, issue in _eligible(b["id_number"], today):
+            for place in ("HK", "MO"):
+                amount = ENDORSEMENT_FEE * count
+                item = f"往来港澳通行证签注费（{PLACE_NAME[place]}{TYPE_NAME[kind]}{'一次' if count == 1 else '二次'}）"
+                offer = payment.issue_fee(req.con, "exit_entry", item, amount, b["id_number"],
+                                          f"{number}:{place}:{kind}:{count}:{months}", req.now)
+                options.append({"offer_id": offer, "destination": place, "endorsement_type": kind, "count": count,
+                                "validity_months": months, "fee": str(amount), "issue": issue})
+    return 200, {"permit_valid_to": valid_to.isoformat(), "options": options}
+
+
+def apply_endorsement(req: Request) -> tuple[int, dict]:
+    b, con = req.body, req.con
+    check_ids(b, "id_number")
+    number, _ = data.permit(b["id_number"])
+    if b["permit_number"] != number:
+        raise invalid(("permit_number", "mismatch"))
+    fee = con.execute("SELECT * FROM fees WHERE fee_id = ? AND department = 'exit_entry'", (b["offer_id"],)).fetchone()
+    if fee is None or fee["id_number"] != b["id_number"]:
+        raise invalid(("offer_id", "not_found"))
+    if payment.fee_paid_by(con, b["offer_id"]) != b["payment_order_id"]:
+        raise invalid(("payment_order_id", "not_paid"))
+    done = con.execute("SELECT a.* FROM endorsements e JOIN applications a USING (application_no) "
+                       "WHERE e.payment_order_id = ?", (b["payment_order_id"],)).fetchone()
+    if done is not None:  # the same paid order again (another key): the application it made
+        return 202, {"application_no": done["application_no"], "kind": done["kind"], "status": "received",
+                     "received_at": stamp(datetime.fromtimestamp(done["received_at"], CHINA)), "fee": done["fee"]}
+    if payment.setting(con, "refuse_endorsements"):
+        raise invalid(("offer_id", "not_approved"))
+    status, reply = create_application(req, "endorsement", fee=fee["amount"])
+    con.execute("INSERT INTO endorsements VALUES (?, ?, ?)",
+                (reply["application_no"], b["offer_id"], b["payment_order_id"]))
+    return status, reply
 
 
 # ---- Appointments (offices, days, my bookings, cancelling) and progress ---------------------------
@@ -242,4 +312,5 @@ HANDLERS = {
     "exit_entry.query_appointments": query_appointments,
     "exit_entry.cancel_appointment": cancel_appointment,
     "exit_entry.query_progress": query_progress,
+    "exit_entry.query_endorsement_options": query_endorsement_options,
 }

@@ -44,9 +44,7 @@ class SimHandle:
 
     def submissions(self) -> dict:
         """``GET /_sim/submissions``: every submission processed, with key and receive count."""
-        url = f"{self.base_url}/_sim/submissions"
-        with urllib.request.urlopen(url, timeout=10, context=self._context()) as reply:  # noqa: S310 - our own http(s) URL
-            return json.load(reply)
+        return self._request("GET", "/_sim/submissions")
 
     def handoff(self, action: str, handoff_id: str | None = None) -> dict:
         """What the citizen does on the phone: ``confirm`` (signs in the app), ``refuse`` or ``expire``
@@ -55,17 +53,35 @@ class SimHandle:
         Raises:
             urllib.error.HTTPError: 404 when there is no such pending hand-off.
         """
-        body = json.dumps({"handoff_id": handoff_id} if handoff_id else {}).encode()
-        request = urllib.request.Request(f"{self.base_url}/_sim/handoffs/{action}", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10, context=self._context()) as reply:  # noqa: S310 - our own URL
-            return json.load(reply)
+        return self._request("POST", f"/_sim/handoffs/{action}", {"handoff_id": handoff_id} if handoff_id else {})
 
-    def _context(self) -> ssl.SSLContext | None:
+    def pay(self, order_id: str | None = None) -> dict:
+        """The citizen pays with the phone: order ``order_id``, or the newest open one (the demo key ``$``).
+
+        Raises:
+            urllib.error.HTTPError: 404 without an open order, 409 when it cannot be paid (expired, paid).
+        """
+        return self._request("POST", "/_sim/payment/pay", {"order_id": order_id} if order_id else {})
+
+    def faults(self, **settings) -> dict:
+        """Set simulator faults (``backend_sim.payment.DEFAULTS``: ``payment_down``, ``exit_entry_down``, ``confirm_delay_s``,
+        ``late_payment``, ``duplicate_notifications``, ``order_ttl_s``, ``refund_after_s``,
+        ``refuse_endorsements``); returns them all."""
+        return self._request("POST", "/_sim/faults", settings)
+
+    def payments(self) -> dict:
+        """What the departments were notified of, fees paid, and refunds (``GET /_sim/payment``)."""
+        return self._request("GET", "/_sim/payment")
+
+    def _request(self, method: str, path: str, body: dict | None = None) -> dict:
         context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
         if context and self.client_cert:
             context.load_cert_chain(self.client_cert, self.client_key)
-        return context
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10, context=context) as reply:  # noqa: S310 - our own URL
+            return json.load(reply)
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop it (SIGTERM, then SIGKILL after ``timeout_s``) and wait for it."""

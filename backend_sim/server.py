@@ -24,15 +24,16 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from backend_sim import exit_entry, hall, handoff, registration, tax
+from backend_sim import exit_entry, hall, handoff, payment, registration, tax
 from backend_sim.common import CHINA, Refusal, Request, Timing, stamp
 from backend_sim.store import SimStore
 from kiosk.backends.contract import IDEMPOTENCY_HEADER, Contract, Operation
 
-HANDLERS = {**tax.HANDLERS, **exit_entry.HANDLERS, **registration.HANDLERS, **hall.HANDLERS}
+HANDLERS = {**tax.HANDLERS, **exit_entry.HANDLERS, **registration.HANDLERS, **hall.HANDLERS, **payment.HANDLERS}
 _KEY = re.compile(r"[A-Za-z0-9-]{16,64}")
 _MAX_BODY = 1_000_000
 _PHONE = "/_sim/handoffs/"  # + confirm | refuse | expire: what the citizen does on the phone
+_CONTROLS = ("/_sim/payment/pay", "/_sim/faults")
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, self.server.store.submissions())
         if method == "POST" and url.path.removeprefix(_PHONE) in handoff.PHONE_ACTIONS:
             return self._send(*self._phone(url.path.removeprefix(_PHONE), raw))
+        if url.path in _CONTROLS and method == "POST":
+            return self._control(url.path, raw)
+        if method == "GET" and url.path == "/_sim/payment":
+            return self._send(200, payment.notifications(self.server.store.connection()))
         op = self.server.contract.find(method, url.path)
         if op is None:
             allowed = self.server.contract.methods(url.path)
@@ -123,6 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(405, {"error": "method_not_allowed", "message": f"{url.path} allows {', '.join(allowed)}"},
                                   headers={"Allow": ", ".join(allowed)})
             return self._send(404, {"error": "not_found", "message": f"no operation {method} {url.path}"})
+        if payment.down(self.server.store.connection(), op.department):
+            return self._send(503, {"error": "unavailable", "message": f"{op.department} is down (sim fault)"})
         faults = self.server.faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
@@ -146,6 +153,21 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, AttributeError):
             return 400, {"error": "bad_request", "message": "the body is not a JSON object"}
         return handoff.act_on_phone(self.server.store, action, handoff_id, datetime.now(CHINA))
+    def _control(self, path: str, raw: bytes) -> None:
+        """The simulator's own controls: the citizen pays with the phone; faults are set."""
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            return self._send(400, {"error": "bad_request", "message": "the body is not JSON"})
+        try:
+            with self.server.store.transaction() as con:
+                if path == "/_sim/payment/pay":
+                    status, reply = payment.pay(con, body, datetime.now(CHINA))
+                else:
+                    status, reply = 200, payment.set_faults(con, body)
+        except Refusal as refusal:
+            status, reply = refusal.status, refusal.reply()
+        return self._send(status, reply)
 
     def _process(self, op: Operation, query: str, raw: bytes) -> tuple[int, dict, bool]:
         try:

@@ -58,6 +58,26 @@ CREATE TABLE IF NOT EXISTS tickets (
     issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, PRIMARY KEY (day, ticket_no)
 );
 CREATE TABLE IF NOT EXISTS heartbeats (terminal_id TEXT PRIMARY KEY, received_at REAL NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sim_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fees (
+    fee_id TEXT PRIMARY KEY, department TEXT NOT NULL, item TEXT NOT NULL, amount TEXT NOT NULL,
+    id_number TEXT NOT NULL, issued_at REAL NOT NULL, paid_order_id TEXT
+);
+CREATE TABLE IF NOT EXISTS payment_orders (
+    order_id TEXT PRIMARY KEY, fee_id TEXT NOT NULL, item TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL,
+    created_at REAL NOT NULL, expires_at REAL NOT NULL, confirm_at REAL, paid_at REAL, payment_code TEXT NOT NULL,
+    terminal_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
+CREATE INDEX IF NOT EXISTS payment_orders_fee ON payment_orders (fee_id);
+CREATE TABLE IF NOT EXISTS payment_notifications (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, fee_id TEXT NOT NULL,
+    at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS refunds (
+    refund_id TEXT PRIMARY KEY, order_id TEXT NOT NULL UNIQUE, amount TEXT NOT NULL, status TEXT NOT NULL,
+    reason TEXT NOT NULL, requested_at REAL NOT NULL, done_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS endorsements (
+    application_no TEXT PRIMARY KEY, offer_id TEXT NOT NULL, payment_order_id TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS ratings (
     rating_id TEXT PRIMARY KEY, service_id TEXT NOT NULL, receipt_no TEXT NOT NULL, rating TEXT NOT NULL,
     reasons TEXT NOT NULL, comment TEXT NOT NULL, received_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE
@@ -72,7 +92,7 @@ CREATE TABLE IF NOT EXISTS trade_names (
 );
 """
 EFFECT_TABLES = ("applications", "appointments", "cancellations", "documents", "invoice_collections", "tickets",
-                 "ratings")
+                 "ratings", "payment_orders", "refunds")
 
 
 class SimStore:

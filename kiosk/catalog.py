@@ -19,7 +19,7 @@ from kiosk.texts import Texts
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "assets" / "services"
 DEPARTMENTS = ("tax", "exit_entry", "registration")
 Device = Literal["idcard", "camera", "printer"]
-Backend = Literal["tax", "exit_entry", "registration", "hall"]
+Backend = Literal["tax", "exit_entry", "registration", "hall", "payment"]
 
 
 class Guide(BaseModel):

@@ -94,6 +94,7 @@ class BackendSection(Section):
     exit_entry_url: DepartmentUrl = ""
     registration_url: DepartmentUrl = ""
     hall_url: DepartmentUrl = ""
+    payment_url: DepartmentUrl = ""
     ca_file: str = ""
     client_cert: str = ""
     client_key: str = ""
@@ -104,7 +105,7 @@ class BackendSection(Section):
     sim_latency_ms: Annotated[int, Field(ge=0, le=10000)] = 200
 
     def url(self, department: str) -> str:
-        """The base URL of ``department`` (``tax``, ``exit_entry``, ``registration``, ``hall``)."""
+        """The base URL of ``department`` (``tax``, ``exit_entry``, ``registration``, ``hall``, ``payment``)."""
         return getattr(self, f"{department}_url") or self.base_url
 
 
@@ -116,6 +117,12 @@ class OutboxSection(Section):
     stuck_after_s: Annotated[float, Field(ge=60, le=7 * 86400)] = 1800.0
     poll_interval_s: Annotated[float, Field(gt=0, le=300)] = 5.0
     confirm_wait_s: Annotated[float, Field(ge=0, le=30)] = 3.0
+
+
+class PaymentSection(Section):
+    poll_interval_s: Annotated[float, Field(ge=0.5, le=10)] = 3.0
+    settle_initial_s: Annotated[float, Field(gt=0, le=600)] = 2.0
+    settle_max_s: Annotated[float, Field(gt=0, le=3600)] = 120.0
 
 
 class VoiceSection(Section):
@@ -207,6 +214,7 @@ class Settings(Section):
     printer: PrinterSettings = PrinterSettings()
     backend: BackendSection = BackendSection()
     outbox: OutboxSection = OutboxSection()
+    payment: PaymentSection = PaymentSection()
     voice: VoiceSection = VoiceSection()
     call: CallSection = CallSection()
     touch: TouchSection = TouchSection()

@@ -22,6 +22,8 @@ from kiosk.config import Settings
 from common.events import EventBus
 from kiosk.outbox.outbox import Outbox
 from kiosk.outbox.sender import Sender
+from kiosk.payment.ledger import PaymentLedger
+from kiosk.payment.settler import Settler
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ class Runtime:
     camera: FrameSource
     face: FaceVerifier
     call: CallLine
+    ledger: PaymentLedger
+    settler: Settler
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, *, idcard_simulator=None) -> "Runtime":
@@ -51,6 +55,8 @@ class Runtime:
         """
         backends = Backends.from_settings(settings)
         outbox = Outbox.from_settings(settings)
+        ledger = PaymentLedger(outbox.store)
+        p = settings.payment
         return cls(
             settings=settings,
             bus=bus,
@@ -62,18 +68,22 @@ class Runtime:
             camera=open_camera(settings.camera, bus),  # started for each face check only
             face=FaceVerifier(settings.face),
             call=CallLine.from_settings(settings),  # starts the reference agent console for "sim"
+            ledger=ledger,
+            settler=Settler(ledger, backends.payment, settings.kiosk.terminal_id, initial_s=p.settle_initial_s,
+                            max_s=p.settle_max_s),
         )
 
     def start(self) -> None:
-        """Start the driver threads and the outbox sender (subscribe to the bus first)."""
+        """Start the driver threads, the outbox sender and the payment settler (subscribe to the bus first)."""
         self.face.start()  # the worker loads its models while the citizen reads the attract screen
         self.idcard.start()
         self.printer.driver.start()
         self.sender.start()
+        self.settler.start()  # finishes orders a previous run left open, paid or refused
 
     def stop(self) -> None:
         """Stop everything; a part that fails to stop is logged and does not keep the others running."""
-        for name, stop in (("sender", self.sender.stop), ("idcard", self.idcard.stop),
+        for name, stop in (("sender", self.sender.stop), ("settler", self.settler.stop), ("idcard", self.idcard.stop),
                            ("printer", self.printer.close), ("backends", self.backends.close), ("call", self.call.close),
                            ("face", self.face.stop), ("camera", self.camera.stop),
                            ("outbox", self.outbox.close)):

@@ -59,6 +59,7 @@ class SessionData:
     rating: Any = None        # the 好差评 rating
     keys: Any = None          # idempotency keys of the documents issued while the citizen waits
     handoff: Any = None       # the phone hand-off: its id, QR content, deadline and state
+    payment: Any = None       # the payment order of this journey (kiosk.backends.models.Order)
 
     def wipe(self) -> None:
         """Drop every field; overwrite mutable buffers first so the bytes do not linger."""

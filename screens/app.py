@@ -53,7 +53,7 @@ from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
 KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "help.kv",
-            "call.kv", "steps/steps.kv", "steps/handoff.kv", "steps/issue.kv", "steps/send.kv"]
+            "call.kv", "steps/steps.kv", "steps/handoff.kv", "steps/issue.kv", "steps/pay.kv", "steps/send.kv"]
 # Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
 CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")
 KEY_ESCAPE, KEY_F1 = 27, 282
@@ -62,7 +62,8 @@ TAKE_CARD = N_("Please take your ID card from the reader.")
 # Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
 DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",
              "r": "lift the card", "p": "printer paper out / back in", "v": "call a service agent",
-             "s": "confirm the phone hand-off (the citizen signs in the official app)"}
+             "s": "confirm the phone hand-off (the citizen signs in the official app)",
+             "$": "the citizen pays the code on screen with the phone"}
 
 
 class _RecoverFromErrors(ExceptionHandler):
@@ -313,6 +314,8 @@ class KioskApp(App):
             return
         if key == "s":
             self._demo_phone_confirms()
+        if key == "$":
+            self._demo_pay()
             return
         reader = self.runtime.idcard.simulator
         printer = self.runtime.printer.virtual_printer
@@ -326,6 +329,8 @@ class KioskApp(App):
 
     def _demo_phone_confirms(self) -> None:
         """The reference backend's simulated phone confirms the newest pending hand-off (off the UI thread)."""
+    def _demo_pay(self) -> None:
+        """The demo citizen's phone pays the newest open order at the reference backend's gateway."""
         sim = self.runtime.backends.sim
         if sim is None:
             return
@@ -336,6 +341,12 @@ class KioskApp(App):
             except OSError:  # no pending hand-off (404) or the backend is down: nothing to confirm
                 log.info("demo key s: no pending phone hand-off to confirm")
         threading.Thread(target=confirm, name="demo-phone", daemon=True).start()
+        def pay() -> None:
+            try:
+                sim.pay()
+            except OSError as e:  # no open order, or it cannot be paid any more: the gateway says so
+                log.info("demo payment not made: %s", e)
+        threading.Thread(target=pay, name="demo-pay", daemon=True).start()
 
     def recover(self) -> None:
         """Show the unavailable screen, drop the session, and return to attract after ``recovery_s``."""

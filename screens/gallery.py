@@ -91,6 +91,22 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
     def pick_first() -> None:
         usable = [o for o in journey.step.options(journey, lambda t: t.zh_CN, {}) if o.enabled]
         journey.action("pick", value=usable[0].value)
+    def endorsement() -> None:
+        fresh()
+        session.start()
+        session.choose("hk_macau_endorsement")
+        journey.begin("hk_macau_endorsement")
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def permit_typed() -> None:
+        from backend_sim.data import permit  # the demo citizen's permit number, as the citizen types it
+
+        journey.action("set", name="permit_number", value=permit(journey.data.card.id_number)[0])
+        journey.action("next")
+
+    def pick_first() -> None:
+        journey.action("pick", value=journey.step.rows(journey)[0]["offer_id"])
         journey.action("next")
 
     return [
@@ -145,6 +161,17 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("35-progress-number", lambda: begin("application_progress"), on("number")),
         ("36-progress-stages", lambda: journey.action("next"),
          lambda: on("progress")() and journey.data.reply is not None),
+        ("37-endorsement-permit", lambda: (app._show_countdown(None), endorsement()), at("form")),
+        ("38-endorsement-choose", permit_typed,
+         lambda: app.current_step == "choose" and bool(journey.step.rows(journey))),
+        ("39-endorsement-review", pick_first, at("review")),
+        ("40-endorsement-pay", lambda: journey.action("next"), lambda: journey.view.pay_state == "waiting"),
+        ("41-endorsement-pay-cancelled", lambda: journey.action("cancel_payment"),
+         lambda: journey.view.pay_state == "cancelled"),
+        ("42-endorsement-new-code", lambda: journey.action("new_code"), lambda: journey.view.pay_state == "waiting"),
+        ("43-endorsement-acknowledgement", app._demo_pay, at("print")),
+        ("44-endorsement-payment-slip", lambda: journey.action("next"),
+         lambda: app.current_step == "print" and journey.step.settings.document.kind == "payment_slip"),
     ]
 
 

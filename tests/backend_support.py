@@ -10,7 +10,7 @@ from typing import Callable
 
 from kiosk.backends import Endpoint, Transport
 
-DEPARTMENTS = ("tax", "exit_entry", "registration", "hall")
+DEPARTMENTS = ("tax", "exit_entry", "registration", "hall", "payment")
 
 
 def wait_for(predicate: Callable[[], object], timeout_s: float = 10.0, interval_s: float = 0.02):

@@ -19,6 +19,7 @@ from backend_sim.examples import CITIZEN, OUTBOX_SERVICES, example
 from backend_sim.server import HANDLERS
 from kiosk.backends import Backends, Endpoint, Rejected, Transport, load_contract, new_idempotency_key
 from kiosk.backends.contract import API_DIR
+from backend_sim import data
 from tests.backend_support import DEPARTMENTS, signed
 
 SHARED_SCHEMAS = ("IdNumber", "PersonName", "Phone", "Amount", "Timestamp", "Address", "CitizenQuery",
@@ -145,7 +146,7 @@ def test_tax_calls(checked):
                                                      "tax.claim_invoices", "tax.query_applications"}
 
 
-def test_exit_entry_calls(checked):
+def test_exit_entry_calls(checked, sim):
     backends, checker = checked
     start = date.today() + timedelta(days=1)
     slots = backends.exit_entry.slots("endorsement", start, start + timedelta(days=6), office_id="THCRJ")
@@ -153,8 +154,14 @@ def test_exit_entry_calls(checked):
     appointment = backends.exit_entry.book(CITIZEN["id_number"], CITIZEN["name"], "13912345678", "endorsement",
                                            free.slot_id)
     assert appointment.slot.remaining == free.remaining - 1
-    receipt = backends.submit("exit_entry.apply_endorsement", example("exit_entry.apply_endorsement"),
-                              new_idempotency_key())
+    who = {"id_number": CITIZEN["id_number"], "name": CITIZEN["name"]}
+    permit = backends.call("exit_entry.query_endorsement_options", who | {"permit_number": data.permit(who["id_number"])[0]})
+    offer = next(o for o in permit["options"] if o["count"] == 2)
+    order = backends.payment.create_order(offer["offer_id"], offer["fee"], "TEST-01")
+    sim.pay(order.order_id)
+    assert backends.payment.order(order.order_id).status == "paid"
+    body = example("exit_entry.apply_endorsement") | {"offer_id": offer["offer_id"], "payment_order_id": order.order_id}
+    receipt = backends.submit("exit_entry.apply_endorsement", body, new_idempotency_key())
     assert receipt["fee"] == "30.00"
     assert backends.exit_entry.applications(CITIZEN["id_number"], CITIZEN["name"])
     full = next(s for s in slots if s.remaining == 0)

@@ -63,7 +63,7 @@ def test_injected_failures_do_nothing_and_dropped_replies_are_committed(tmp_path
         assert post(failing.base_url, "/hall/v1/ratings", body, key).status_code == 503
         assert failing.submissions() == {"submissions": [], "effects": dict.fromkeys(
             ("applications", "appointments", "cancellations", "documents", "invoice_collections", "tickets",
-             "ratings"), 0)}
+             "ratings", "payment_orders", "refunds"), 0)}
     with launch(tmp_path, drop_reply_rate=1.0) as dropping:
         with pytest.raises(requests.ConnectionError):
             post(dropping.base_url, "/hall/v1/ratings", body, key)
@@ -121,7 +121,8 @@ def test_income_records_are_the_same_every_time_and_add_up(backends):
     ("registration.register_residence", {"move_in_date": (date.today() + timedelta(days=3)).isoformat()},
      "move_in_date", "in_future"),
     ("registration.file_rental", {"end_date": "2025-01-01"}, "end_date", "before_start"),
-    ("exit_entry.apply_endorsement", {"fee": "20.00"}, "fee", "mismatch"),
+    ("exit_entry.apply_endorsement", {"permit_number": "C00000000"}, "permit_number", "mismatch"),
+    ("exit_entry.apply_endorsement", {}, "offer_id", "not_found"),
     ("tax.claim_invoices", {"taxpayer_id": "91350100M000100Y43"}, "taxpayer_id", "not_sole_proprietor"),
     ("tax.claim_invoices", {"quantity": 30}, "quantity", "over_limit"),
     ("tax.claim_invoices", {"delivery": "post", "postal_address": None}, "postal_address", "invalid_type"),

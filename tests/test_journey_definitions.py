@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from backend_sim import launch
+from backend_sim import data, launch
 from drivers.idcard.card import parse_card
 from drivers.idcard.simcards import load_fixture
 from kiosk.backends import Backends
 from kiosk.backends.contract import load_contract
 from kiosk.catalog import SERVICES_DIR, CatalogError, load_catalog
-from kiosk.journeys.effects import After, Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
+from kiosk.journeys.effects import (
+    After, Call, CancelFace, CheckOrder, CreateOrder, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace,
+)
 from kiosk.journeys.engine import JourneyEngine
 from kiosk.journeys.steps.form import FormStep
 from kiosk.session import CitizenSession, Step
@@ -168,15 +170,26 @@ class WalkingRunner:
             return Outcome(True, self.backends.hall.ticket(effect.queue))
         if isinstance(effect, After):  # a pause between two status requests: over at once
             return Outcome(True)
+        if isinstance(effect, CreateOrder):  # the citizen pays at once with the phone
+            order = self.backends.payment.create_order(effect.fee_id, effect.amount, "T-1")
+            self.backends.sim.pay(order.order_id)
+            return Outcome(True, order)
+        if isinstance(effect, CheckOrder):
+            return Outcome(True, self.backends.payment.order(effect.order_id))
         raise AssertionError(f"unexpected {effect!r}")
 
 
 @pytest.fixture(scope="module")
 def sim_backends(tmp_path_factory):
     with launch(tmp_path_factory.mktemp("sim")) as sim:
-        backends = Backends(transports(sim.base_url))
+        backends = Backends(transports(sim.base_url), sim=sim)
         yield backends, sim
         backends.close()
+
+
+def typed(card) -> dict:
+    """What the demo citizen types into fields no record can fill (their own permit number)."""
+    return {"permit_number": data.permit(card.id_number)[0]}
 
 
 def demo_card():
@@ -211,6 +224,9 @@ def test_every_definition_walks_to_the_farewell_against_the_reference_backend(se
         elif kind == "card":
             engine.card_placed(demo_card(), photo=b"photo")
         elif kind == "form":
+            for name, value in typed(engine.data.card).items():
+                if name in {f.name for f in engine.step.settings.fields}:
+                    engine.action("set", name=name, value=value)
             assert not FormStep.errors(engine.step, engine), f"{service.id}: the defaults do not pass"
             engine.action("next")
         elif kind == "choose":

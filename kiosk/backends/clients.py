@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from kiosk.backends.models import (
-    Application, Appointment, IncomeRecords, PaymentCertificate, Profile, QueueState, Slot, Ticket,
+    Application, Appointment, IncomeRecords, Order, PaymentCertificate, Profile, QueueState, Refund, Slot, Ticket,
 )
 from kiosk.backends.transport import Transport, new_idempotency_key
 
@@ -105,3 +105,37 @@ class HallClient(_Client):
         """Send a heartbeat (``Heartbeat`` in api/hall.yaml); True when the hall asks for an update check now."""
         reply = self.transport.call("hall.send_heartbeat", body, idempotency_key=new_idempotency_key())
         return bool(reply["poll_now"])
+
+
+class PaymentClient(_Client):
+    """The public payment platform: orders for fees departments issued, and their refunds.
+
+    The kiosk never computes an amount: ``amount`` is the department's figure for ``fee_id``, which
+    the platform checks against the fee it was sent. Every submission takes an ``idempotency_key``
+    the caller stored first, so a retry after a crash reaches the same order or refund.
+    """
+
+    def create_order(self, fee_id: str, amount: str, terminal_id: str, *, idempotency_key: str | None = None) -> Order:
+        """An ``open`` order with its QR code. Raises ``Rejected`` (409 ``fee_id``/``already_paid``, 422 ``amount``/``mismatch``)."""
+        reply = self.transport.call("payment.create_order", {"fee_id": fee_id, "amount": amount, "terminal_id": terminal_id},
+                                    idempotency_key=idempotency_key or new_idempotency_key())
+        return Order.from_json(reply)
+
+    def order(self, order_id: str) -> Order:
+        """The order as it is now."""
+        return Order.from_json(self.transport.call("payment.query_order", {"order_id": order_id}))
+
+    def cancel(self, order_id: str, *, idempotency_key: str | None = None) -> Order:
+        """Close an unpaid order; a paid (or paying) one comes back as it is."""
+        return Order.from_json(self.transport.call("payment.cancel_order", {"order_id": order_id},
+                                                   idempotency_key=idempotency_key or new_idempotency_key()))
+
+    def refund(self, order_id: str, amount: str, reason: str, *, idempotency_key: str | None = None) -> Refund:
+        """Refund a paid order in full (one refund per order; asking again answers the same refund)."""
+        body = {"order_id": order_id, "amount": amount, "reason": reason}
+        return Refund.from_json(self.transport.call("payment.refund_order", body,
+                                                    idempotency_key=idempotency_key or new_idempotency_key()))
+
+    def refund_status(self, refund_id: str) -> Refund:
+        """The refund as it is now."""
+        return Refund.from_json(self.transport.call("payment.query_refund", {"refund_id": refund_id}))

@@ -24,19 +24,21 @@ from dataclasses import dataclass
 from common.i18n import N_
 
 
-DEPARTMENTS = ("tax", "exit_entry", "registration", "hall")
+DEPARTMENTS = ("tax", "exit_entry", "registration", "hall", "payment")
 
 _TRY_LATER = {
     "tax": N_("The tax service is not answering. Please try again later."),
     "exit_entry": N_("The exit-entry service is not answering. Please try again later."),
     "registration": N_("The registration service is not answering. Please try again later."),
     "hall": N_("The hall service is not answering. Please try again later."),
+    "payment": N_("The payment service is not answering. Please try again later."),
 }
 _SAVED = {
     "tax": N_("The tax service is not answering. Your request is saved and will be sent."),
     "exit_entry": N_("The exit-entry service is not answering. Your request is saved and will be sent."),
     "registration": N_("The registration service is not answering. Your request is saved and will be sent."),
     "hall": N_("The hall service is not answering. Your rating is saved and will be sent."),
+    "payment": N_("The payment service is not answering. Your refund is saved and will be made."),
 }
 CHECK_FIELDS = N_("Please check the marked entries.")
 NOT_FOUND = N_("No record was found for you.")
@@ -60,6 +62,8 @@ _FIELD_MESSAGES = {
     "over_limit": N_("This is more than allowed at one time."),
     "not_sole_proprietor": N_("Only individual businesses can use this service here."),
     "no_records": N_("No records were found for this period."),
+    "expired": N_("This document has expired. Please renew it first."),
+    "already_paid": N_("This fee has already been paid."),
 }
 _FIELD_DEFAULT = N_("Please check this entry.")
 

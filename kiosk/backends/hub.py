@@ -1,4 +1,4 @@
-"""The kiosk's four backends, built from settings, with the local reference backend when configured.
+"""The kiosk's backends (four departments and the payment platform), built from settings, with the local reference backend when configured.
 
 A base URL of ``"sim"`` (``[backend] base_url`` or a department's own ``*_url``) means "the local
 reference backend, started by the kiosk": :meth:`Backends.from_settings` starts ``backend_sim`` in
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Mapping
 
-from kiosk.backends.clients import ExitEntryClient, HallClient, RegistrationClient, TaxClient
+from kiosk.backends.clients import ExitEntryClient, HallClient, PaymentClient, RegistrationClient, TaxClient
 from kiosk.backends.contract import Contract, load_contract
 from kiosk.backends.errors import DEPARTMENTS
 from kiosk.backends.transport import Endpoint, EndpointConfigError, Transport, new_idempotency_key
@@ -26,7 +26,7 @@ class Backends:
     """The department clients plus the generic submission call the outbox uses.
 
     Attributes:
-        tax, exit_entry, registration, hall: the typed clients.
+        tax, exit_entry, registration, hall, payment: the typed clients.
         sim: the local reference backend's handle when one was started (``.base_url``, ``.stop()``).
     """
 
@@ -39,6 +39,7 @@ class Backends:
         self.exit_entry = ExitEntryClient(self._transports["exit_entry"])
         self.registration = RegistrationClient(self._transports["registration"])
         self.hall = HallClient(self._transports["hall"])
+        self.payment = PaymentClient(self._transports["payment"])
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Backends":

@@ -195,3 +195,50 @@ class Ticket:
     @classmethod
     def from_json(cls, d: dict) -> "Ticket":
         return cls(d["ticket_no"], d["queue"], _when(d["issued_at"]), d["waiting_ahead"], d["estimated_wait_min"])
+
+
+# -- payment ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Order:
+    """A payment order (api/payment.yaml ``Order``): ``open``, ``paying``, ``paid``, ``expired``, ``cancelled``."""
+
+    order_id: str
+    fee_id: str
+    item: str
+    payee: str
+    amount: Decimal
+    status: str
+    qr_code: str
+    created_at: datetime
+    expires_at: datetime
+    payment_code: str
+    verify_url: str
+    paid_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Order":
+        return cls(d["order_id"], d["fee_id"], d["item"], d["payee"], Decimal(d["amount"]), d["status"], d["qr_code"],
+                   _when(d["created_at"]), _when(d["expires_at"]), d["payment_code"], d["verify_url"],
+                   _when(d["paid_at"]) if "paid_at" in d else None)
+
+    @property
+    def closed(self) -> bool:
+        """Nothing was or can be paid any more (expired or cancelled)."""
+        return self.status in ("expired", "cancelled")
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A refund of a paid order: ``processing`` until the bank confirms it, then ``refunded``."""
+
+    refund_id: str
+    order_id: str
+    amount: Decimal
+    status: str
+    requested_at: datetime
+    refunded_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Refund":
+        return cls(d["refund_id"], d["order_id"], Decimal(d["amount"]), d["status"], _when(d["requested_at"]),
+                   _when(d["refunded_at"]) if "refunded_at" in d else None)

@@ -6,7 +6,8 @@ A definition is an ordered list of steps, each a ``kind`` from the step library
 *sources*: ``"$card.id_number"`` (the ID card), ``"$records.phone"`` (the citizen's records, after
 a ``prefill`` step), ``"$form.year_from"`` (a field of an earlier form), ``"$picked.slot.start"`` (the row picked
 at the choose step ``slot``), ``"$reply.receipt_no"``
-(the last backend reply), ``"$receipt_no"``, ``"$terminal_id"``, ``"$today.year"``. Every source,
+(the last backend reply), ``"$payment.order_id"`` (the order a ``pay`` step got paid), ``"$receipt_no"``,
+``"$terminal_id"``, ``"$today.year"``. Every source,
 field, template and operation is checked when the catalog loads; a broken definition stops the
 kiosk with one line naming the file, the step and the key.
 """
@@ -31,6 +32,7 @@ CARD_FIELDS = frozenset({
     "authority", "valid_from", "valid_to", "new_address", "english_name", "nationality", "pass_number",
 })
 PROFILE_OPERATION = "hall.query_profile"
+ORDER_OPERATION = "payment.query_order"
 SCALAR_SOURCES = frozenset({"receipt_no", "terminal_id", "service"})
 TODAY_FIELDS = frozenset({"year", "month", "day", "iso"})
 
@@ -159,12 +161,18 @@ class DefinitionContext:
             if prop and not chosen["multiple"] and prop[0] not in chosen["row"]:
                 raise DefinitionError(f"{key}: the rows of {first!r} have no {prop[0]!r}; they have: "
                                       f"{', '.join(chosen['row'])}")
+        elif root == "payment":
+            if "pay" not in self.kinds:
+                raise DefinitionError(f"{key}: {source!r} is used before any pay step")
+            known = self.contract.reply_schema(self.contract.operation(ORDER_OPERATION)).get("properties", {})
+            if first not in known:
+                raise DefinitionError(f"{key}: a payment has no {first!r}; it has: {', '.join(known)}")
         elif root == "today":
             if first not in TODAY_FIELDS:
                 raise DefinitionError(f"{key}: today has no {first!r}; it has: {', '.join(sorted(TODAY_FIELDS))}")
         elif not (root in SCALAR_SOURCES and not rest):
             raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, records, form, "
-                                  f"reply, picked, handoff, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
+                                  f"reply, picked, handoff, payment, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
 
     def check_found(self, found: str, key: str) -> None:
         """Check ``STEP_ID.LIST`` names a list in the reply of an earlier query step."""

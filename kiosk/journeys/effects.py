@@ -43,13 +43,39 @@ class Call:
 
 @dataclass(frozen=True, repr=False)
 class Enqueue:
-    """Store a submission durably in the outbox; it is delivered when the department can take it."""
+    """Store a submission durably in the outbox; it is delivered when the department can take it.
+
+    ``payment_order_id``: the paid order it uses (marked submitted in the same transaction).
+    ``confirm``: then wait up to ``[outbox] confirm_wait_s`` for the department's answer; the value is
+    ``(receipt_no, "delivered" | "pending" | "rejected")`` instead of the receipt number.
+    """
 
     operation: str
     body: dict = field(default_factory=dict)
+    payment_order_id: str | None = None
+    confirm: bool = False
 
     def __repr__(self) -> str:
         return f"Enqueue({self.operation!r}, <body hidden>)"
+
+
+@dataclass(frozen=True)
+class CreateOrder:
+    """Create a payment order for a fee a department issued; the payment ledger records it first."""
+
+    service_id: str
+    fee_id: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class CheckOrder:
+    """Ask the gateway how an order stands, after ``[payment] poll_interval_s`` when ``wait``
+    (``cancel``: close it unless it is paid); the payment ledger follows the answer. The value is the order."""
+
+    order_id: str
+    wait: bool = False
+    cancel: bool = False
 
 
 @dataclass(frozen=True, repr=False)

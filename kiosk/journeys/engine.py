@@ -62,6 +62,8 @@ class JourneyView:
     rating_level: str | None = None
     errors: dict = field(default_factory=dict)  # form field -> msgid
     search: str = ""                    # letters typed to narrow a choose step's list
+    order: Any = None                   # the payment order on the pay screen (ids, amount, QR, expiry)
+    pay_state: str = ""                 # "", "creating", "waiting", "paying", "cancelling", "paid", "expired", "cancelled", "failed"
 
 
 class JourneyEngine:
@@ -127,6 +129,7 @@ class JourneyEngine:
         data.form, data.replies, data.reply, data.receipt_no, data.records = {}, {}, None, "", None
         data.handoff = None
         data.picked = {}
+        data.payment = None
         self.view = JourneyView(attempts_left=self.face_attempts)
         self.session.go(ShellStep.JOURNEY)
         self._enter(self._following(-1))
@@ -216,7 +219,7 @@ class JourneyEngine:
         data = self.data
         return {"card": data.card, "records": data.records or {}, "form": data.form or {},
                 "picked": data.picked or {},
-                "reply": data.reply or {}, "receipt_no": data.receipt_no or "",
+                "reply": data.reply or {}, "receipt_no": data.receipt_no or "", "payment": data.payment,
                 "handoff": data.handoff.values if data.handoff is not None else {},
                 "terminal_id": self.terminal_id, "service": self.plan.service_id if self.plan else "",
                 "today": {"year": today.year, "month": today.month, "day": today.day, "iso": today.isoformat()},

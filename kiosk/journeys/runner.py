@@ -17,7 +17,9 @@ from common.i18n import N_, Translator
 from drivers.printer.receipt import Origin, Receipt
 from kiosk.backends.errors import BackendError, Rejected
 from kiosk.journeys.document import DocumentSpec, render_document
-from kiosk.journeys.effects import After, Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
+from kiosk.journeys.effects import (
+    After, Call, CancelFace, CheckOrder, CreateOrder, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace,
+)
 from kiosk.outbox.store import OutboxError
 from kiosk.receipts import REPRINT, queue_ticket
 from kiosk.runtime import Runtime
@@ -48,6 +50,7 @@ class EffectRunner:
         self.face_check = face_check
         self.engine: Any = None  # set once the engine exists (it needs the runner first)
         self._ticket_key: str | None = None
+        self._pause = threading.Event()  # set at session end: a poll waiting for its turn stops waiting
 
     # -- effects ---------------------------------------------------------------------------------
     def run(self, token: int, effect: Any) -> None:
@@ -62,7 +65,11 @@ class EffectRunner:
             self._background(token, "call", lambda: self.runtime.backends.call(
                 effect.operation, effect.body, idempotency_key=effect.idempotency_key))
         elif isinstance(effect, Enqueue):
-            self._background(token, "enqueue", lambda: self.runtime.outbox.enqueue(effect.operation, effect.body))
+            self._background(token, "enqueue", lambda: self._enqueue(effect))
+        elif isinstance(effect, CreateOrder):
+            self._background(token, "payment-create", lambda: self._create_order(effect))
+        elif isinstance(effect, CheckOrder):
+            self._background(token, "payment-check", lambda: self._check_order(effect))
         elif isinstance(effect, Print):
             self._background(token, f"print-{effect.kind}", lambda: self._print(effect.receipt))
         elif isinstance(effect, After):
@@ -103,6 +110,47 @@ class EffectRunner:
         timer = threading.Timer(seconds, ring)
         timer.name, timer.daemon = "effect-after", True
         timer.start()
+    def _enqueue(self, effect: Enqueue) -> Any:
+        runtime = self.runtime
+        try:
+            receipt_no = runtime.outbox.enqueue(effect.operation, effect.body, payment_order_id=effect.payment_order_id)
+        except Rejected:
+            raise  # the citizen corrects the form; the paid order stays with the session
+        except Exception:
+            if effect.payment_order_id is not None:  # paid, but not stored: the settler refunds it
+                runtime.ledger.release_order(effect.payment_order_id)
+                runtime.settler.wake()
+            raise
+        if not effect.confirm:
+            return receipt_no
+        delivery = runtime.outbox.wait(receipt_no, runtime.settings.outbox.confirm_wait_s)
+        if delivery.outcome.value == "rejected":
+            runtime.settler.wake()  # its refund is due (in the same transaction as the refusal)
+        return receipt_no, delivery.outcome.value
+
+    def _create_order(self, effect: CreateOrder) -> Any:
+        ledger = self.runtime.ledger
+        key = ledger.intent(effect.service_id, effect.fee_id, effect.amount)
+        try:
+            order = self.runtime.backends.payment.create_order(
+                effect.fee_id, effect.amount, self.runtime.settings.kiosk.terminal_id, idempotency_key=key)
+        except Exception:
+            ledger.abandon(key)  # it may exist at the gateway after all: the settler finds it and closes it
+            self.runtime.settler.wake()
+            raise
+        ledger.opened(key, order.order_id)
+        return order
+
+    def _check_order(self, effect: CheckOrder) -> Any:
+        if effect.wait:  # the poll interval; cut short when the session ends
+            self._pause.wait(self.runtime.settings.payment.poll_interval_s)
+        gateway, ledger = self.runtime.backends.payment, self.runtime.ledger
+        order = gateway.cancel(effect.order_id) if effect.cancel else gateway.order(effect.order_id)
+        if order.status == "paid":
+            ledger.paid(order.order_id)
+        elif order.closed:
+            ledger.closing(order.order_id)  # watched a while for a late payment once the session lets go
+        return order
 
     def _print(self, receipt: Receipt) -> Outcome:
         # Not printed: the driver's status and log say why; the step shows the number on screen.
@@ -134,5 +182,9 @@ class EffectRunner:
         """Forget per-session state; the printer's copies are wiped off the UI thread (a print job
         may hold the printer's lock for seconds)."""
         self._ticket_key = None
+        self._pause.set()
+        self._pause = threading.Event()
+        self.runtime.ledger.release_all()  # the settler closes or refunds what this citizen left
+        self.runtime.settler.wake()
         self.voice.stop()
         threading.Thread(target=self.runtime.printer.driver.wipe, name="printer-wipe", daemon=True).start()

@@ -20,11 +20,18 @@ from kiosk.backends.contract import Contract, load_contract
 from kiosk.backends.errors import CANNOT_DO_HERE, CHECK_FIELDS, FieldError, Rejected, saved_msgid
 from kiosk.config import Settings
 from kiosk.outbox.crypto import KeyFileError, PayloadCipher, key_check, load_key
-from kiosk.outbox.store import OutboxStore, Stored
+from kiosk.outbox.store import OutboxError, OutboxStore, Stored
 from common.i18n import N_
 
 
 SUBMITTED = N_("Submitted. Please keep your receipt.")
+NOT_PAID = N_("Your payment could not be matched to this application. It will be refunded automatically.")
+
+
+class PaymentNotPaid(OutboxError):
+    """A submission named a payment order that is not paid or already used: nothing was stored."""
+
+    msgid = NOT_PAID
 _KEEP_RESULTS = 16  # answers kept for wait(); the kiosk serves one citizen at a time
 
 
@@ -138,17 +145,21 @@ class Outbox:
                    stuck_after_s=o.stuck_after_s)
 
     # -- the kiosk's side --------------------------------------------------------------------
-    def enqueue(self, service_id: str, payload: dict) -> str:
+    def enqueue(self, service_id: str, payload: dict, payment_order_id: str | None = None) -> str:
         """Store a submission durably and return its receipt number (``<terminal>-<YYYYMMDD>-<NNNN>``).
 
         Args:
             service_id: the contract's operation id of a submission, e.g. ``hall.submit_rating``.
             payload: the request body; checked against the contract before anything is stored.
+            payment_order_id: the paid order this submission uses (``kiosk.payment``): in the same
+                transaction its ledger row goes from ``paid`` to ``submitted``, so an order pays for
+                exactly one stored submission or is refunded, never both.
 
         Raises:
             Rejected: the payload breaks the contract's schema (``fields`` name the form entries).
             OutboxError: it could not be stored (disk full, locked); nothing was stored: tell the
                 citizen ``error.msgid``, not "submitted".
+            PaymentNotPaid: ``payment_order_id`` is not a paid, unused order of this kiosk; nothing was stored.
             ContractError, ValueError: ``service_id`` is not a submission of the contract (a bug).
         """
         op = self._contract.operation(service_id)
@@ -170,6 +181,10 @@ class Outbox:
             con.execute("INSERT INTO submission (receipt_no, service_id, idempotency_key, nonce, ciphertext, "
                         "created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (receipt_no, service_id, key, nonce, ciphertext, now, now))
+            if payment_order_id is not None and not con.execute(
+                    "UPDATE payment_order SET state = 'submitted', receipt_no = ?, updated_at = ? "
+                    "WHERE order_id = ? AND state = 'paid'", (receipt_no, now, payment_order_id)).rowcount:
+                raise PaymentNotPaid(f"order {payment_order_id} is not a paid, unused order of this kiosk")
         for listener in list(self._listeners):
             listener()
         return receipt_no

@@ -12,6 +12,9 @@ Tables:
     ``audit``       one non-personal line per finished submission: receipt number, service, times,
                     outcome (``delivered``, ``rejected``, ``dismissed``), attempts;
     ``receipt_seq`` today's last receipt sequence number;
+    ``payment_order`` every payment order the kiosk created (``kiosk.payment.ledger``): kept in this
+                    file so that storing a paid submission and marking its order submitted is one
+                    transaction, and so is a refusal and the refund it makes due;
     ``meta``        the schema version and the key fingerprint.
 """
 from __future__ import annotations
@@ -45,6 +48,24 @@ CREATE TABLE IF NOT EXISTS submission (
     last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS submission_due ON submission (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS payment_order (
+    create_key TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL,
+    fee_id TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    order_id TEXT UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('creating', 'open', 'paid', 'submitted', 'settled', 'closing', 'closed',
+                                         'refund_due', 'refunding', 'refunded')),
+    receipt_no TEXT,
+    refund_reason TEXT NOT NULL DEFAULT '',
+    refund_id TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS payment_order_due ON payment_order (state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     receipt_no TEXT NOT NULL,
@@ -216,6 +237,8 @@ class OutboxStore:
         with self.write() as con:
             if con.execute("DELETE FROM submission WHERE receipt_no = ?", (item.receipt_no,)).rowcount:
                 _audit(con, item.receipt_no, item.service_id, item.created_at, now, "delivered", item.attempts + 1)
+                con.execute("UPDATE payment_order SET state = 'settled', updated_at = ? "
+                            "WHERE receipt_no = ? AND state = 'submitted'", (now, item.receipt_no))
 
     def retry_later(self, item: Stored, next_attempt_at: float, error: str) -> None:
         with self.write() as con:
@@ -223,10 +246,13 @@ class OutboxStore:
                         "WHERE receipt_no = ?", (next_attempt_at, error, item.receipt_no))
 
     def rejected(self, item: Stored, now: float, detail: str) -> None:
-        """Mark refused by the backend; it stays (sealed) until an operator dismisses it."""
+        """Mark refused by the backend; it stays (sealed) until an operator dismisses it. The order
+        that paid for it, if any, is due for a refund in the same transaction."""
         with self.write() as con:
             con.execute("UPDATE submission SET state = 'rejected', attempts = attempts + 1, last_error = ? "
                         "WHERE receipt_no = ?", (detail, item.receipt_no))
+            con.execute("UPDATE payment_order SET state = 'refund_due', refund_reason = 'refused', updated_at = ?, "
+                        "next_attempt_at = ? WHERE receipt_no = ? AND state = 'submitted'", (now, now, item.receipt_no))
             _audit(con, item.receipt_no, item.service_id, item.created_at, now, "rejected", item.attempts + 1, detail)
 
     def dismiss(self, receipt_no: str, now: float) -> bool:

@@ -78,16 +78,19 @@ class ChoiceField(FieldBox):
 
 
 class KeypadField(FieldBox):
-    """Digits on a large keypad (a phone number, a permit number)."""
+    """Digits on a large keypad (a phone number, a permit number). ``prefix``: letters the value
+    always starts with (the ``C`` of a permit number), shown and kept, not typed."""
 
     KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "⌫")
 
-    def __init__(self, name: str, set_value: Setter, **kwargs) -> None:
+    def __init__(self, name: str, set_value: Setter, prefix: str = "", **kwargs) -> None:
         super().__init__(name, set_value, **kwargs)
         self._text = ""
+        self.prefix = prefix
         display = Factory.ValueLabel(text="", test_name=f"{name} value")
         self.ids.input.add_widget(display)
-        self.bind(shown=lambda _w, text: setattr(display, "text", text))
+        self.bind(shown=lambda _w, text: setattr(display, "text", text or prefix))
+        display.text = prefix
         pad = GridLayout(cols=3, spacing=self.spacing, size_hint_y=None)
         pad.bind(minimum_height=pad.setter("height"))
         for key in self.KEYS:
@@ -96,12 +99,13 @@ class KeypadField(FieldBox):
         self.ids.input.add_widget(pad)
 
     def show(self, value: Any, bounds: tuple[Any, Any] = (None, None)) -> None:
-        self._text = "" if value is None else str(value)
+        text = "" if value is None else str(value)
+        self._text = text[len(self.prefix):] if text.startswith(self.prefix) else text
         super().show(value)
 
     def _press(self, key: str) -> None:
         text = self._text[:-1] if key == "⌫" else (self._text + key)[:32]
-        self.set_value(self.name, text)
+        self.set_value(self.name, self.prefix + text if text else "")
 
 
 class DateField(FieldBox):

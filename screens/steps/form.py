@@ -46,6 +46,8 @@ class FormScreen(StepScreen):
             kwargs: dict[str, Any] = {}
             if spec.widget == "choice":
                 kwargs["options"] = [(code, self.pick(label)) for code, label in spec.options.items()]
+            elif spec.widget == "keypad" and spec.prefix:
+                kwargs["prefix"] = spec.prefix
             field = WIDGETS[spec.widget](spec.name, self._set, **kwargs)
             self._fields[spec.name] = field
             box.add_widget(field)

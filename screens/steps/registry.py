@@ -4,6 +4,7 @@ from screens.steps.choose import ChooseScreen
 from screens.steps.form import FormScreen, ReviewScreen
 from screens.steps.handoff import HandoffScreen
 from screens.steps.issue import IssueScreen
+from screens.steps.pay import PayScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
 from screens.steps.send import SendScreen
@@ -16,4 +17,5 @@ SCREENS = {
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
     "handoff": HandoffScreen,
     "issue": IssueScreen,
+    "pay": PayScreen,
 }

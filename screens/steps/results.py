@@ -80,6 +80,7 @@ class PrintScreen(StepScreen):
     """Print on request; the receipt number and its QR code on screen when paper cannot come out."""
 
     document_title = StringProperty("")
+    summary = StringProperty("")
     receipt_no = StringProperty("")
     qr_data = StringProperty("")      # the document's own QR content (e.g. its verification link), else the number
     code_text = StringProperty("")    # "label: code" of a document with a verification code
@@ -89,6 +90,9 @@ class PrintScreen(StepScreen):
     def refresh(self) -> None:
         view, document = self.engine.view, self.step.settings.document
         self.document_title = self.pick(document.title)
+        summary = self.step.settings.summary
+        codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
+        self.summary = template.render(self.pick(summary), self.engine.scope(), codes) if summary else ""
         self.print_state = view.print_state
         self.show_qr = view.print_state in ("unavailable", "failed")
         self.receipt_no = self.engine.data.receipt_no or ""
@@ -103,7 +107,7 @@ class PrintScreen(StepScreen):
 
     def clear(self) -> None:
         super().clear()
-        self.document_title = self.receipt_no = self.print_state = self.qr_data = self.code_text = ""
+        self.document_title = self.summary = self.receipt_no = self.print_state = self.qr_data = self.code_text = ""
         self.show_qr = False
 
 

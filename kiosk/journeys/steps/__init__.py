@@ -12,11 +12,12 @@ from kiosk.journeys.steps.handoff import HandoffStep
 from kiosk.journeys.steps.identity import CardStep, ConsentStep, FaceStep
 from kiosk.journeys.steps.issue import IssueStep
 from kiosk.journeys.steps.paper import PrintStep, TicketStep
+from kiosk.journeys.steps.payment import PayStep
 from kiosk.journeys.steps.send import SendStep
 
 KINDS: dict[str, type[Step]] = {cls.kind: cls for cls in (
     ConsentStep, CardStep, FaceStep, PrefillStep, FormStep, ChooseStep, ReviewStep, QueryStep, SubmitStep,
-    SendStep, PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep, IssueStep,
+    SendStep, PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep, IssueStep, PayStep,
 )}
 
 __all__ = ["KINDS", "Step", "TicketStep"]

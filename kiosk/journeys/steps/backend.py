@@ -13,6 +13,7 @@ from pydantic import Field
 
 from common.i18n import N_
 from kiosk.journeys import template
+from kiosk.backends.errors import CANNOT_DO_HERE
 from kiosk.journeys.definition import PROFILE_OPERATION, DefinitionContext, DefinitionError, is_source
 from kiosk.journeys.document import TableSpec
 from kiosk.journeys.effects import Call, Enqueue, Outcome
@@ -26,11 +27,23 @@ SENDS = {
     "hall": N_("Look up what the government already holds about you, so you need not type it."),
 }
 MSG = {
-    "check": N_("Please check this entry."),
     "refused": N_("The department could not accept some of your entries. Please check them."),
     "not_stored": N_("Your application could not be stored on this terminal. Nothing was sent. Please try again later or go to the counter."),
+    "not_stored_paid": N_("Your application could not be stored on this terminal. Nothing was sent. Your payment will be refunded automatically to the account you paid from. Please go to the counter."),
+    "refused_refund": N_("The department did not accept your application. Your payment will be refunded automatically to the account you paid from. Please ask at the counter for the reason."),
 }
+DELIVERY = {"type": "string", "enum": ["delivered", "pending", "rejected"]}
 Binding = str | int | bool
+
+
+def back_to_form(engine, index: int, refused: tuple) -> None:
+    """Back to the form before step ``index`` that holds the first refused field (``FieldError``s),
+    with every refused field marked by the department's reason."""
+    reasons = {f.field.split(".", 1)[0]: f.msgid for f in refused}
+    forms = [s for s in engine.plan.steps[:index] if s.kind == "form" and set(reasons) & {f.name for f in s.settings.fields}]
+    engine.goto(forms[0].index) if forms else engine.back()
+    engine.view.errors = {name: (msgid, {}) for name, msgid in reasons.items()}
+    engine.notice(MSG["refused"], speak=True)
 
 
 class _Request:
@@ -55,9 +68,14 @@ class _Request:
         if missing:
             raise DefinitionError(f"request: {op.id} requires {', '.join(missing)}; no form field, prefill or "
                                   "constant covers it")
-        # A submission goes through the outbox: what comes back at once is the outbox's receipt number.
-        ctx.reply_schema = {"properties": {"receipt_no": {"type": "string"}}} if submission \
-            else ctx.contract.reply_schema(op)
+        # A submission goes through the outbox: what comes back at once is the outbox's receipt number
+        # (and, for a step that waits for the department, whether it was delivered).
+        if submission:
+            ctx.reply_schema = {"properties": {"receipt_no": {"type": "string"}}}
+            if getattr(self.settings, "confirm", False):
+                ctx.reply_schema["properties"]["delivery"] = DELIVERY
+        else:
+            ctx.reply_schema = ctx.contract.reply_schema(op)
 
     def body(self, engine) -> dict:
         op = engine.contract.operation(self.settings.operation)
@@ -173,11 +191,16 @@ class QueryStep(_Request, Step):
 class SubmitSettings(StepSettings):
     operation: str
     request: dict[str, Binding] = {}
+    confirm: bool = False   # wait ([outbox] confirm_wait_s) for the department: $reply.delivery says what became of it
 
 
 class SubmitStep(_Request, Step):
     """A submission stored durably in the outbox (delivered when the department can take it); the
-    outbox numbers the receipt. A field the contract refuses sends the citizen back to the form."""
+    outbox numbers the receipt. A field the contract refuses sends the citizen back to the form.
+
+    After a ``pay`` step the paid order goes with it (one stored submission per paid order); if it
+    cannot be stored, or the department refuses it while the citizen waits (``confirm``), the
+    citizen is told the payment will be refunded (the payment ledger's settler does it)."""
 
     kind = "submit"
     Settings = SubmitSettings
@@ -189,16 +212,26 @@ class SubmitStep(_Request, Step):
 
     def enter(self, engine) -> None:
         engine.view.busy = True
-        engine.do(Enqueue(self.settings.operation, self.body(engine)))
+        order = engine.data.payment
+        paid = order.order_id if order is not None and order.status == "paid" else None
+        engine.do(Enqueue(self.settings.operation, self.body(engine), payment_order_id=paid,
+                          confirm=self.settings.confirm))
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False
+        paid = engine.data.payment is not None and engine.data.payment.status == "paid"
         if outcome.ok:
-            engine.data.reply = {"receipt_no": outcome.value}
-            engine.data.receipt_no = outcome.value
+            receipt_no, delivery = (outcome.value, "") if isinstance(outcome.value, str) else outcome.value
+            engine.data.reply = {"receipt_no": receipt_no} | ({"delivery": delivery} if delivery else {})
+            engine.data.receipt_no = receipt_no
+            if delivery == "rejected":
+                engine.notice(MSG["refused_refund"] if paid else CANNOT_DO_HERE, speak=True)
+                return
             engine.next()
         elif outcome.fields:
             back_to_form(engine, self.index, outcome.fields)
+        elif paid:
+            engine.notice(MSG["not_stored_paid"], speak=True)
         else:
             engine.notice(outcome.msgid or MSG["not_stored"], speak=True)
 

@@ -19,7 +19,7 @@ from common.i18n import N_
 from kiosk.journeys import template
 from kiosk.journeys.definition import DefinitionContext, DefinitionError, is_source
 from kiosk.journeys.effects import Call, Outcome
-from kiosk.journeys.steps.backend import SENDS, Binding
+from kiosk.journeys.steps.backend import SENDS, Binding, back_to_form
 from kiosk.journeys.steps.base import Step, StepSettings
 from kiosk.texts import Texts
 
@@ -147,6 +147,9 @@ class ChooseStep(Step):
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False
+        if not outcome.ok and outcome.fields:  # an entry of an earlier form refused (a number not on record)
+            back_to_form(engine, self.index, outcome.fields)
+            return
         if not outcome.ok:
             engine.notice(outcome.msgid, speak=True)
             return

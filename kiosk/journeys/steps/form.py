@@ -45,6 +45,7 @@ class FieldSpec(Spec):
     max: int | str | None = None
     not_after: str | None = None                # another field of this form that this one must not exceed
     options: dict[str, Texts] = {}              # choice: a label per contract enum value, in display order
+    prefix: str = Field(default="", pattern=r"^[A-Z]{0,3}$")  # keypad: letters the value starts with, not typed
 
 
 class FormSettings(StepSettings):
@@ -90,6 +91,8 @@ class FormStep(Step):
                 ctx.check_source(f.default[1:], f"{key}.default")
             elif isinstance(f.default, str) and f.widget == "stepper" and not RELATIVE_YEAR.match(f.default):
                 raise DefinitionError(f"{key}.default: a number, a $source or 'this_year-N'")
+            if f.prefix and f.widget != "keypad":
+                raise DefinitionError(f"{key}.prefix: only a keypad field has a prefix")
             if f.not_after is not None and f.not_after not in names:
                 raise DefinitionError(f"{key}.not_after: {f.not_after!r} is not a field of this form")
             ctx.check_texts(f.label, f"{key}.label")

@@ -8,6 +8,7 @@ from kiosk.journeys.definition import DefinitionContext
 from kiosk.journeys.document import DocumentSpec
 from kiosk.journeys.effects import IssueTicket, Outcome, Print
 from kiosk.journeys.steps.base import Step, StepSettings
+from kiosk.texts import Texts
 
 MSG = {
     "print_offer": N_("You can print this now."),
@@ -23,6 +24,7 @@ MSG = {
 
 class PrintSettings(StepSettings):
     document: DocumentSpec
+    summary: Texts | None = None  # shown above Print: a template, e.g. what happens next
 
 
 class PrintStep(Step):
@@ -35,6 +37,7 @@ class PrintStep(Step):
 
     def check(self, ctx: DefinitionContext) -> None:
         self.settings.document.check(ctx, "document")
+        ctx.check_texts(self.settings.summary, "summary")
 
     def enter(self, engine) -> None:
         engine.view.print_state = ""

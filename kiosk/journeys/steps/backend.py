@@ -36,13 +36,14 @@ DELIVERY = {"type": "string", "enum": ["delivered", "pending", "rejected"]}
 Binding = str | int | bool
 
 
-def back_to_form(engine, index: int, refused: tuple) -> None:
-    """Back to the form before step ``index`` that holds the first refused field (``FieldError``s),
-    with every refused field marked by the department's reason."""
-    reasons = {f.field.split(".", 1)[0]: f.msgid for f in refused}
-    forms = [s for s in engine.plan.steps[:index] if s.kind == "form" and set(reasons) & {f.name for f in s.settings.fields}]
+def back_to_form(engine, before: int, refused: tuple, explained: dict[str, Texts] | None = None) -> None:
+    """Back to the form (before step ``before``) that holds the first refused field (``FieldError``s),
+    with every refused field marked: by the definition's explanation of its code, else by the
+    department's reason."""
+    reasons = {f.field.split(".", 1)[0]: f for f in refused}
+    forms = [s for s in engine.plan.steps[:before] if s.kind == "form" and set(reasons) & {f.name for f in s.settings.fields}]
     engine.goto(forms[0].index) if forms else engine.back()
-    engine.view.errors = {name: (msgid, {}) for name, msgid in reasons.items()}
+    engine.view.errors = {name: ((explained or {}).get(f.code) or f.msgid, {}) for name, f in reasons.items()}
     engine.notice(MSG["refused"], speak=True)
 
 
@@ -234,14 +235,3 @@ class SubmitStep(_Request, Step):
             engine.notice(MSG["not_stored_paid"], speak=True)
         else:
             engine.notice(outcome.msgid or MSG["not_stored"], speak=True)
-
-
-def back_to_form(engine, before: int, fields: tuple, explained: dict[str, Texts] | None = None) -> None:
-    """Back to the form (before step ``before``) that holds the first refused field, with every
-    refused field marked: by the definition's explanation of its code, else "please check"."""
-    codes = {f.field.split(".", 1)[0]: f.code for f in fields}
-    forms = [s for s in engine.plan.steps[:before]
-             if s.kind == "form" and codes.keys() & {f.name for f in s.settings.fields}]
-    engine.goto(forms[0].index) if forms else engine.back()
-    engine.view.errors = {name: ((explained or {}).get(code) or MSG["check"], {}) for name, code in codes.items()}
-    engine.notice(MSG["refused"], speak=True)

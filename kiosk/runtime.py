@@ -22,6 +22,7 @@ from kiosk.config import Settings
 from common.events import EventBus
 from kiosk.outbox.outbox import Outbox
 from kiosk.outbox.sender import Sender
+from kiosk.signing import TerminalKey, enrol
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Runtime:
     camera: FrameSource
     face: FaceVerifier
     call: CallLine
+    signer: TerminalKey
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, *, idcard_simulator=None) -> "Runtime":
@@ -62,6 +64,7 @@ class Runtime:
             camera=open_camera(settings.camera, bus),  # started for each face check only
             face=FaceVerifier(settings.face),
             call=CallLine.from_settings(settings),  # starts the reference agent console for "sim"
+            signer=TerminalKey.load_or_create(settings.path(settings.signature.key_file), settings.kiosk.terminal_id),
         )
 
     def start(self) -> None:
@@ -69,6 +72,7 @@ class Runtime:
         self.face.start()  # the worker loads its models while the citizen reads the attract screen
         self.idcard.start()
         self.printer.driver.start()
+        enrol(self.signer, self.outbox.enqueue)  # before any signature it binds (harmless when enrolled)
         self.sender.start()
 
     def stop(self) -> None:

@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
     site = work / "site.toml"
     site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\n'
                     f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
-                    f'key_file = "{work}/outbox.key"\n[voice]\nenabled = false\n', encoding="utf-8")
+                    f'key_file = "{work}/outbox.key"\n[signature]\nkey_file = "{work}/signature.key"\n'
+                    '[voice]\nenabled = false\n', encoding="utf-8")
     settings = load_settings(site)
     from screens.kivy_setup import configure_kivy, register_fonts
 

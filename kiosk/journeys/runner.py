@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from common.i18n import N_, Translator
 from drivers.printer.receipt import Origin, Receipt
 from kiosk.backends.errors import BackendError, Rejected
 from kiosk.journeys.document import DocumentSpec, render_document
-from kiosk.journeys.effects import Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace
+from kiosk.journeys.effects import Call, CancelFace, Enqueue, IssueTicket, Outcome, Print, Sign, Speak, StartFace
 from kiosk.outbox.store import OutboxError
 from kiosk.receipts import REPRINT, queue_ticket
 from kiosk.runtime import Runtime
@@ -65,6 +66,9 @@ class EffectRunner:
             self._background(token, "enqueue", lambda: self.runtime.outbox.enqueue(effect.operation, effect.body))
         elif isinstance(effect, Print):
             self._background(token, f"print-{effect.kind}", lambda: self._print(effect.receipt))
+        elif isinstance(effect, Sign):
+            self._background(token, "sign", lambda: self.runtime.signer.envelope(
+                effect.form, effect.strokes, effect.face_check, datetime.now().astimezone().replace(microsecond=0)))
         elif isinstance(effect, IssueTicket):
             # One key per session's request, reused on "try again", so nobody gets two tickets.
             self._ticket_key = self._ticket_key or uuid.uuid4().hex

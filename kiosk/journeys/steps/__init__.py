@@ -9,10 +9,11 @@ from kiosk.journeys.steps.closing import FarewellStep, RateStep
 from kiosk.journeys.steps.form import FormStep, ReviewStep
 from kiosk.journeys.steps.identity import CardStep, ConsentStep, FaceStep
 from kiosk.journeys.steps.paper import PrintStep, TicketStep
+from kiosk.journeys.steps.signature import SignatureStep
 
 KINDS: dict[str, type[Step]] = {cls.kind: cls for cls in (
     ConsentStep, CardStep, FaceStep, PrefillStep, FormStep, ReviewStep, QueryStep, SubmitStep,
-    PrintStep, TicketStep, RateStep, FarewellStep,
+    PrintStep, TicketStep, RateStep, FarewellStep, SignatureStep,
 )}
 
 __all__ = ["KINDS", "Step", "TicketStep"]

@@ -53,6 +53,7 @@ class SessionData:
     records: Any = None       # the citizen's records from the hall service (prefill)
     form: Any = None          # what the citizen entered: {field: value}
     replies: Any = None       # each query step's question and answer, for going back
+    picked: Any = None        # each choose step's picked row(s), by step id
     reply: Any = None         # the last department reply
     receipt_no: Any = None    # the number printed on (or shown instead of) the receipt
     rating: Any = None        # the 好差评 rating

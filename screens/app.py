@@ -221,6 +221,8 @@ class KioskApp(App):
             # decoded in the reader's thread; the session's own copy, wiped with the session's data
             photo = None if card.photo_rgb is None else card.photo_rgb.copy()
             self.journey.card_placed(card, photo)
+            if self.manager.current == "attract":  # a card the kiosk cannot take: say why, right there
+                self.attract.reminder = self.journey.refused_card
         elif event.kind == "card_unreadable":
             self.journey.card_unreadable(unreadable_message(event.payload))
         else:

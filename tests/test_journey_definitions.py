@@ -206,6 +206,11 @@ def test_every_definition_walks_to_the_farewell_against_the_reference_backend(se
         elif kind == "form":
             assert not FormStep.errors(engine.step, engine), f"{service.id}: the defaults do not pass"
             engine.action("next")
+        elif kind == "choose":
+            usable = [row for row in engine.step.options(engine, lambda t: t.zh_CN, {}) if row.enabled]
+            assert usable, f"{service.id}: the reference backend offers nothing to choose at {engine.step.id}"
+            engine.action("pick", value=usable[0].value)
+            engine.action("next")
         elif kind == "print":
             engine.action("print")
             if not runner.pending:

@@ -337,6 +337,21 @@ def test_lifting_an_expired_card_asks_for_a_valid_one_again(world):
     assert engine.kind == "card" and engine.view.notice == ID_MSG["place_card"]
 
 
+def test_an_expired_card_placed_before_the_journey_is_explained_at_the_card_step():
+    session, runner = CitizenSession(60, 20), FakeRunner()
+    engine = engine_for(session, runner)
+    engine.card_placed(FakeCard(valid_to=datetime.date(2020, 1, 1)), photo=b"p")  # on the attract screen
+    assert session.step is Step.ATTRACT and engine.refused_card == ENGINE_MSG["card_expired"]
+    assert runner.spoken[-1] == ENGINE_MSG["card_expired"]
+    session.start()
+    session.choose("tax_records")
+    engine.begin("tax_records")
+    engine.action("agree")
+    assert engine.kind == "card" and engine.view.notice == ENGINE_MSG["card_expired"]  # not "place your card"
+    engine.card_removed()
+    assert engine.refused_card == "" and engine.view.notice == ID_MSG["place_card"]
+
+
 def test_the_ticket_route_is_not_numbered_as_a_step(world):
     session, runner, engine = world
     engine.action("agree")

@@ -103,10 +103,10 @@ def test_review_lists_everything_and_change_returns_to_the_page(world):
     prefilled(runner, engine)
     engine.action("set", name="housing", value="owned")
     engine.action("next")
-    entries = engine.step.entries(engine)
-    assert [(spec.name, value) for _, spec, value in entries] == [
-        ("phone", "13800138000"), ("housing", "owned"), ("move_in_date", "2026-11-21")]
-    engine.action("change", step=entries[1][0])
+    entries = engine.step.entries(engine, lambda texts: texts.en, {})
+    assert [(e.name, e.shown) for e in entries] == [
+        ("phone", "13800138000"), ("housing", "Text"), ("move_in_date", "2026-11-21")]
+    engine.action("change", step=entries[1].step)
     assert engine.kind == "form" and engine.step.id == "home"
 
 

@@ -153,14 +153,22 @@ class Contract:
 
     # -- schemas, for journey definitions ------------------------------------------------------
     def request_schema(self, op: Operation) -> dict:
-        """The operation's request body schema with local ``$ref``s resolved ({} when it has none).
+        """The operation's inputs as one object schema with local ``$ref``s resolved: the request
+        body's, or for an operation without a body its query parameters' ({} when it has neither).
 
         Journey definitions take their fields' types, enums, patterns and ranges from here, so the
         contract stays the one schema of every value a kiosk sends."""
         doc = self.documents[op.department]
         spec = doc["paths"][op.path][op.method.lower()]
         schema = spec.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-        return _resolved(doc, schema) if schema else {}
+        if schema:
+            return _resolved(doc, schema)
+        # An operation without a body takes its inputs as query parameters: one object all the same.
+        params = [p for p in (self._resolve(doc, p)[0] for p in spec.get("parameters", [])) if p["in"] == "query"]
+        if not params:
+            return {}
+        return {"type": "object", "required": [p["name"] for p in params if p.get("required")],
+                "properties": {p["name"]: _resolved(doc, p["schema"]) for p in params}}
 
     def reply_schema(self, op: Operation) -> dict:
         """The schema of the operation's success reply (the first 2xx), resolved ({} when none)."""

@@ -79,7 +79,8 @@ class Backends:
     def call(self, op_id: str, body: dict | None = None, *, params: dict[str, str] | None = None,
              idempotency_key: str | None = None) -> dict:
         """Perform any contract operation and return its validated reply (journeys use this; a
-        submission without a key gets a fresh one).
+        submission without a key gets a fresh one; the ``body`` of a GET operation is sent as its
+        query parameters).
 
         Raises:
             BackendError: as :meth:`Transport.call`.
@@ -87,6 +88,8 @@ class Backends:
         op = self._contract.operation(op_id)
         if op.submission and not idempotency_key:
             idempotency_key = new_idempotency_key()
+        if op.method == "GET" and body:  # a query's inputs go into its URL (never personal data there)
+            params, body = {**{k: str(v) for k, v in body.items()}, **(params or {})}, None
         return self._transports[op.department].call(op_id, body, params=params, idempotency_key=idempotency_key)
 
     def submit(self, service_id: str, payload: dict, idempotency_key: str) -> dict:

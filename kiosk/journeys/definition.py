@@ -4,7 +4,8 @@ against the OpenAPI contract, into a :class:`JourneyPlan` the engine runs.
 A definition is an ordered list of steps, each a ``kind`` from the step library
 (:mod:`kiosk.journeys.steps`) with that kind's settings. Values flow between steps through
 *sources*: ``"$card.id_number"`` (the ID card), ``"$records.phone"`` (the citizen's records, after
-a ``prefill`` step), ``"$form.year_from"`` (a field of an earlier form), ``"$reply.receipt_no"``
+a ``prefill`` step), ``"$form.year_from"`` (a field of an earlier form), ``"$picked.slot.start"`` (the row picked
+at the choose step ``slot``), ``"$reply.receipt_no"``
 (the last backend reply), ``"$receipt_no"``, ``"$terminal_id"``, ``"$today.year"``. Every source,
 field, template and operation is checked when the catalog loads; a broken definition stops the
 kiosk with one line naming the file, the step and the key.
@@ -88,6 +89,7 @@ class DefinitionContext:
     form_fields: dict[str, Any] = field(default_factory=dict)  # name -> FieldSpec
     form_operations: dict[str, set[str]] = field(default_factory=dict)  # operation -> field names
     reply_schema: dict = field(default_factory=dict)           # of the last query or submit
+    picked: dict[str, dict] = field(default_factory=dict)      # choose step id -> {multiple, row schema}
 
     def operation(self, op_id: str, key: str = "operation") -> Operation:
         try:
@@ -124,12 +126,21 @@ class DefinitionContext:
                 raise DefinitionError(f"{key}: {source!r} is used before any query or submit step")
             if first and first not in known:
                 raise DefinitionError(f"{key}: the reply has no {first!r}; it has: {', '.join(known)}")
+        elif root == "picked":
+            if first not in self.picked:
+                raise DefinitionError(f"{key}: no earlier choose step {first!r}; choose steps so far: "
+                                      f"{', '.join(self.picked) or 'none'}")
+            prop = rest.split(".")[1:2]
+            chosen = self.picked[first]
+            if prop and not chosen["multiple"] and prop[0] not in chosen["row"]:
+                raise DefinitionError(f"{key}: the rows of {first!r} have no {prop[0]!r}; they have: "
+                                      f"{', '.join(chosen['row'])}")
         elif root == "today":
             if first not in TODAY_FIELDS:
                 raise DefinitionError(f"{key}: today has no {first!r}; it has: {', '.join(sorted(TODAY_FIELDS))}")
         elif not (root in SCALAR_SOURCES and not rest):
             raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, records, form, "
-                                  f"reply, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
+                                  f"reply, picked, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
 
     def check_template(self, text: str, key: str, extra_roots: frozenset[str] = frozenset()) -> None:
         """Check every placeholder of a template and its ``|code:NAME`` tables."""

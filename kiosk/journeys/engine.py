@@ -59,6 +59,7 @@ class JourneyView:
     ticket: Any = None                  # the counter queue ticket (ticket route)
     rating_level: str | None = None
     errors: dict = field(default_factory=dict)  # form field -> msgid
+    search: str = ""                    # letters typed to narrow a choose step's list
 
 
 class JourneyEngine:
@@ -89,6 +90,7 @@ class JourneyEngine:
         self.plan: JourneyPlan | None = None
         self.step: Step | None = None
         self.view = JourneyView()
+        self.refused_card = ""  # msgid: why the card on the reader was not taken (until it is lifted)
         self._token = 0
         self._observers: list[Callable[[], None]] = []
         session.on_step(self._shell_step)
@@ -121,6 +123,7 @@ class JourneyEngine:
         self.plan = self.plans[service_id]
         data = self.data
         data.form, data.replies, data.reply, data.receipt_no, data.records = {}, {}, None, "", None
+        data.picked = {}
         self.view = JourneyView(attempts_left=self.face_attempts)
         self.session.go(ShellStep.JOURNEY)
         self._enter(self._following(-1))
@@ -205,6 +208,7 @@ class JourneyEngine:
         today = self.today()
         data = self.data
         return {"card": data.card, "records": data.records or {}, "form": data.form or {},
+                "picked": data.picked or {},
                 "reply": data.reply or {}, "receipt_no": data.receipt_no or "",
                 "terminal_id": self.terminal_id, "service": self.plan.service_id if self.plan else "",
                 "today": {"year": today.year, "month": today.month, "day": today.day, "iso": today.isoformat()},
@@ -269,13 +273,19 @@ class JourneyEngine:
 
     def card_placed(self, card: Any, photo: Any) -> None:
         """The reader read a card (``photo``: the decoded card photo, or None without a decoder)."""
-        if self.session.step is ShellStep.ATTRACT:
-            self.session.start()
         if card.expired(self.today()):
+            # Remembered until the card is lifted: the attract screen and the card step both say
+            # why the card lying on the reader is not taken, and what to do.
+            self.refused_card = MSG["card_expired"]
             if self.kind == "card":
                 self.notice(MSG["card_expired"], speak=True)
-                self.changed()
+            else:
+                self.runner.run(0, Speak(MSG["card_expired"], ()))
+            self.changed()
             return
+        self.refused_card = ""
+        if self.session.step is ShellStep.ATTRACT:
+            self.session.start()
         if self.kind == "card":
             self.step.card_placed(self, card, photo)
         elif self.data.face is None and self.kind != "ticket":  # not identified yet: keep it for the card step
@@ -290,6 +300,7 @@ class JourneyEngine:
 
     def card_removed(self) -> None:
         """The card left the reader."""
+        self.refused_card = ""
         if self.kind == "farewell":
             self.session.end("done")
             return

@@ -5,6 +5,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
+from kiosk.journeys.document import resolved_codes
 from screens.steps.base import StepScreen, button
 from screens.steps.fields import WIDGETS, FieldBox
 
@@ -65,11 +66,11 @@ class ReviewScreen(StepScreen):
         box.clear_widgets()
         from kivy.factory import Factory
 
-        for step_index, spec, value in self.step.entries(self.engine):
-            shown = self.pick(spec.options[value]) if spec.options and value in spec.options else str(value or "")
-            row = Factory.ReviewRow(label=self.pick(spec.label), value=shown)
-            row.add_widget(button(_("Change"), f"change {spec.name}",
-                                  lambda i=step_index: self.act("change", step=i)))
+        codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
+        for entry in self.step.entries(self.engine, self.pick, codes):
+            row = Factory.ReviewRow(label=entry.label, value=entry.shown)
+            row.add_widget(button(_("Change"), f"change {entry.name}",
+                                  lambda i=entry.step: self.act("change", step=i)))
             box.add_widget(row)
 
     def clear(self) -> None:

@@ -1,5 +1,6 @@
 """The screen of each step kind, by kind name (the face screen lives with its check loop in screens.face)."""
 from screens.face import FaceScreen
+from screens.steps.choose import ChooseScreen
 from screens.steps.form import FormScreen, ReviewScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
@@ -7,6 +8,6 @@ from screens.steps.simple import CardScreen, ConsentScreen, FarewellScreen, Work
 
 SCREENS = {
     "consent": ConsentScreen, "card": CardScreen, "face": FaceScreen, "prefill": WorkScreen,
-    "form": FormScreen, "review": ReviewScreen, "query": QueryScreen, "submit": WorkScreen,
+    "form": FormScreen, "choose": ChooseScreen, "review": ReviewScreen, "query": QueryScreen, "submit": WorkScreen,
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
 }

@@ -148,6 +148,16 @@ def test_expired_card_is_refused(ui):
     assert ui.app.current_step == "card" and ui.app.context.session.data.card is None
 
 
+def test_an_expired_card_on_the_attract_screen_says_why_until_it_is_lifted(ui):
+    from tests.ui.conftest import lift_card
+
+    ui.app.runtime.idcard.simulator.place("resident_expired")
+    ui.until(lambda: "此身份证已过有效期。请拿起这张证件，放上有效的身份证，或到窗口办理。" in ui.texts(), what="the expiry message on attract")
+    assert ui.app.current_step == "attract"
+    lift_card(ui.app, ui)
+    ui.until(lambda: not any("已过有效期" in t for t in ui.texts()), what="the message to go")
+
+
 def test_unverifiable_card_is_reported(ui):
     to_card_step(ui)
     ui.app.runtime.idcard.simulator.place("resident_bad_check")

@@ -5,6 +5,7 @@ the same name in ``screens/steps/``. Payment and signature steps will join this 
 """
 from kiosk.journeys.steps.backend import PrefillStep, QueryStep, SubmitStep
 from kiosk.journeys.steps.base import Step
+from kiosk.journeys.steps.choose import ChooseStep
 from kiosk.journeys.steps.closing import FarewellStep, RateStep
 from kiosk.journeys.steps.form import FormStep, ReviewStep
 from kiosk.journeys.steps.identity import CardStep, ConsentStep, FaceStep
@@ -12,7 +13,7 @@ from kiosk.journeys.steps.paper import PrintStep, TicketStep
 from kiosk.journeys.steps.signature import SignatureStep
 
 KINDS: dict[str, type[Step]] = {cls.kind: cls for cls in (
-    ConsentStep, CardStep, FaceStep, PrefillStep, FormStep, ReviewStep, QueryStep, SubmitStep,
+    ConsentStep, CardStep, FaceStep, PrefillStep, FormStep, ChooseStep, ReviewStep, QueryStep, SubmitStep,
     PrintStep, TicketStep, RateStep, FarewellStep, SignatureStep,
 )}
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
 
 from pydantic import Field
 
@@ -183,11 +184,30 @@ class ReviewStep(Step):
         elif name == "next":
             engine.next()
 
-    def entries(self, engine) -> list[tuple[int, FieldSpec, Any]]:
-        """``(form step index, field, value)`` of every field entered so far, in order."""
+    def entries(self, engine, pick: Callable[[Texts], str], codes: dict) -> list[Entry]:
+        """Every value entered or chosen so far, in step order, as the citizen reads it."""
+        from kiosk.journeys.steps.choose import ChooseStep  # the choose step builds on forms' module
+
         out = []
         for step in engine.plan.steps[:self.index]:
-            if isinstance(step, FormStep) and engine._applies(step):
+            if not engine._applies(step):
+                continue
+            if isinstance(step, FormStep):
                 for spec in step.settings.fields:
-                    out.append((step.index, spec, engine.data.form.get(spec.name)))
+                    value = engine.data.form.get(spec.name)
+                    shown = pick(spec.options[value]) if value in spec.options else ("" if value is None else str(value))
+                    out.append(Entry(step.index, spec.name, pick(spec.label), shown))
+            elif isinstance(step, ChooseStep):
+                chosen = [o.label for o in step.options(engine, pick, codes, searched=False) if o.chosen]
+                out.append(Entry(step.index, step.settings.field, pick(step.settings.title), "; ".join(chosen)))
         return out
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the review: the step to go back to, the field, its label and its value as shown."""
+
+    step: int
+    name: str
+    label: str
+    shown: str

@@ -60,7 +60,7 @@ class CardStep(Step):
         if engine.data.card is not None:  # placed earlier (on the attract screen, or while reading the consent)
             engine.next()
             return
-        engine.notice(MSG["place_card"], speak=True)
+        engine.notice(engine.refused_card or MSG["place_card"], speak=True)
 
     def card_placed(self, engine, card: Any, photo: Any) -> None:
         engine.data.card, engine.data.photo = card, photo

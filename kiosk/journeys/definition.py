@@ -45,7 +45,7 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     field: str
     equals: str | int | None = None
-    is_in: tuple[str | int, ...] = Field(default=(), alias="in")
+    is_in: tuple[str | int, ...] = Field(default=(), alias="in", strict=False)  # a TOML array is a list
 
     def holds(self, form: dict) -> bool:
         value = form.get(self.field)

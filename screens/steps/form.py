@@ -79,7 +79,8 @@ class ReviewScreen(StepScreen):
 
         codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
         for entry in self.step.entries(self.engine, self.pick, codes):
-            row = Factory.ReviewRow(label=entry.label, value=entry.shown)
+            row = Factory.ReviewRow()  # a kv-declared property cannot be passed to the constructor
+            row.label, row.value = entry.label, entry.shown
             row.add_widget(button(_("Change"), f"change {entry.name}",
                                   lambda i=entry.step: self.act("change", step=i)))
             box.add_widget(row)

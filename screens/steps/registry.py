@@ -4,10 +4,12 @@ from screens.steps.choose import ChooseScreen
 from screens.steps.form import FormScreen, ReviewScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
+from screens.steps.signature import SignatureScreen
 from screens.steps.simple import CardScreen, ConsentScreen, FarewellScreen, WorkScreen
 
 SCREENS = {
     "consent": ConsentScreen, "card": CardScreen, "face": FaceScreen, "prefill": WorkScreen,
     "form": FormScreen, "choose": ChooseScreen, "review": ReviewScreen, "query": QueryScreen, "submit": WorkScreen,
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
+    "signature": SignatureScreen,
 }

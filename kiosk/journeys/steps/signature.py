@@ -74,6 +74,7 @@ class SignatureStep(Step):
         if "face" not in ctx.kinds:
             raise DefinitionError("a signature binds the signer's face check: put a face step before it")
         ctx.check_texts(s.statement, "statement")
+        ctx.form_fields[s.field] = self  # "$form.signature": the envelope, e.g. drawn on the receipt
         ctx.form_operations.setdefault(op.id, set()).add(s.field)
 
     def enter(self, engine) -> None:

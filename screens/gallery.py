@@ -21,6 +21,7 @@ from typing import Callable
 
 from kiosk.config import load_settings
 from common.i18n import LANGUAGES
+from screens.gallery_registration import residence_scenes
 
 SCENE_TIMEOUT_S = 60
 
@@ -65,6 +66,7 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("14-ticket", ticket_route, at("ticket")),
         ("15-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
         ("16-unavailable", lambda: (app._show_countdown(None), session.fail()), at("unavailable")),
+        *residence_scenes(app, fresh),
     ]
 
 

@@ -146,10 +146,10 @@ def walk_to(engine, runner, step_id):
 
 def test_a_moving_in_date_in_the_future_is_explained_not_just_refused(journey):
     session, runner, engine = journey
-    walk_to(engine, runner, "contact")
+    walk_to(engine, runner, "moved_in")
     engine.action("set", name="move_in_date", value=(NOW.date() + datetime.timedelta(days=2)).isoformat())
     engine.action("next")
-    assert engine.step.id == "contact" and engine.view.errors == {"move_in_date": ("", {"explain": "too_high"})}
+    assert engine.step.id == "moved_in" and engine.view.errors == {"move_in_date": ("", {"explain": "too_high"})}
     rule = engine.step.field("move_in_date").explain["too_high"].en
     assert "cannot be after today" in rule and "within three working days" in rule
     engine.action("set", name="move_in_date", value=(NOW.date() - datetime.timedelta(days=40)).isoformat())
@@ -159,7 +159,7 @@ def test_a_moving_in_date_in_the_future_is_explained_not_just_refused(journey):
 
 def test_the_signature_binds_exactly_what_is_submitted_and_is_never_reused(journey):
     session, runner, engine = journey
-    walk_to(engine, runner, "contact")
+    walk_to(engine, runner, "moved_in")
     engine.action("next")
     engine.action("next")  # review: confirm
     assert engine.kind == "signature"

@@ -77,20 +77,25 @@ class PrintScreen(StepScreen):
     """Print on request; the receipt number and its QR code on screen when paper cannot come out."""
 
     document_title = StringProperty("")
+    document_notes = StringProperty("")  # what the paper says to do next, on screen too (paper may be left behind)
     receipt_no = StringProperty("")
     print_state = StringProperty("")
     show_qr = BooleanProperty(False)
 
     def refresh(self) -> None:
         view = self.engine.view
-        self.document_title = self.pick(self.step.settings.document.title)
+        document = self.step.settings.document
+        self.document_title = self.pick(document.title)
+        codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
+        self.document_notes = "\n".join(template.render(self.pick(n), self.engine.scope(), codes)
+                                         for n in document.notes)
         self.print_state = view.print_state
         self.show_qr = view.print_state in ("unavailable", "failed")
         self.receipt_no = self.engine.data.receipt_no or ""
 
     def clear(self) -> None:
         super().clear()
-        self.document_title = self.receipt_no = self.print_state = ""
+        self.document_title = self.document_notes = self.receipt_no = self.print_state = ""
         self.show_qr = False
 
 

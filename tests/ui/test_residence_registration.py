@@ -57,7 +57,8 @@ def test_residence_registration_end_to_end(ui):
 
     assert engine.step.id == "contact"
     assert ui.find("phone from records").text  # prefilled from the records, and marked so
-    assert not ui.find("move_in_date from records").text
+    ui.tap("form next")
+    assert engine.step.id == "moved_in" and not ui.find("move_in_date from records").text
     ui.tap("move_in_date +1")
     ui.tap("form next")
     assert any("搬进去以后才能登记" in t for t in ui.texts())  # the rule, not just "check this"
@@ -81,6 +82,7 @@ def test_residence_registration_end_to_end(ui):
     job = printer.jobs[-1]
     printed = "\n".join(job.text_lines)
     assert "居住登记申报回执" in printed and receipt_no in printed and "等待工作人员核实" in printed
+    assert "来穗人员服务站" in ui.find("print notes").text  # what to do next, on the screen too
     assert "申报人签名" in printed and job.rasters >= 1  # the signature, drawn as an image
     assert DEMO_ID not in printed  # masked
 

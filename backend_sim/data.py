@@ -188,6 +188,12 @@ def profile(id_number: str, name: str) -> dict:
                               f"{rng.randrange(1, 30)}0{rng.randrange(1, 9)}房"},
         "household": [{"relation": "head", "name": name}],
     }
+    if rng.random() < 0.8:  # most people's records name an employer (社保 参保单位)
+        result["employer"] = rng.choice(_EMPLOYERS)
+    if rng.random() < 0.6:  # registered here before: the registration in force is at the address on record
+        since = date(2026, 1, 1).toordinal() - rng.randrange(30, 1500)
+        result["registrations"] = [{"registered_at": date.fromordinal(since).isoformat(),
+                                    "address": result["address"], "status": "current"}]
     surname = name[0] if name else rng.choice(_SURNAMES)
     if rng.random() < 0.7:
         spouse = rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, 2))

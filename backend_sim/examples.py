@@ -4,8 +4,15 @@ The people in them are invented; their ID numbers have valid check digits.
 """
 from __future__ import annotations
 
+import hashlib
+import itertools
+from datetime import datetime, timedelta, timezone
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from backend_sim.checks import id_check_digit, uscc_check_char
 from backend_sim.data import permit
+from kiosk.signing import TerminalKey
 
 
 def make_id(first17: str) -> str:
@@ -17,13 +24,22 @@ CITIZEN = {"id_number": make_id("44010619900307231"), "name": "陈思远"}
 OTHER = {"id_number": make_id("44010419880512402"), "name": "林晓敏"}
 _ADDRESS = {"district": "天河区", "street": "石牌街道", "detail": "天河路385号1203房"}
 _BUSINESS_ID = "92440106MA5" + "C0F8Q3"
+# The examples' own terminal: a fixed, public key that the reference backend accepts without
+# enrolment, so an example residence registration carries a signature it can verify. Never a
+# real terminal's key (those are created on first start and enrolled).
+EXAMPLE_TERMINAL = TerminalKey(Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"backend_sim examples").digest()),
+                               "EXAMPLE-0001")
+_HOME = {"district_code": "440106", "street_code": "440106001", "community_code": "440106001001",
+         "road_code": "440106001001001", "number_code": "440106001001001065", "room_code": "4401060010010010650302"}
+_signed = itertools.count(1)
 SOLE_PROPRIETOR_ID = _BUSINESS_ID + uscc_check_char(_BUSINESS_ID)
 # A well-formed hand-off id that names no signature: sign with tests.backend_support.signed first.
 UNSIGNED = "0" * 32
 
 
-def example(service_id: str, citizen: dict | None = None) -> dict:
-    """A valid request body for submission ``service_id`` (an operation id), for ``citizen``."""
+def example(service_id: str, citizen: dict | None = None, changes: dict | None = None) -> dict:
+    """A valid request body for submission ``service_id`` (an operation id), for ``citizen``, with
+    ``changes`` made before it is signed (a residence registration carries a signature)."""
     who = dict(citizen or CITIZEN)
     bodies = {
         "tax.claim_invoices": who | {"taxpayer_id": SOLE_PROPRIETOR_ID, "invoice_kind": "general_paper", "quantity": 10,
@@ -31,8 +47,9 @@ def example(service_id: str, citizen: dict | None = None) -> dict:
         # the offer and order must exist and be paid for the department to accept it (see tests)
         "exit_entry.apply_endorsement": who | {"permit_number": permit(who["id_number"])[0],
                                                "offer_id": "FE2025031400000001", "payment_order_id": "PO2025031400000001"},
-        "registration.register_residence": who | {"phone": "13912345678", "address": _ADDRESS, "housing": "rented",
-                                                  "move_in_date": "2024-03-01", "employer": "广州市天河区云帆信息科技有限公司"},
+        "registration.register_residence": who | _HOME | {
+            "phone": "13912345678", "housing": "rented", "owner_name": "林晓敏", "owner_phone": "13812345678",
+            "reason": "work", "move_in_date": "2024-03-01", "employer": "广州市天河区云帆信息科技有限公司"},
         "registration.file_rental": who | {"phone": "13912345678", "role": "tenant", "counterparty": OTHER,
                                            "property_address": _ADDRESS, "area_m2": 68, "start_date": "2025-03-01",
                                            "end_date": "2026-02-28", "monthly_rent": "4200.00"},
@@ -46,7 +63,20 @@ def example(service_id: str, citizen: dict | None = None) -> dict:
                                "terminal_id": "DEMO-0001", "rating": "dissatisfied", "reasons": ["slow"],
                                "comment": "打印等了很久"},
     }
-    return bodies[service_id]
+    body = bodies[service_id] | (changes or {})
+    if service_id == "registration.register_residence":
+        body["signature"] = signed(body)
+    return body
+
+
+def signed(form: dict) -> dict:
+    """A signature envelope of the examples' terminal over ``form`` (a different one every call:
+    the backend refuses a signature used twice)."""
+    n = next(_signed)
+    strokes = {"width": 1000, "height": 400, "points": [[100, 300, 0, 1], [300, 100, 200, 1], [500, 300, 400 + n, 1],
+                                                         [700, 120, 600 + n, 0]]}
+    at = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0)
+    return EXAMPLE_TERMINAL.envelope(form, strokes, "verified", at)
 
 
 OUTBOX_SERVICES = ("tax.claim_invoices", "exit_entry.apply_endorsement", "registration.register_residence",

@@ -57,6 +57,10 @@ CREATE TABLE IF NOT EXISTS tickets (
     day TEXT NOT NULL, ticket_no TEXT NOT NULL, queue TEXT NOT NULL, priority TEXT NOT NULL,
     issued_at REAL NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, PRIMARY KEY (day, ticket_no)
 );
+CREATE TABLE IF NOT EXISTS signing_keys (
+    key_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, public_key BLOB NOT NULL, enrolled_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS used_signatures (digest TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS heartbeats (terminal_id TEXT PRIMARY KEY, received_at REAL NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sim_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fees (

@@ -14,7 +14,8 @@ def site_file(work: Path) -> Path:
     site = work / "site.toml"
     site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\nlevel = "WARNING"\n'
                     f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
-                    f'key_file = "{work}/outbox.key"\n[voice]\nenabled = false\n', encoding="utf-8")
+                    f'key_file = "{work}/outbox.key"\n[signature]\nkey_file = "{work}/signature.key"\n'
+                    '[voice]\nenabled = false\n', encoding="utf-8")
     return site
 
 

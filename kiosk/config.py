@@ -199,6 +199,10 @@ class MetricsSection(Section):
     interval_s: Annotated[float, Field(ge=1, le=600)] = 15.0
 
 
+class SignatureSection(Section):
+    key_file: str = "var/signature.key"
+
+
 class Settings(Section):
     """All kiosk settings. Each section's fields are documented in ``config.toml``."""
 
@@ -227,6 +231,7 @@ class Settings(Section):
         return self._site_file
     remote: RemoteSection = RemoteSection()
     metrics: MetricsSection = MetricsSection()
+    signature: SignatureSection = SignatureSection()
 
     def path(self, value: str) -> Path:
         """Resolve a configured path: relative paths are relative to the repository root."""

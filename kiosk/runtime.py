@@ -24,6 +24,7 @@ from kiosk.outbox.outbox import Outbox
 from kiosk.outbox.sender import Sender
 from kiosk.payment.ledger import PaymentLedger
 from kiosk.payment.settler import Settler
+from kiosk.signing import TerminalKey, enrol
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Runtime:
     call: CallLine
     ledger: PaymentLedger
     settler: Settler
+    signer: TerminalKey
 
     @classmethod
     def build(cls, settings: Settings, bus: EventBus, *, idcard_simulator=None) -> "Runtime":
@@ -71,6 +73,7 @@ class Runtime:
             ledger=ledger,
             settler=Settler(ledger, backends.payment, settings.kiosk.terminal_id, initial_s=p.settle_initial_s,
                             max_s=p.settle_max_s),
+            signer=TerminalKey.load_or_create(settings.path(settings.signature.key_file), settings.kiosk.terminal_id),
         )
 
     def start(self) -> None:
@@ -78,6 +81,7 @@ class Runtime:
         self.face.start()  # the worker loads its models while the citizen reads the attract screen
         self.idcard.start()
         self.printer.driver.start()
+        enrol(self.signer, self.outbox.enqueue)  # before any signature it binds (harmless when enrolled)
         self.sender.start()
         self.settler.start()  # finishes orders a previous run left open, paid or refused
 

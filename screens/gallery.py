@@ -22,6 +22,7 @@ from typing import Callable
 
 from kiosk.config import load_settings
 from common.i18n import LANGUAGES
+from screens.gallery_registration import residence_scenes
 
 SCENE_TIMEOUT_S = 60
 
@@ -172,6 +173,7 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("43-endorsement-acknowledgement", app._demo_pay, at("print")),
         ("44-endorsement-payment-slip", lambda: journey.action("next"),
          lambda: app.current_step == "print" and journey.step.settings.document.kind == "payment_slip"),
+        *residence_scenes(app, fresh),
     ]
 
 
@@ -188,7 +190,8 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
     site = work / "site.toml"
     site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\n'
                     f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
-                    f'key_file = "{work}/outbox.key"\n[voice]\nenabled = false\n', encoding="utf-8")
+                    f'key_file = "{work}/outbox.key"\n[signature]\nkey_file = "{work}/signature.key"\n'
+                    '[voice]\nenabled = false\n', encoding="utf-8")
     settings = load_settings(site)
     from screens.kivy_setup import configure_kivy, register_fonts
 

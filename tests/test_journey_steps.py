@@ -8,14 +8,18 @@ import pytest
 from kiosk.backends.contract import load_contract
 from kiosk.backends.errors import FieldError
 from kiosk.journeys.definition import DefinitionError, compile_journey
-from kiosk.journeys.effects import Call, Enqueue, Outcome, Print, StartFace
+from backend_sim.examples import EXAMPLE_TERMINAL
+from kiosk.journeys.effects import Call, Enqueue, Outcome, Print, Sign, StartFace
 from kiosk.journeys.engine import JourneyEngine
 from kiosk.session import CitizenSession
+from tests.signature_support import drawn_signature
 from tests.test_journey_engine import FakeCard, FakeRunner
 
 TODAY = datetime.date(2026, 11, 21)
 T = {"zh_CN": "文字", "zh_HK": "文字", "en": "Text"}
-HOUSING = {k: T for k in ("owned", "rented", "employer_provided", "relatives", "other")}
+HOUSING = {k: T for k in ("rented", "owned", "employer", "school", "relatives")}
+HOME = {"district_code": "440106", "street_code": "440106001", "community_code": "440106001001",
+        "road_code": "440106001001001", "number_code": "440106001001001065", "room_code": "4401060010010010650302"}
 RESIDENCE = {"queue": "registration", "steps": [
     {"kind": "consent", "purpose": T},
     {"kind": "card"},
@@ -26,11 +30,12 @@ RESIDENCE = {"queue": "registration", "steps": [
         {"name": "housing", "widget": "choice", "label": T, "options": HOUSING},
         {"name": "move_in_date", "widget": "date", "label": T, "default": "$today.iso"}]},
     {"kind": "form", "id": "work", "operation": "registration.register_residence",
-     "when": {"field": "housing", "equals": "employer_provided"},
+     "when": {"field": "housing", "equals": "employer"},
      "fields": [{"name": "employer", "widget": "text", "label": T}]},
     {"kind": "review"},
+    {"kind": "signature", "operation": "registration.register_residence", "statement": T},
     {"kind": "submit", "operation": "registration.register_residence",
-     "request": {"id_number": "$card.id_number", "name": "$card.name", "address": "$records.address"}},
+     "request": {"id_number": "$card.id_number", "name": "$card.name", "reason": "family", **HOME}},
     {"kind": "print", "document": {"kind": "residence", "title": T, "qr": "{receipt_no}",
                                    "fields": [{"label": T, "value": "{form.move_in_date}"}]}},
     {"kind": "rate"},
@@ -91,7 +96,7 @@ def test_values_are_checked_by_the_contract(world):
 def test_a_condition_adds_a_page(world):
     session, runner, engine = world
     prefilled(runner, engine)
-    engine.action("set", name="housing", value="employer_provided")
+    engine.action("set", name="housing", value="employer")
     engine.action("next")
     assert engine.kind == "form" and engine.step.id == "work"
     engine.action("next")  # the employer is optional in the contract
@@ -110,16 +115,29 @@ def test_review_lists_everything_and_change_returns_to_the_page(world):
     assert engine.kind == "form" and engine.step.id == "home"
 
 
+def signed(runner, engine) -> dict:
+    """Sign on the pad; the runner binds it (the examples' terminal key stands in for this one's)."""
+    assert engine.kind == "signature"
+    engine.action("sign", strokes=drawn_signature())
+    token, sign = runner.last(Sign)
+    envelope = EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check,
+                                         datetime.datetime(2026, 11, 21, 10, 5, tzinfo=datetime.timezone.utc))
+    engine.effect_done(token, Outcome(True, envelope))
+    return envelope
+
+
 def test_submission_goes_through_the_outbox_then_prints(world):
     session, runner, engine = world
     prefilled(runner, engine)
     engine.action("set", name="housing", value="rented")
     engine.action("next")
     engine.action("next")
+    envelope = signed(runner, engine)
     token, enqueue = runner.last(Enqueue)
     assert enqueue.operation == "registration.register_residence" and engine.kind == "submit"
-    assert enqueue.body == {"id_number": "440106199001011234", "name": "测试", "address": ADDRESS,
-                            "phone": "13800138000", "housing": "rented", "move_in_date": "2026-11-21"}
+    assert enqueue.body == {"id_number": "440106199001011234", "name": "测试", "reason": "family", **HOME,
+                            "phone": "13800138000", "housing": "rented", "move_in_date": "2026-11-21",
+                            "signature": envelope}
     assert not load_contract().body_errors(load_contract().operation(enqueue.operation), enqueue.body)
     engine.effect_done(token, Outcome(True, "T-1-20261121-0001"))
     assert engine.kind == "print" and session.data.receipt_no == "T-1-20261121-0001"
@@ -133,6 +151,7 @@ def test_a_refused_field_returns_to_its_page_marked(world):
     engine.action("set", name="housing", value="rented")
     engine.action("next")
     engine.action("next")
+    signed(runner, engine)
     engine.effect_done(runner.last(Enqueue)[0],
                        Outcome(False, msgid="check", fields=(FieldError("move_in_date", "in_future"),)))
     assert engine.kind == "form" and engine.step.id == "home" and set(engine.view.errors) == {"move_in_date"}
@@ -144,6 +163,7 @@ def test_a_failed_store_says_so_and_stays(world):
     engine.action("set", name="housing", value="rented")
     engine.action("next")
     engine.action("next")
+    signed(runner, engine)
     engine.effect_done(runner.last(Enqueue)[0], Outcome(False, msgid="disk full"))
     assert engine.kind == "submit" and engine.view.notice == "disk full" and not session.data.receipt_no
 

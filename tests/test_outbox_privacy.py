@@ -38,8 +38,8 @@ def assert_no_clear_text(db: Path) -> None:
 @pytest.fixture
 def planted(tmp_path):
     outbox = Outbox(tmp_path / "outbox.db", tmp_path / "outbox.key", "PRIV-01")
-    body = example("registration.register_residence", {"id_number": ID_NUMBER, "name": NAME}) | {"phone": PHONE}
-    receipts = [outbox.enqueue("registration.register_residence", body) for _ in range(5)]
+    receipts = [outbox.enqueue("registration.register_residence", example(
+        "registration.register_residence", {"id_number": ID_NUMBER, "name": NAME}, {"phone": PHONE})) for _ in range(5)]
     yield outbox, receipts
     outbox.close()
 

@@ -148,7 +148,7 @@ def test_example_site_file_is_valid_and_writes_only_where_the_unit_allows():
                 "/var/log/" + one(unit, "Service", "LogsDirectory") + "/",
                 *(path.lstrip("-") + "/" for path in values(unit, "Service", "ReadWritePaths")))
     written = [settings.paths.data_dir + "/", settings.paths.calibration_file, settings.paths.remote_file,
-               settings.logging.file, settings.outbox.key_file, settings.metrics.textfile]
+               settings.logging.file, settings.outbox.key_file, settings.signature.key_file, settings.metrics.textfile]
     for path in written:
         assert path.startswith(writable), f"{path} is read-only for the kiosk"
 

@@ -44,6 +44,8 @@ connect_timeout_s = 0.2
 [outbox]
 db_file = "{directory}/outbox.db"
 key_file = "{directory}/outbox.key"
+[signature]
+key_file = "{directory}/signature.key"
 [voice]
 enabled = false
 [printer]

@@ -15,7 +15,7 @@ import segno
 
 from drivers.printer import code128, escpos, raster
 from drivers.printer.layout import (
-    BarcodeBlock, Block, FeedBlock, LayoutError, QrBlock, TextLine, lay_out,
+    BarcodeBlock, Block, DrawingBlock, FeedBlock, LayoutError, QrBlock, TextLine, lay_out,
 )
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Receipt
@@ -68,6 +68,8 @@ class ReceiptEncoder:
                 dots += 64 + LINE_PITCH_DOTS
             elif isinstance(block, FeedBlock):
                 dots += block.lines * LINE_PITCH_DOTS
+            elif isinstance(block, DrawingBlock):
+                dots += raster.drawing_image(block.drawing, self.profile.dots_per_line).height + LINE_PITCH_DOTS
         tail = CUT_FEED_MM if self.profile.cutter else TAIL_FEED_LINES * LINE_PITCH_DOTS / DOTS_PER_MM
         return round(dots / DOTS_PER_MM + tail, 1)
 
@@ -84,6 +86,9 @@ class ReceiptEncoder:
             return escpos.align("center") + barcode if barcode else b""
         if isinstance(block, FeedBlock):
             return escpos.feed_lines(block.lines)
+        if isinstance(block, DrawingBlock):
+            image = raster.drawing_image(block.drawing, self.profile.dots_per_line)
+            return escpos.align("left") + raster.raster_command(image) + escpos.feed_dots(6)
         raise TypeError(f"unknown block {type(block).__name__}")
 
     def _text(self, line: TextLine) -> bytes:

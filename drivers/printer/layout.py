@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from common.linebreak import break_lines
-from drivers.printer.receipt import Receipt
+from drivers.printer.receipt import Drawing, Receipt
 
 # What the printer's font prints: the Latin-1 yen U+00A5 has no glyph in a GB2312/GBK printer
 # font (GB18030 sends it as a four-byte code), the full-width yuan sign U+FFE5 (A3 A4) always has.
@@ -133,7 +133,14 @@ class FeedBlock:
     lines: int
 
 
-Block = TextLine | QrBlock | BarcodeBlock | FeedBlock
+@dataclass(frozen=True)
+class DrawingBlock:
+    """A line drawing (a signature), printed as an image, centered."""
+
+    drawing: Drawing
+
+
+Block = TextLine | QrBlock | BarcodeBlock | FeedBlock | DrawingBlock
 BIG_TEXT_MAX_SCALE = 4
 
 
@@ -165,6 +172,10 @@ def lay_out(receipt: Receipt, columns: int) -> list[Block]:
         blocks.extend(TextLine(line, "right", bold=True) for line in key_value(key, value, columns))
     for note in receipt.notes:
         blocks.extend(TextLine(line) for line in wrap(note, columns))
+    if receipt.drawing is not None:
+        if receipt.drawing.caption:
+            blocks.extend(TextLine(line) for line in wrap(receipt.drawing.caption, columns))
+        blocks.append(DrawingBlock(receipt.drawing))
     if receipt.qr:
         blocks += [FeedBlock(1), QrBlock(receipt.qr)]
     if receipt.barcode:

@@ -92,6 +92,24 @@ def qr_image(data: bytes, module_dots: int, dots: int) -> Image.Image:
     return Image.fromarray(np.where(band, 0, 255).astype(np.uint8), "L")
 
 
+def drawing_image(drawing, dots: int, share: float = 0.6) -> Image.Image:
+    """A line drawing (``receipt.Drawing``) scaled to ``share`` of the paper, centred on a band ``dots`` wide."""
+    from PIL import ImageDraw
+
+    width = max(1, int(dots * share))
+    scale = width / max(drawing.width, 1)
+    height = max(1, int(drawing.height * scale))
+    band = Image.new("L", (dots, height), 255)
+    pen = ImageDraw.Draw(band)
+    left = (dots - width) // 2
+    for line in drawing.lines:
+        points = [(left + x * scale, y * scale) for x, y in line]
+        if len(points) == 1:
+            points = points * 2
+        pen.line(points, fill=0, width=3, joint="curve")
+    return band
+
+
 def raster_command(image: Image.Image) -> bytes:
     """GS v 0 for a greyscale image (dark dots below 128 are burnt); width padded to 8 dots."""
     black = np.asarray(image.convert("L")) < 128

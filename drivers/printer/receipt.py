@@ -37,6 +37,20 @@ class Table:
 
 
 @dataclass(frozen=True, repr=False)
+class Drawing:
+    """A line drawing printed as an image (a handwritten signature): polylines of ``(x, y)`` points
+    in a ``width`` x ``height`` frame (origin top left), under a caption."""
+
+    width: int
+    height: int
+    lines: tuple[tuple[tuple[int, int], ...], ...]
+    caption: str = ""
+
+    def __repr__(self) -> str:  # a signature is personal
+        return "Drawing(<hidden>)"
+
+
+@dataclass(frozen=True, repr=False)
 class Receipt:
     """One printed document, top to bottom.
 
@@ -55,6 +69,7 @@ class Receipt:
         barcode: CODE128 payload (printable ASCII), or "". Printed only when it fits the paper
             (a long one does not on 58 mm): put the same data in the QR code.
         footer: small centered lines at the end.
+        drawing: a line drawing (a signature) printed as an image after the notes, or None.
         reprint: True on a copy of a job that already went (partly) to paper.
         reprint_label: the mark printed on such a copy, in the receipt's language.
     """
@@ -72,6 +87,7 @@ class Receipt:
     qr: str = ""
     barcode: str = ""
     footer: tuple[str, ...] = ()
+    drawing: Drawing | None = None
     reprint: bool = False
     reprint_label: str = "REPRINT"
 

@@ -48,7 +48,7 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     field: str | None = None
     equals: str | int | None = None
-    is_in: tuple[str | int, ...] = Field(default=(), alias="in")
+    is_in: tuple[str | int, ...] = Field(default=(), alias="in", strict=False)  # a TOML array is a list
     filled: bool | None = None  # true: the field holds a value (an optional field was filled in)
     found: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]+\.[a-z_][a-z0-9_]*$")  # "STEP_ID.LIST"
 

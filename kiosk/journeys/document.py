@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drivers.printer.receipt import Origin, Receipt, Table
+from drivers.printer.receipt import Drawing, Origin, Receipt, Table
 from kiosk.journeys import template
 from kiosk.journeys.definition import DefinitionContext, DefinitionError
 from kiosk.texts import Texts
@@ -75,8 +75,12 @@ class DocumentSpec(_Spec):
     qr: str = ""
     barcode: str = ""
     footer: list[Texts] = []
+    signature: str = ""                  # a source holding a signature envelope (e.g. "form.signature"): drawn
+    signature_caption: Texts | None = None
 
     def check(self, ctx: DefinitionContext, key: str) -> None:
+        if self.signature:
+            ctx.check_source(self.signature, f"{key}.signature")
         for name in ("fields", "totals"):
             for i, item in enumerate(getattr(self, name)):
                 ctx.check_template(item.value, f"{key}.{name}.{i}.value")
@@ -135,5 +139,23 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
         qr=fill(spec.qr), barcode=fill(spec.barcode),
         footer=tuple(fill(pick(f.as_dict())) for f in spec.footer),
         reprint=bool(spec.reprint and template.lookup(scope, spec.reprint)),
+        drawing=_drawing(template.lookup(scope, spec.signature) if spec.signature else None,
+                         pick(spec.signature_caption.as_dict()) if spec.signature_caption else ""),
         reprint_label=reprint_label,
     )
+
+
+def _drawing(envelope: Any, caption: str) -> Drawing | None:
+    """The strokes of a signature envelope as polylines (timing dropped: paper shows the shape only)."""
+    strokes = envelope.get("strokes") if isinstance(envelope, dict) else None
+    if not strokes:
+        return None
+    lines, line = [], []
+    for x, y, _t, pen in strokes["points"]:
+        line.append((x, y))
+        if pen == 0:
+            lines.append(tuple(line))
+            line = []
+    if line:
+        lines.append(tuple(line))
+    return Drawing(strokes["width"], strokes["height"], tuple(lines), caption)

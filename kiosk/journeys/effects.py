@@ -89,6 +89,19 @@ class Print:
         return f"Print({self.kind!r})"
 
 
+@dataclass(frozen=True, repr=False)
+class Sign:
+    """Bind a handwritten signature (``strokes``) to ``form`` (the request without its envelope) and
+    the face check's outcome, signed with the terminal's key; the outcome's value is the envelope."""
+
+    form: dict
+    strokes: dict
+    face_check: str
+
+    def __repr__(self) -> str:
+        return "Sign(<form and strokes hidden>)"
+
+
 @dataclass(frozen=True)
 class IssueTicket:
     """Take a counter queue ticket (one idempotency key per session, so retries never take two)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from common.i18n import N_, Translator
@@ -18,7 +19,7 @@ from drivers.printer.receipt import Origin, Receipt
 from kiosk.backends.errors import BackendError, Rejected
 from kiosk.journeys.document import DocumentSpec, render_document
 from kiosk.journeys.effects import (
-    After, Call, CancelFace, CheckOrder, CreateOrder, Enqueue, IssueTicket, Outcome, Print, Speak, StartFace,
+    After, Call, CancelFace, CheckOrder, CreateOrder, Enqueue, IssueTicket, Outcome, Print, Sign, Speak, StartFace,
 )
 from kiosk.outbox.store import OutboxError
 from kiosk.receipts import REPRINT, queue_ticket
@@ -74,6 +75,9 @@ class EffectRunner:
             self._background(token, f"print-{effect.kind}", lambda: self._print(effect.receipt))
         elif isinstance(effect, After):
             self._later(token, effect.seconds)
+        elif isinstance(effect, Sign):
+            self._background(token, "sign", lambda: self.runtime.signer.envelope(
+                effect.form, effect.strokes, effect.face_check, datetime.now().astimezone().replace(microsecond=0)))
         elif isinstance(effect, IssueTicket):
             # One key per session's request, reused on "try again", so nobody gets two tickets.
             self._ticket_key = self._ticket_key or uuid.uuid4().hex

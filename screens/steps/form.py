@@ -35,8 +35,11 @@ class FormScreen(StepScreen):
             msgid, args = errors.get(spec.name, ("", {}))
             if "other" in args:
                 args = {"other": self.pick(step.field(args["other"]).label)}
-            # a message id of the kiosk, or the definition's own explanation (three languages)
-            box.error = self.pick(msgid) if isinstance(msgid, Texts) else _(msgid).format(**args) if msgid else ""
+            if "explain" in args:  # the definition says the rule in its own words
+                box.error = self.pick(spec.explain[args["explain"]])
+            else:  # a message id of the kiosk, or the definition's own explanation (three languages)
+                box.error = self.pick(msgid) if isinstance(msgid, Texts) else _(msgid).format(**args) if msgid else ""
+            box.from_records = _from_records(self.engine, spec, form.get(spec.name))
 
     def _build(self, step) -> None:
         box = self.ids.fields
@@ -60,6 +63,13 @@ class FormScreen(StepScreen):
         super().clear()
         self.ids.fields.clear_widgets()
         self._fields, self._built_for, self.intro = {}, None, ""
+
+
+def _from_records(engine, spec, value) -> bool:
+    """True while a field still holds the value prefilled from the citizen's records."""
+    default = spec.default
+    return isinstance(default, str) and default.startswith("$records.") and value not in (None, "") \
+        and value == engine.resolve(default)
 
 
 class ReviewScreen(StepScreen):

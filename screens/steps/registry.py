@@ -8,6 +8,7 @@ from screens.steps.pay import PayScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
 from screens.steps.send import SendScreen
+from screens.steps.signature import SignatureScreen
 from screens.steps.simple import CardScreen, ConsentScreen, FarewellScreen, WorkScreen
 
 SCREENS = {
@@ -18,4 +19,5 @@ SCREENS = {
     "handoff": HandoffScreen,
     "issue": IssueScreen,
     "pay": PayScreen,
+    "signature": SignatureScreen,
 }

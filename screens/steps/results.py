@@ -81,6 +81,7 @@ class PrintScreen(StepScreen):
 
     document_title = StringProperty("")
     summary = StringProperty("")
+    document_notes = StringProperty("")  # what the paper says to do next, on screen too (paper may be left behind)
     receipt_no = StringProperty("")
     qr_data = StringProperty("")      # the document's own QR content (e.g. its verification link), else the number
     code_text = StringProperty("")    # "label: code" of a document with a verification code
@@ -93,6 +94,8 @@ class PrintScreen(StepScreen):
         summary = self.step.settings.summary
         codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
         self.summary = template.render(self.pick(summary), self.engine.scope(), codes) if summary else ""
+        self.document_notes = "\n".join(template.render(self.pick(n), self.engine.scope(), codes)
+                                         for n in document.notes)
         self.print_state = view.print_state
         self.show_qr = view.print_state in ("unavailable", "failed")
         self.receipt_no = self.engine.data.receipt_no or ""
@@ -107,7 +110,8 @@ class PrintScreen(StepScreen):
 
     def clear(self) -> None:
         super().clear()
-        self.document_title = self.summary = self.receipt_no = self.print_state = self.qr_data = self.code_text = ""
+        self.document_title = self.summary = self.document_notes = self.receipt_no = self.print_state = ""
+        self.qr_data = self.code_text = ""
         self.show_qr = False
 
 

@@ -38,6 +38,8 @@ sim_data_dir = "{directory}/backend_sim"
 [outbox]
 db_file = "{directory}/outbox.db"
 key_file = "{directory}/outbox.key"
+[signature]
+key_file = "{directory}/signature.key"
 [voice]
 enabled = false
 [printer]

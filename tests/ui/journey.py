@@ -54,3 +54,43 @@ def printer_state(ui, state: DeviceState) -> None:
     bus = ui.app.context.bus
     ui.until(lambda: (s := bus.last_status("printer")) is not None and s.state is state,
              timeout=15, what=f"printer {state.value}")
+
+
+def fill_refused_fields(ui) -> None:
+    """Enter what the form refused as missing (the reference backend's example values), as a
+    citizen would: a tile, keys on the keypad, or text."""
+    from tests.signature_support import entry_for
+
+    engine = ui.app.journey
+    step = engine.step
+    for name in list(engine.view.errors):
+        spec, value = step.field(name), entry_for(step.settings.operation, name)
+        if spec.widget == "choice":
+            ui.tap(f"{name} {value}")
+        elif spec.widget == "keypad":
+            for key in str(value):
+                ui.tap(f"{name} key {key}")
+        else:
+            ui.find(f"{name} input").text = str(value)
+            ui.pump()
+
+
+def draw_signature(ui, strokes: int = 3) -> None:
+    """Sign on the pad with a finger: a few wavy strokes across it."""
+    import math
+
+    from kivy.tests import UnitTestTouch
+
+    ui.until(lambda: ui.app.manager.current == "signature", what="the signature screen")
+    pad = ui.find("signature pad")
+    left, bottom = pad.to_window(pad.x, pad.y)
+    for s in range(strokes):
+        x0 = left + pad.width * (0.08 + 0.3 * s)
+        points = [(x0 + i * pad.width * 0.016, bottom + pad.height * (0.5 + 0.2 * math.sin(i / 2 + s)))
+                  for i in range(18)]
+        touch = UnitTestTouch(*points[0])
+        touch.touch_down()
+        for x, y in points[1:]:
+            touch.touch_move(x, y)
+        touch.touch_up()
+    ui.pump()

@@ -5,6 +5,7 @@ import pytest
 
 from backend_sim import data
 from kiosk.catalog import load_catalog
+from tests.ui.journey import draw_signature, fill_refused_fields
 
 pytestmark = pytest.mark.ui
 SERVICES = [s.id for s in load_catalog() if s.plan is not None]
@@ -40,6 +41,9 @@ def test_happy_path(ui, service_id):
                 for key in typed(engine.data.card).get(spec.name, "")[len(spec.prefix):]:
                     ui.tap(f"{spec.name} key {key}")
             ui.tap("form next")
+            if engine.view.errors:  # what the defaults leave empty, the citizen enters
+                fill_refused_fields(ui)
+                ui.tap("form next")
         elif kind == "choose":
             ui.until(lambda: engine.step.rows(engine), timeout=30, what="the list to choose from")
             usable = [o for o in engine.step.options(engine, lambda t: t.zh_CN, {}) if o.enabled]
@@ -54,6 +58,10 @@ def test_happy_path(ui, service_id):
             ui.until(lambda: engine.view.pay_state == "waiting", timeout=30, what="the payment code")
             app._on_keyboard(None, 36, None, "$")  # demo key: the citizen pays with the phone
             ui.until(lambda: app.current_step != "pay", timeout=30, what="the payment to be confirmed")
+        elif kind == "signature":
+            draw_signature(ui)
+            ui.tap("signature confirm")
+            ui.until(lambda: app.current_step != "signature", timeout=20, what="the signature to be bound")
         elif kind == "review":
             ui.tap("review confirm")
         elif kind == "query":

@@ -14,10 +14,11 @@ from kiosk.journeys.steps.issue import IssueStep
 from kiosk.journeys.steps.paper import PrintStep, TicketStep
 from kiosk.journeys.steps.payment import PayStep
 from kiosk.journeys.steps.send import SendStep
+from kiosk.journeys.steps.signature import SignatureStep
 
 KINDS: dict[str, type[Step]] = {cls.kind: cls for cls in (
     ConsentStep, CardStep, FaceStep, PrefillStep, FormStep, ChooseStep, ReviewStep, QueryStep, SubmitStep,
-    SendStep, PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep, IssueStep, PayStep,
+    SendStep, PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep, IssueStep, PayStep, SignatureStep,
 )}
 
 __all__ = ["KINDS", "Step", "TicketStep"]

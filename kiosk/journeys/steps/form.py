@@ -20,6 +20,7 @@ from kiosk.journeys.steps.base import Spec, Step, StepSettings
 from kiosk.texts import Texts
 
 RELATIVE_YEAR = re.compile(r"^this_year(-[0-9]{1,2})?$")
+RELATIVE_DAY = re.compile(r"^today([-+][0-9]{1,5})?$")
 MSG = {
     "check_fields": N_("Please check the items marked below."),
     "invalid": N_("Please check this entry."),
@@ -46,6 +47,9 @@ class FieldSpec(Spec):
     not_after: str | None = None                # another field of this form that this one must not exceed
     options: dict[str, Texts] = {}              # choice: a label per contract enum value, in display order
     prefix: str = Field(default="", pattern=r"^[A-Z]{0,3}$")  # keypad: letters the value starts with, not typed
+    required: bool = False                      # required on this page though the contract makes it optional
+                                                # (a follow-up the department needs in this case)
+    explain: dict[Literal["too_low", "too_high"], Texts] = {}  # the rule, said in place of "choose a later value"
 
 
 class FormSettings(StepSettings):
@@ -85,8 +89,12 @@ class FormStep(Step):
                                       f"{prop.get('type')}{' (' + prop['format'] + ')' if 'format' in prop else ''}")
             for bound in ("min", "max"):
                 value = getattr(f, bound)
-                if isinstance(value, str) and not RELATIVE_YEAR.match(value):
+                if f.widget == "date" and value is not None and not (isinstance(value, str) and RELATIVE_DAY.match(value)):
+                    raise DefinitionError(f"{key}.{bound}: a date field's bound is 'today', 'today-N' or 'today+N' (days)")
+                if f.widget != "date" and isinstance(value, str) and not RELATIVE_YEAR.match(value):
                     raise DefinitionError(f"{key}.{bound}: a number or 'this_year' / 'this_year-N'")
+            for i_text, text in f.explain.items():
+                ctx.check_texts(text, f"{key}.explain.{i_text}")
             if is_source(f.default):
                 ctx.check_source(f.default[1:], f"{key}.default")
             elif isinstance(f.default, str) and f.widget == "stepper" and not RELATIVE_YEAR.match(f.default):
@@ -146,15 +154,15 @@ class FormStep(Step):
             value = form.get(spec.name)
             if value in (None, ""):
                 form.pop(spec.name, None)  # an optional field left empty is not sent
-                if spec.name in required:
+                if spec.name in required or spec.required:
                     found[spec.name] = (MSG["required"], {})
                 continue
-            if spec.widget == "stepper":
-                low, high = self.bounds(engine, spec)
+            if spec.widget in ("stepper", "date"):
+                low, high = self.bounds(engine, spec) if spec.widget == "stepper" else _days(spec, engine)
                 if low is not None and value < low:
-                    found[spec.name] = (MSG["too_low"], {})
+                    found[spec.name] = _too(spec, "too_low")
                 elif high is not None and value > high:
-                    found[spec.name] = (MSG["too_high"], {})
+                    found[spec.name] = _too(spec, "too_high")
             if spec.name not in found and engine.contract.value_errors(op, spec.name, value):
                 found[spec.name] = (MSG["invalid"], {})
             if spec.not_after and spec.name not in found:
@@ -166,6 +174,21 @@ class FormStep(Step):
     def _schema(self, engine, spec: FieldSpec) -> dict:
         op = engine.contract.operation(self.settings.operation)
         return engine.contract.request_schema(op).get("properties", {}).get(spec.name, {})
+
+
+def _too(spec: FieldSpec, which: str) -> tuple[str, dict]:
+    """The message for a value out of bounds: the definition's explanation of the rule, or the generic one."""
+    return ("", {"explain": which}) if which in spec.explain else (MSG[which], {})
+
+
+def _days(spec: FieldSpec, engine) -> tuple[str | None, str | None]:
+    """A date field's bounds as ISO dates (``today-3`` is three days before today)."""
+    def day(value: str | None) -> str | None:
+        if value is None:
+            return None
+        offset = int(value[len("today"):] or 0)
+        return (engine.today() + datetime.timedelta(days=offset)).isoformat()
+    return day(spec.min), day(spec.max)
 
 
 def _year(value: Any, engine) -> Any:

@@ -1,0 +1,93 @@
+"""Gallery scenes of the residence registration (来穗人员居住登记): the address chain with its
+pinyin search, a follow-up form, values from the records marked, the moving-in date rule, the
+review, the signature pad with a signature drawn on it, and the receipt step.
+
+The journey moves on by itself between the scenes: :func:`walker` is a readiness check that also
+does what the demo citizen would (pick the first row, fill the follow-ups) until the step it waits
+for shows, since several department answers lie between two pictures.
+"""
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Callable
+
+SERVICE = "residence_registration"
+ENTRIES = {"housing": "rented", "owner_name": "林晓敏", "owner_phone": "13812345678", "reason": "work",
+           "employer": "广州市天河区云帆信息科技有限公司"}
+
+
+def walker(app, target: str) -> Callable[[], bool]:
+    """True once the step ``target`` (a step id or kind) shows; until then it takes the journey one step on."""
+    journey = app.journey
+
+    def ready() -> bool:
+        step = journey.step
+        if step is None or journey.view.busy or app.current_step == "face":
+            return False
+        if target in (step.id, step.kind):
+            return app.manager.current == step.kind
+        if step.kind == "choose" and step.rows(journey):
+            journey.action("pick", value=step.rows(journey)[0][step.settings.value])
+            journey.action("next")
+        elif step.kind == "form":
+            for spec in step.settings.fields:
+                if spec.name in ENTRIES:
+                    journey.action("set", name=spec.name, value=ENTRIES[spec.name])
+            journey.action("next")
+        elif step.kind == "review":
+            journey.action("next")
+        return False
+    return ready
+
+
+def _signed_pad(app) -> None:
+    """Draw a signature on the pad as a finger would have (three wavy strokes)."""
+    pad = next(s for s in app.journey_screens if s.name == "signature").ids.pad
+    pad.clear()
+    points, t = [], 0
+    for s in range(3):
+        for i in range(18):
+            points.append([120 + s * 280 + i * 14, int(200 + 90 * math.sin(i / 2 + s)), t, 0 if i == 17 else 1])
+            t += 20
+    pad.points = points
+    pad._redraw()
+
+
+def residence_scenes(app, fresh: Callable[[], None]) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
+    """The scenes, to follow the gallery's own (``fresh`` ends the session before)."""
+    session, journey, reader = app.context.session, app.journey, app.runtime.idcard.simulator
+    at_rows = lambda: app.current_step == "choose" and not journey.view.busy  # noqa: E731
+
+    def start() -> None:
+        fresh()
+        session.start()
+        session.choose(SERVICE)
+        journey.begin(SERVICE)
+        journey.action("agree")
+        reader.place("demo_citizen")
+
+    def search() -> None:
+        journey.action("search", letters="TH")
+
+    def future_date() -> None:
+        tomorrow = journey.today() + datetime.timedelta(days=1)
+        journey.action("set", name="move_in_date", value=tomorrow.isoformat())
+        journey.action("next")
+
+    return [
+        ("17-residence-district", start, at_rows),
+        ("18-residence-district-search", search, at_rows),
+        ("19-residence-housing", lambda: None, walker(app, "housing")),
+        ("20-residence-owner", lambda: None, walker(app, "owner")),
+        ("21-residence-contact", lambda: None, walker(app, "contact")),
+        ("22-residence-moved-in", lambda: None, walker(app, "moved_in")),
+        ("23-residence-date-rule", future_date, lambda: bool(journey.view.errors)),
+        ("24-residence-review", lambda: journey.action("set", name="move_in_date", value=journey.today().isoformat()),
+         walker(app, "review")),
+        ("25-residence-signature", lambda: journey.action("next"),
+         lambda: app.manager.current == "signature" and (_signed_pad(app) or True)),
+        ("26-residence-submitted", lambda: journey.action(
+            "sign", strokes=next(s for s in app.journey_screens if s.name == "signature").ids.pad.strokes()),
+         lambda: app.current_step == "print"),
+    ]

@@ -88,12 +88,12 @@ def test_a_taken_name_goes_back_to_its_form_with_the_definitions_explanation(eng
     assert "trade_name" not in engine.view.errors
 
 
-def test_a_refusal_the_definition_does_not_explain_says_please_check(engine):
+def test_a_refusal_the_definition_does_not_explain_gives_the_departments_reason(engine):
     to_name(engine)
     engine.action("set", name="trade_name", value="晓敏")
     engine.action("next")
     answer(engine, Outcome(False, msgid="check", fields=(FieldError("trade_name", "too_long"),)))
-    assert engine.step.id == "name" and engine.view.errors["trade_name"] == (MSG["check"], {})
+    assert engine.step.id == "name" and engine.view.errors["trade_name"] == (FieldError("trade_name", "too_long").msgid, {})
 
 
 def test_the_submission_names_the_confirmed_signature(engine):

@@ -39,10 +39,13 @@ Binding = str | int | bool
 def back_to_form(engine, before: int, refused: tuple, explained: dict[str, Texts] | None = None) -> None:
     """Back to the form (before step ``before``) that holds the first refused field (``FieldError``s),
     with every refused field marked: by the definition's explanation of its code, else by the
-    department's reason."""
+    department's reason. When no form holds them the citizen stays, told the reason."""
     reasons = {f.field.split(".", 1)[0]: f for f in refused}
     forms = [s for s in engine.plan.steps[:before] if s.kind == "form" and set(reasons) & {f.name for f in s.settings.fields}]
-    engine.goto(forms[0].index) if forms else engine.back()
+    if not forms:  # nothing the citizen typed (the card's data): stay, with the department's reason
+        engine.notice(refused[0].msgid, speak=True)
+        return
+    engine.goto(forms[0].index)
     engine.view.errors = {name: ((explained or {}).get(f.code) or f.msgid, {}) for name, f in reasons.items()}
     engine.notice(MSG["refused"], speak=True)
 

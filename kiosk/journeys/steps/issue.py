@@ -13,15 +13,13 @@ from typing import Any
 from common.i18n import N_
 from kiosk.journeys.definition import DefinitionContext, DefinitionError
 from kiosk.journeys.effects import Call, Outcome
-from kiosk.journeys.steps.backend import MSG as FORM_MSG
-from kiosk.journeys.steps.backend import Binding, _Request
+from kiosk.journeys.steps.backend import Binding, _Request, back_to_form
 from kiosk.journeys.steps.base import Step, StepSettings
 from kiosk.texts import Texts
 
 MSG = {
     "offer": N_("Touch Issue and the department issues the document for you."),
     "issuing": N_("The department is issuing your document..."),
-    "refused": N_("The department could not issue the document. Please check your entries or go to the counter."),
 }
 
 
@@ -91,20 +89,14 @@ class IssueStep(_Request, Step):
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False
         if not outcome.ok:
-            names = {f.field.split(".", 1)[0] for f in outcome.fields}
-            forms = self._forms_with(engine, names)
-            if forms:  # back to the form of the first refused field, every refused field marked
-                engine.goto(forms[0].index)
-                engine.view.errors = {name: (FORM_MSG["check"], {}) for name in names}
-            engine.notice(MSG["refused"] if outcome.fields else outcome.msgid, speak=True)
+            if outcome.fields:
+                back_to_form(engine, self.index, outcome.fields)
+            else:
+                engine.notice(outcome.msgid, speak=True)
             return
         engine.data.replies[self.id] = (self.body(engine), outcome.value)
         self._use(engine, outcome.value)
         engine.next()
-
-    def _forms_with(self, engine, names: set[str]) -> list[Step]:
-        return [s for s in engine.plan.steps[:self.index]
-                if s.kind == "form" and names & {f.name for f in s.settings.fields}]
 
     def _use(self, engine, reply: dict) -> None:
         engine.data.reply = reply

@@ -21,7 +21,7 @@ from pydantic import Field
 from common.i18n import N_
 from kiosk.journeys.definition import DefinitionContext, DefinitionError
 from kiosk.journeys.effects import Call, Outcome
-from kiosk.journeys.steps.backend import MSG as BACKEND_MSG, Binding, _Request
+from kiosk.journeys.steps.backend import Binding, _Request, back_to_form
 from kiosk.journeys.steps.base import Spec, Step, StepSettings
 from kiosk.texts import Texts
 
@@ -136,14 +136,6 @@ class SendStep(_Request, Step):
             engine.goto(target.index)
             engine.tell(listed.message)
         elif outcome.fields:
-            names = {f.field.split(".", 1)[0] for f in outcome.fields}
-            forms = [step for step in engine.plan.steps[:self.index]
-                     if step.kind == "form" and names & {f.name for f in step.settings.fields}]
-            if forms:
-                engine.goto(forms[0].index)
-                engine.view.errors = {name: (BACKEND_MSG["check"], {}) for name in names}
-                engine.notice(BACKEND_MSG["refused"], speak=True)
-            else:
-                engine.notice(outcome.msgid, speak=True)
+            back_to_form(engine, self.index, outcome.fields)
         else:
             engine.notice(outcome.msgid, speak=True)

@@ -110,6 +110,46 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         journey.action("pick", value=journey.step.rows(journey)[0]["offer_id"])
         journey.action("next")
 
+    def business() -> None:  # individual business registration, up to its first form
+        language, large = app.context.translator.language, app.large_text
+        fresh()
+        app.set_language(language)  # the session's end restored the default look
+        app.set_large_text(large)
+        session.start()
+        session.choose("business_registration")
+        journey.begin("business_registration")
+        journey.action("agree")
+        # The face check is pictured in 06-face; here it counts as passed, so a slow machine's
+        # face check does not decide whether the later scenes render.
+        session.data.face = "verified"
+        reader.place("demo_citizen")
+
+    def step_is(step_id: str, when: Callable[[], bool] = lambda: True) -> Callable[[], bool]:
+        return lambda: journey.step is not None and journey.step.id == step_id and not journey.view.busy and when()
+
+    def taken_name() -> None:
+        journey.action("pick", value="6210")
+        journey.action("next")
+        journey.action("set", name="trade_name", value="鸿运")  # registered already: explained on the form
+        journey.action("next")
+
+    def to_review() -> None:
+        journey.action("set", name="trade_name", value="晓峰")
+        journey.action("next")
+
+    def waiting_for_phone() -> bool:
+        handoff = journey.data.handoff
+        return app.current_step == "handoff" and handoff is not None and handoff.state == "waiting"
+
+    phoned: list[str] = []
+
+    def signed_on_phone() -> bool:
+        """The new code shows: the simulated phone confirms it once; ready when the receipt is offered."""
+        if waiting_for_phone() and journey.data.handoff.values["handoff_id"] not in phoned:
+            phoned.append(journey.data.handoff.values["handoff_id"])
+            app.runtime.backends.sim.handoff("confirm", phoned[-1])
+        return app.current_step == "print"
+
     return [
         ("01-attract", fresh, at("attract")),
         ("02-home", session.start, at("home")),
@@ -174,6 +214,17 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("44-endorsement-payment-slip", lambda: journey.action("next"),
          lambda: app.current_step == "print" and journey.step.settings.document.kind == "payment_slip"),
         *residence_scenes(app, fresh),
+        ("17-business-operator", business, step_is("operator")),
+        ("18-business-scope", lambda: (journey.action("next"), journey.action("next")),
+         step_is("scope", lambda: journey.step.rows(journey) is not None)),
+        ("19-business-scope-search", lambda: journey.action("search", letters="R"), step_is("scope")),
+        ("20-business-name-taken", taken_name, step_is("name", lambda: bool(journey.view.errors))),
+        ("21-business-name-free", to_review, step_is("name_check", lambda: journey.data.reply is not None)),
+        ("22-business-review", lambda: (journey.action("next"), journey.action("next")), at("review")),
+        ("23-business-sign", lambda: journey.action("next"), waiting_for_phone),
+        ("24-business-sign-expired", lambda: app.runtime.backends.sim.handoff("expire"),
+         lambda: journey.data.handoff.state == "expired"),
+        ("25-business-print", lambda: journey.action("retry"), signed_on_phone),
     ]
 
 

@@ -177,7 +177,10 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("19-certificate-issue", pick_vouchers, lambda: app.current_step == "issue"),
         ("20-certificate-no-paper", lambda: (printer.set_paper("out"), journey.action("issue")),
          lambda: app.current_step == "print" and app.context.bus.last_status("printer").state.value == "user_error"),
-        ("21-certificate-code", lambda: journey.action("print"), lambda: journey.view.print_state == "unavailable"),
+        # The card is lifted here (the journey goes on): placed again at once, the reader would not see a new card.
+        ("21-certificate-code", lambda: (reader.remove(), journey.action("print")),
+         lambda: journey.view.print_state == "unavailable"
+         and app.context.bus.last_status("idcard").conditions.get("card") != "present"),
         # Invoices for individual businesses: the business, the tax app's check on the phone, the services.
         ("22-invoice-business", invoices,
          lambda: app.current_step == "choose" and journey.step.rows(journey) is not None),

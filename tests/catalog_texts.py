@@ -12,8 +12,9 @@ SAMPLES = {"number": "SB202611290001", "income": "123,456.78", "tax": "12,345.67
 
 
 def filled(text: str) -> str:
-    """``text`` with its placeholders replaced by realistic values."""
-    return re.sub(r"\{(\w+)\}", lambda m: SAMPLES.get(m.group(1), "12"), text)
+    """``text`` with its placeholders (``{number}``, a journey's ``{reply.slot.date|code:x}``) replaced
+    by realistic values."""
+    return re.sub(r"\{([\w.]+)(?:\|[\w:]+)*\}", lambda m: SAMPLES.get(m.group(1).rsplit(".", 1)[-1], "12"), text)
 
 
 def _strings(node, lang):
@@ -30,7 +31,7 @@ def _strings(node, lang):
 
 def service_texts(lang: str) -> list[tuple[str, str]]:
     """(where, text) for every ``lang`` text in ``assets/services/*.toml``."""
-    return [(path.name, text) for path in sorted(SERVICES.glob("*.toml"))
+    return [(path.name, filled(text)) for path in sorted(SERVICES.glob("*.toml"))
             for text in _strings(tomllib.loads(path.read_text(encoding="utf-8")), lang)]
 
 

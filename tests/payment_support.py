@@ -66,7 +66,7 @@ def demo_card(**changes):
 class Kiosk:
     """The engine, the runner and the durable parts, in this process."""
 
-    def __init__(self, folder: Path, sim: SimHandle, *, confirm_wait_s: float = 3.0) -> None:
+    def __init__(self, folder: Path, sim: SimHandle, *, confirm_wait_s: float = 3.0, late_grace_s: float = 0.0) -> None:
         settings = Settings.model_validate({"payment": {"poll_interval_s": 0.5},
                                             "outbox": {"confirm_wait_s": confirm_wait_s}})
         self.sim = sim
@@ -75,7 +75,8 @@ class Kiosk:
         self.sender = Sender(self.outbox, self.backends.submit, retry_initial_s=0.1, retry_max_s=0.5,
                              poll_interval_s=0.1)
         self.ledger = PaymentLedger(self.outbox.store)
-        self.settler = Settler(self.ledger, self.backends.payment, "T-1", initial_s=0.1, max_s=0.5, late_grace_s=0)
+        self.settler = Settler(self.ledger, self.backends.payment, "T-1", initial_s=0.1, max_s=0.5,
+                               late_grace_s=late_grace_s)
         self.inbox: queue.Queue = queue.Queue()
         deliver = lambda fn, *args: self.inbox.put((fn, args))  # noqa: E731 - the UI bridge's signature
         face = _Face(lambda fn: self.inbox.put((fn, ())))

@@ -282,3 +282,30 @@ def test_a_citizen_who_leaves_while_the_bank_confirms_is_refunded(kiosk, sim):
     kiosk.end_session()  # walks away before the bank confirmed: nothing was submitted
     wait_for(lambda: kiosk.ledger.state_of(order_id) == "refunded", timeout_s=15)
     assert application_of(sim, order_id) == []
+
+
+def test_a_payment_arriving_after_the_code_expired_goes_on_while_the_citizen_is_here(kiosk, sim):
+    sim.faults(order_ttl_s=1.0, late_payment=True)
+    walk(kiosk, "pay")
+    engine = kiosk.engine
+    kiosk.pump(lambda: engine.view.pay_state == "expired", what="expiry")
+    order_id = engine.view.order.order_id
+    sim.pay(order_id)  # the wallet delivers a payment made at the last second
+    kiosk.pump(lambda: engine.kind == "print", what="the paid order to be used")
+    assert engine.data.payment.order_id == order_id and engine.data.reply["delivery"] == "delivered"
+
+
+def test_a_late_payment_after_the_citizen_left_is_refunded(tmp_path, sim):
+    kiosk = Kiosk(tmp_path, sim, late_grace_s=60.0).start()  # expired orders are watched a while
+    sim.faults(order_ttl_s=1.0, late_payment=True, refund_after_s=0.0)
+    walk(kiosk, "pay")
+    engine = kiosk.engine
+    kiosk.pump(lambda: engine.view.pay_state == "expired", what="expiry")
+    order_id = engine.view.order.order_id
+    kiosk.end_session()
+    sim.pay(order_id)
+    try:
+        wait_for(lambda: kiosk.ledger.state_of(order_id) == "refunded", timeout_s=15)
+    finally:
+        kiosk.close()
+    assert [r["order_id"] for r in sim.payments()["refunds"]] == [order_id] and application_of(sim, order_id) == []

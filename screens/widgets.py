@@ -1,8 +1,11 @@
 """Widgets shared by several screens."""
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.core.text import Label as CoreLabel
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 
 from screens.linebreak import BrokenLabel  # noqa: F401  (registers the kv base class of Body)
 
@@ -16,3 +19,32 @@ class TopBar(BoxLayout):
 
     def on_home(self) -> None:
         """Dispatched when the citizen touches Home."""
+
+
+class FitLabel(Label):
+    """A one-line label whose font shrinks (down to ``smallest`` of ``largest``) so its text fits
+    its width instead of wrapping: a Chinese hall name has no word boundaries a line breaker could
+    know ("智慧政 / 务大厅" splits 政务), and a table cell that wraps grows out of its row.
+    With ``wrap_words`` a text with spaces (English) wraps at them instead."""
+
+    largest = NumericProperty(dp(30))   # the size it has when the text fits ("24sp" follows large text)
+    smallest = NumericProperty(0.6)     # as a fraction of largest
+    wrap_words = BooleanProperty(False)
+
+    def on_size(self, *_args) -> None:
+        self.fit()
+
+    def on_text(self, *_args) -> None:
+        self.fit()
+
+    def on_largest(self, *_args) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        size = self.largest
+        room = self.width - self.padding[0] - self.padding[2]
+        if self.text and room > 1 and not (self.wrap_words and " " in self.text.strip()):
+            width = CoreLabel(font_name=self.font_name, font_size=size, bold=self.bold).get_extents(self.text)[0]
+            if width > room:
+                size = max(self.largest * self.smallest, size * room / width * 0.98)
+        self.font_size = size

@@ -196,3 +196,15 @@ def test_a_card_left_on_the_reader_is_asked_for_until_it_is_lifted(ui):
     assert "请从读卡器取走您的身份证。" in ui.texts()
     lift_card(ui.app, ui)
     ui.until(lambda: "请从读卡器取走您的身份证。" not in ui.texts(), what="the reminder to go")
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "zh_HK"])
+def test_the_chinese_hall_name_is_never_broken_inside_a_word(ui, language):
+    ui.tap("call to action")
+    ui.app.set_language(language)
+    ui.app.set_large_text(True)
+    ui.pump(5)
+    name = next(w for w in ui.walk() if getattr(w, "test_name", "") == "hall name" and w.get_root_window())
+    one_line = name._label.get_extents("天")[1]
+    assert name.texture_size[1] < 1.5 * one_line, "the hall name wrapped"
+    assert name.texture_size[0] <= name.width + 1

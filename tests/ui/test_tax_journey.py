@@ -230,6 +230,17 @@ def test_backend_refusing_connections_explains_and_greys_out_the_service(ui):
     assert ui.find("service tax_records").reason == ""
 
 
+def test_table_cells_stay_on_one_line_in_large_text(ui):
+    ui.app.set_large_text(True)
+    to_result(ui)
+    ui.pump(5)
+    cells = [w for w in ui.walk() if type(w).__name__ == "TableCell" and w.text]
+    assert any(c.text == "全年一次性奖金收入" for c in cells)  # the longest income item of the demo citizen
+    for cell in cells:
+        line = cell._label.get_extents("天")[1]
+        assert cell.texture_size[1] < 1.5 * line and cell.texture_size[0] <= cell.width + 1, cell.text
+
+
 def test_printer_out_of_paper_shows_the_receipt_number_and_qr_on_screen(ui, tmp_path):
     printer = ui.app.runtime.printer.virtual_printer
     to_print(ui)

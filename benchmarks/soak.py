@@ -1,0 +1,297 @@
+"""The soak: a compressed day of citizen sessions while devices and the network fail at random.
+
+    python -m benchmarks.soak [--sessions 10000] [--seed 1]      (make bench runs it on Xvfb if needed)
+
+Runs the real app in this process with the repository's simulators (the ID reader on a
+pseudo-terminal, the virtual printer on a TCP port, the simulated camera, the face worker process,
+the reference backend as a child process) and plays sessions back to back, each drawn at random:
+
+* **journey**: a service with a journey, walked to the end as a citizen would (consent, card, face
+  check, forms with their defaults, the first offer of every list, review, print, rating, card
+  taken); a step this generic citizen cannot complete ends the session as walking away would;
+* **walk away**: a journey left at a random step (the session ends as the idle timeout ends it);
+* **browse**: home, a service's guide, Finish;
+* **expired card**: an expired card placed and lifted.
+
+Between sessions faults start and stop at random: the reader unplugged and back, the printer out of
+paper, its cover open, unplugged; the reference backend killed and restarted, or restarted slow or
+failing a share of requests. At the end the backend is healthy, the outbox drains, and the script
+reports sessions by outcome, submissions the kiosk acknowledged against those the backend holds
+(lost, duplicated), resident memory, open files, threads and child processes at the start and the
+end, and the longest gap between two UI frames.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections import Counter
+
+import psutil
+
+from benchmarks.harness import start_app
+
+FAULTS = ("reader unplugged", "paper out", "cover open", "printer unplugged", "backend down", "backend slow",
+          "backend failing")
+
+
+class Stuck(Exception):
+    """The generic citizen cannot go on (a step it does not know how to complete)."""
+
+
+class Soak:
+    def __init__(self, app, rng: random.Random) -> None:
+        from kivy.base import EventLoop
+
+        self.app, self.rng, self.idle = app, rng, EventLoop.idle
+        self.session, self.engine = app.context.session, app.journey
+        self.reader = app.runtime.idcard.simulator
+        self.printer = app.runtime.printer.virtual_printer
+        self.backends = app.runtime.backends
+        self.services = [s.id for s in app.context.catalog if s.plan is not None]
+        self.gaps: list[float] = []
+        self._last_frame = time.monotonic()
+        self.faults: dict[str, int] = {}  # active fault -> sessions left
+        self.fault_counts: Counter = Counter()
+        self.enqueued = 0
+        app.runtime.outbox.on_enqueue(self._count_enqueue)
+
+    def _count_enqueue(self) -> None:
+        self.enqueued += 1
+
+    # -- the event loop --------------------------------------------------------------------------
+    def pump(self) -> None:
+        self.idle()
+        now = time.monotonic()
+        self.gaps.append(now - self._last_frame)
+        self._last_frame = now
+
+    def until(self, condition, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise Stuck(self.engine.kind or self.app.current_step)
+            self.pump()
+
+    # -- sessions --------------------------------------------------------------------------------
+    def play(self) -> str:
+        kind = self.rng.choices(["journey", "walk away", "browse", "expired card"], [50, 20, 25, 5])[0]
+        try:
+            if kind == "journey":
+                outcome = self.journey(self.rng.choice(self.services), stop_at=None)
+            elif kind == "walk away":
+                outcome = self.journey(self.rng.choice(self.services), stop_at=self.rng.randint(1, 6))
+            elif kind == "browse":
+                outcome = self.browse()
+            else:
+                outcome = self.expired_card()
+        except Stuck as e:
+            outcome = f"{kind}: left at {e}"
+            self.session.end("timeout")
+        self.reader.remove()
+        self.until(lambda: self.app.current_step == "attract", 10)
+        return outcome
+
+    def browse(self) -> str:
+        self.session.start()
+        self.session.choose(self.rng.choice([s.id for s in self.app.context.catalog]))
+        self.pump()
+        self.session.home()
+        self.pump()
+        self.session.end("done")
+        return "browse: done"
+
+    def expired_card(self) -> str:
+        self.reader.place("resident_expired")
+        self.until(lambda: bool(self.engine.refused_card), 10)
+        self.reader.remove()
+        self.until(lambda: not self.engine.refused_card, 10)
+        return "expired card: explained"
+
+    def journey(self, service_id: str, stop_at: int | None) -> str:
+        engine = self.engine
+        self.session.start()
+        self.session.choose(service_id)
+        engine.begin(service_id)
+        for steps in range(80):
+            self.pump()
+            kind = engine.kind
+            if stop_at is not None and steps >= stop_at:
+                self.session.end("timeout")  # what the idle timeout does
+                return "walk away: ended by the timeout"
+            if kind == "":
+                return f"journey: ended at {self.app.current_step}"
+            if engine.view.busy:
+                self.until(lambda: not engine.view.busy or engine.kind != kind, 60)
+                continue
+            if kind == "consent":
+                engine.action("agree")
+            elif kind == "card":
+                if self.reader.plugged:
+                    self.reader.place("demo_citizen")
+                    self.until(lambda: engine.kind != "card", 20)
+                else:
+                    raise Stuck("card (reader unplugged)")
+            elif kind == "face":
+                self.until(lambda: engine.kind != "face", 90)
+            elif kind == "choose":
+                usable = [o for o in engine.step.options(engine, lambda t: t.zh_CN, {}) if o.enabled]
+                if not usable:
+                    raise Stuck("choose (nothing offered)")
+                engine.action("pick", value=usable[0].value)
+                engine.action("next")
+            elif kind == "print":
+                if engine.view.print_state in ("", "failed"):
+                    engine.action("print")
+                    self.until(lambda: engine.view.print_state not in ("printing",), 30)
+                engine.action("next")
+            elif kind == "rate":
+                engine.action("send", level=self.rng.choice(["very_satisfied", "satisfied", "basic"]))
+            elif kind == "ticket":
+                self.until(lambda: engine.view.ticket is not None or bool(engine.view.notice), 30)
+                engine.action("finish")
+                return "journey: counter ticket"
+            elif kind == "farewell":
+                self.reader.remove()
+                self.until(lambda: self.app.current_step == "attract", 10)
+                return "journey: completed"
+            else:
+                before = (kind, engine.step)
+                engine.action("next")
+                self.pump()
+                if (engine.kind, engine.step) == before and not engine.view.busy:
+                    raise Stuck(kind)
+        raise Stuck(engine.kind)
+
+    # -- faults ----------------------------------------------------------------------------------
+    def between_sessions(self) -> None:
+        self._switch_faults()
+        self._last_frame = time.monotonic()  # restarting the backend here is the soak's pause, not the kiosk's
+
+    def _switch_faults(self) -> None:
+        for fault in list(self.faults):
+            self.faults[fault] -= 1
+            if self.faults[fault] <= 0:
+                self._end(fault)
+                del self.faults[fault]
+        if self.rng.random() < 0.08:
+            fault = self.rng.choice([f for f in FAULTS if f not in self.faults and not
+                                     (f.startswith("backend") and any(a.startswith("backend") for a in self.faults))])
+            self._start(fault)
+            self.faults[fault] = self.rng.randint(1, 8)
+            self.fault_counts[fault] += 1
+
+    def _start(self, fault: str) -> None:
+        if fault == "reader unplugged":
+            self.reader.unplug()
+        elif fault == "paper out":
+            self.printer.set_paper("out")
+        elif fault == "cover open":
+            self.printer.set_cover("open")
+        elif fault == "printer unplugged":
+            self.printer.unplug()
+        elif fault == "backend down":
+            self._restart_backend(start=False)
+        elif fault == "backend slow":
+            self._restart_backend(latency_ms=4000)
+        elif fault == "backend failing":
+            self._restart_backend(fail_rate=0.3)
+
+    def _end(self, fault: str) -> None:
+        if fault == "reader unplugged":
+            self.reader.replug()
+        elif fault == "paper out":
+            self.printer.set_paper("ok")
+        elif fault == "cover open":
+            self.printer.set_cover("closed")
+        elif fault == "printer unplugged":
+            self.printer.replug()
+        else:
+            self._restart_backend()
+
+    def _restart_backend(self, start: bool = True, **faults) -> None:
+        """Kill the reference backend and (unless ``start`` is False) start it again on the same
+        port and database, with ``faults``."""
+        from backend_sim import launch
+
+        sim = self.backends.sim
+        if sim.process.poll() is None:
+            sim.process.kill()
+            sim.process.wait()
+        if start:
+            port = int(sim.base_url.rsplit(":", 1)[1])
+            fresh = launch(sim.data_dir, port=port, **faults)
+            sim.process, sim.base_url = fresh.process, fresh.base_url
+
+    def heal(self) -> None:
+        for fault in list(self.faults):
+            self._end(fault)
+        self.faults.clear()
+
+
+def resources() -> dict:
+    me = psutil.Process()
+    return {"rss_mb": me.memory_info().rss / 2**20, "open_files": me.num_fds(), "threads": me.num_threads(),
+            "children": len(me.children(recursive=True))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="sessions before the baseline (the first face checks load models and fill caches)")
+    args = parser.parse_args()
+    if args.sessions <= args.warmup:
+        parser.error("--sessions must be more than --warmup")
+    app = start_app("bench-soak-")
+    from kivy.base import stopTouchApp
+
+    soak = Soak(app, random.Random(args.seed))
+    soak.until(lambda: app.current_step == "attract", 30)
+    outcomes: Counter = Counter()
+    started = time.monotonic()
+    try:
+        for number in range(1, args.sessions + 1):
+            if number == args.warmup + 1:
+                start, soak.gaps = resources(), []
+            outcomes[soak.play()] += 1
+            soak.between_sessions()
+            if number % 100 == 0:
+                print(f"  {number} sessions, {time.monotonic() - started:.0f} s, "
+                      f"{resources()['rss_mb']:.0f} MB", flush=True)
+        soak.heal()
+        outbox = app.runtime.outbox
+        drain_deadline = time.monotonic() + 600
+        while outbox.status().pending and time.monotonic() < drain_deadline:
+            soak.pump()
+        end = resources()
+        status = outbox.status()
+        ledger = app.runtime.backends.sim.submissions()["submissions"]
+    finally:
+        app.stop()
+        stopTouchApp()
+
+    keys = Counter(entry["idempotency_key"] for entry in ledger)
+    elapsed = time.monotonic() - started
+    print(f"soak: {args.sessions} sessions in {elapsed:.0f} s, {elapsed / args.sessions:.1f} s each (seed {args.seed}); "
+          f"resources and frame gaps from session {args.warmup + 1} on")
+    for outcome, count in sorted(outcomes.items(), key=lambda kv: -kv[1]):
+        print(f"  {count:6d}  {outcome}")
+    print("faults started: " + ", ".join(f"{fault} x{count}" for fault, count in sorted(soak.fault_counts.items())))
+    # The backend applies a submission once per idempotency key; a key on two ledger rows would be
+    # a duplicate. Submissions made directly (queue tickets, bookings) are in the ledger too.
+    print(f"submissions: {soak.enqueued} acknowledged by the outbox: delivered {status.delivered}, "
+          f"still pending {status.pending}, refused {status.rejected}, lost "
+          f"{soak.enqueued - status.delivered - status.pending - status.rejected}; the backend's ledger: "
+          f"{len(ledger)} rows, {len(keys)} keys, duplicated {sum(1 for n in keys.values() if n > 1)}")
+    for key in start:
+        print(f"{key}: start {start[key]:.0f}, end {end[key]:.0f}, growth {end[key] - start[key]:+.0f}")
+    gaps = sorted(soak.gaps)
+    print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
+          f"longest {gaps[-1] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -141,6 +141,18 @@ class Soak:
                     raise Stuck("choose (nothing offered)")
                 engine.action("pick", value=usable[0].value)
                 engine.action("next")
+            elif kind == "form" and engine.step.errors(engine):
+                # what the defaults leave empty, the demo citizen enters (the reference backend's examples)
+                from backend_sim.examples import example
+
+                entries = example(engine.step.settings.operation)
+                for name in engine.step.errors(engine):
+                    engine.action("set", name=name, value=entries[name])
+                engine.action("next")
+            elif kind == "signature":
+                engine.action("sign", strokes={"width": 1000, "height": 400, "points": [
+                    [100 + 40 * i, 200 + (60 if i % 2 else -60), 30 * i, 1 if i < 19 else 0] for i in range(20)]})
+                self.until(lambda: engine.kind != "signature" or bool(engine.view.notice), 30)
             elif kind == "print":
                 if engine.view.print_state in ("", "failed"):
                     engine.action("print")

@@ -122,3 +122,14 @@ def test_control_characters_in_data_cannot_inject_printer_commands():
     job = printed(data)
     assert job.text_lines.count("备注：a d  V b") == 1
     assert data.count(escpos.GS + b"V") == 1  # only the real cut
+
+
+def test_a_signature_is_printed_as_an_image_under_its_caption():
+    from drivers.printer.receipt import Drawing
+
+    wave = tuple((x * 10, 200 + (40 if x % 2 else -40)) for x in range(60))
+    r = receipt(notes=("已提交，等待核实",), drawing=Drawing(1000, 400, (wave, ((700, 100), (800, 300))), "申报人签名："))
+    job = printed(ReceiptEncoder(P80).encode(r))
+    assert job.rasters == 1 and "申报人签名：" in job.text_lines
+    assert "Drawing(<hidden>)" == repr(r.drawing)  # a signature never reaches a log line
+    assert ReceiptEncoder(P80).length_mm(r) > ReceiptEncoder(P80).length_mm(receipt(notes=("已提交，等待核实",)))

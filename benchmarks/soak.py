@@ -90,6 +90,8 @@ class Soak:
             outcome = f"{kind}: left at {e}"
             self.session.end("timeout")
         self.reader.remove()
+        if self.app.current_step != "attract":  # e.g. left on the home screen
+            self.session.end("timeout")
         self.until(lambda: self.app.current_step == "attract", 10)
         return outcome
 
@@ -114,6 +116,7 @@ class Soak:
         self.session.start()
         self.session.choose(service_id)
         engine.begin(service_id)
+        route = "completed"
         for steps in range(80):
             self.pump()
             kind = engine.kind
@@ -160,14 +163,15 @@ class Soak:
                 engine.action("next")
             elif kind == "rate":
                 engine.action("send", level=self.rng.choice(["very_satisfied", "satisfied", "basic"]))
-            elif kind == "ticket":
-                self.until(lambda: engine.view.ticket is not None or bool(engine.view.notice), 30)
-                engine.action("finish")
-                return "journey: counter ticket"
+            elif kind == "ticket":  # the face check failed: a counter ticket, then on to the rating
+                route = "completed through a counter ticket"
+                engine.action("take")
+                self.until(lambda: not engine.view.busy, 30)
+                engine.action("done")
             elif kind == "farewell":
                 self.reader.remove()
                 self.until(lambda: self.app.current_step == "attract", 10)
-                return "journey: completed"
+                return f"journey: {route}"
             else:
                 before = (kind, engine.step)
                 engine.action("next")

@@ -49,7 +49,7 @@ class ChooseScreen(StepScreen):
         pad: GridLayout = self.ids.keypad
         for letter in LETTERS:
             pad.add_widget(button(letter, f"letter {letter}", lambda k=letter: self._type(k)))
-        pad.add_widget(button("⌫", "letter back", lambda: self._type("")))
+        pad.add_widget(button("←", "letter back", lambda: self._type("")))  # the kiosk font has no ⌫
         self._keypad_built = True
 
     def _type(self, letter: str) -> None:

@@ -156,6 +156,26 @@ class Soak:
                 engine.action("sign", strokes={"width": 1000, "height": 400, "points": [
                     [100 + 40 * i, 200 + (60 if i % 2 else -60), 30 * i, 1 if i < 19 else 0] for i in range(20)]})
                 self.until(lambda: engine.kind != "signature" or bool(engine.view.notice), 30)
+            elif kind in ("pay", "handoff"):  # the citizen's phone pays, or confirms in the official app
+                sim = self.backends.sim
+                ready = (lambda: engine.view.pay_state == "waiting") if kind == "pay" else \
+                    (lambda: engine.data.handoff is not None and engine.data.handoff.state == "waiting")
+                self.until(lambda: ready() or engine.kind != kind, 30)
+                try:
+                    sim.pay() if kind == "pay" else sim.handoff("confirm")
+                except OSError as e:
+                    raise Stuck(f"{kind} (the phone could not reach the backend)") from e
+                self.until(lambda: engine.kind != kind, 60)
+            elif kind == "issue":
+                engine.action("issue")
+                self.until(lambda: engine.kind != "issue" or not engine.view.busy, 60)
+                if engine.kind == "issue":
+                    raise Stuck("issue (refused or backend down)")
+            elif kind == "send" and not engine.step.passes(engine):
+                engine.action("send")
+                self.until(lambda: not engine.view.busy, 60)
+                if not engine.step.passes(engine):
+                    raise Stuck("send (refused or backend down)")
             elif kind == "print":
                 if engine.view.print_state in ("", "failed"):
                     engine.action("print")

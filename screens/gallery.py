@@ -27,8 +27,9 @@ from screens.gallery_registration import residence_scenes
 SCENE_TIMEOUT_S = 60
 
 
-def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
-    """(file name, what to do, when the screen is ready) in the order a citizen meets them."""
+def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]]]:
+    """(file name, what to do, when the screen is ready) in the order a citizen meets them; a step
+    without a file name is not pictured."""
     session, journey = app.context.session, app.journey
     reader, printer = app.runtime.idcard.simulator, app.runtime.printer.virtual_printer
     at = lambda step: lambda: app.current_step == step  # noqa: E731
@@ -92,6 +93,8 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
     def pick_first() -> None:
         usable = [o for o in journey.step.options(journey, lambda t: t.zh_CN, {}) if o.enabled]
         journey.action("pick", value=usable[0].value)
+        journey.action("next")
+
     def endorsement() -> None:
         fresh()
         session.start()
@@ -106,7 +109,7 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         journey.action("set", name="permit_number", value=permit(journey.data.card.id_number)[0])
         journey.action("next")
 
-    def pick_first() -> None:
+    def pick_first_offer() -> None:
         journey.action("pick", value=journey.step.rows(journey)[0]["offer_id"])
         journey.action("next")
 
@@ -150,6 +153,10 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
             app.runtime.backends.sim.handoff("confirm", phoned[-1])
         return app.current_step == "print"
 
+    # Not pictured: the card lifted, and seen lifted by the reader, before a scene places it again
+    # (lifted and placed at once, the reader would not see a new card).
+    lifted = (None, reader.remove,
+              lambda: app.context.bus.last_status("idcard").conditions.get("card") != "present")
     return [
         ("01-attract", fresh, at("attract")),
         ("02-home", session.start, at("home")),
@@ -190,6 +197,7 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("24-invoice-services", lambda: app.runtime.backends.sim.handoff("confirm"),
          lambda: app.current_step == "query" and journey.data.reply is not None),
         # The exit-entry appointment: document, hall, day, time, phone, review, slip; then the held booking.
+        lifted,
         ("17-appointment-document", lambda: begin("exit_entry_appointment"), on("document")),
         ("18-appointment-hall", lambda: journey.action("next"), on("hall")),
         ("19-appointment-day", pick_first, on("day")),
@@ -197,18 +205,21 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("21-appointment-contact", pick_first, on("contact")),
         ("22-appointment-review", lambda: journey.action("next"), at("review")),
         ("23-appointment-slip", lambda: journey.action("next"), at("print")),
+        lifted,
         ("24-appointment-held", lambda: begin("exit_entry_appointment"), on("existing")),
         ("25-appointment-cancel", lambda: journey.action("next"), on("cancel")),
         ("26-appointment-cancelled", lambda: journey.action("send"),
          lambda: on("cancel")() and journey.step.passes(journey)),
         # Application progress: a 受理编号 or nothing, then the stages.
+        lifted,
         ("27-progress-number", lambda: begin("application_progress"), on("number")),
         ("28-progress-stages", lambda: journey.action("next"),
          lambda: on("progress")() and journey.data.reply is not None),
+        lifted,
         ("17-endorsement-permit", lambda: (app._show_countdown(None), endorsement()), at("form")),
         ("18-endorsement-choose", permit_typed,
          lambda: app.current_step == "choose" and bool(journey.step.rows(journey))),
-        ("19-endorsement-review", pick_first, at("review")),
+        ("19-endorsement-review", pick_first_offer, at("review")),
         ("20-endorsement-pay", lambda: journey.action("next"), lambda: journey.view.pay_state == "waiting"),
         ("21-endorsement-pay-cancelled", lambda: journey.action("cancel_payment"),
          lambda: journey.view.pay_state == "cancelled"),
@@ -216,7 +227,9 @@ def scenes(app) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
         ("23-endorsement-acknowledgement", app._demo_pay, at("print")),
         ("24-endorsement-payment-slip", lambda: journey.action("next"),
          lambda: app.current_step == "print" and journey.step.settings.document.kind == "payment_slip"),
+        lifted,
         *residence_scenes(app, fresh),
+        lifted,
         ("17-business-operator", business, step_is("operator")),
         ("18-business-scope", lambda: (journey.action("next"), journey.action("next")),
          step_is("scope", lambda: journey.step.rows(journey) is not None)),
@@ -292,10 +305,11 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
             def wait(_dt) -> bool:
                 if ready():
                     # one more frame to lay out, one to draw
-                    Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt: (shoot(name), next_scene()), 0), 0)
+                    Clock.schedule_once(lambda _dt: Clock.schedule_once(
+                        lambda _dt: (shoot(name) if name else None, next_scene()), 0), 0)
                     return False
                 if time.monotonic() > deadline:
-                    failures.append(name)
+                    failures.append(name or "the card lifted")
                     app.stop()  # the later scenes build on this one (a card, a session): stop here
                     return False
                 return True

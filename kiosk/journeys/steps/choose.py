@@ -19,7 +19,7 @@ from common.i18n import N_
 from kiosk.journeys import template
 from kiosk.journeys.definition import DefinitionContext, DefinitionError, is_source
 from kiosk.journeys.effects import Call, Outcome
-from kiosk.journeys.steps.backend import SENDS, Binding, back_to_form
+from kiosk.journeys.steps.backend import SENDS, Binding, _Request, back_to_form
 from kiosk.journeys.steps.base import Step, StepSettings
 from kiosk.texts import Texts
 
@@ -138,12 +138,10 @@ class ChooseStep(Step):
 
     def _fetch(self, engine) -> None:
         engine.data.replies.pop(self.id, None)
-        op = engine.contract.operation(self.settings.operation)
-        names = engine.contract.request_schema(op).get("properties", {})
-        body = {name: engine.resolve(value) for name, value in self.settings.request.items()}
-        body.update({k: v for k, v in engine.data.form.items() if k in names and k not in body})
         engine.view.busy = True
-        engine.do(Call(self.settings.operation, {k: v for k, v in body.items() if v is not None}))
+        # The body as every query step makes it (bindings plus the same operation's form fields); not
+        # a _Request subclass, whose load check would make the list the journey's $reply.
+        engine.do(Call(self.settings.operation, _Request.body(self, engine)))
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False

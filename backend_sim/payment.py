@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from backend_sim.common import CHINA, Refusal, Request, invalid, stamp

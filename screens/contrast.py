@@ -47,6 +47,7 @@ class LabelContrast:
     background: tuple[float, float, float]
     ratio: float
     inked: bool  # the text box holds pixels of another colour than the background (the text is drawn)
+    full: bool = True  # False when a scroll view or the window clips the text (it may then show no ink)
 
     def describe(self) -> str:
         hexes = ["#" + "".join(f"{round(v * 255):02x}" for v in c) for c in (self.foreground, self.background)]
@@ -75,7 +76,8 @@ def measure(png: Path, labels: list[dict]) -> list[LabelContrast]:
         fg = np.array([r, g, b]) * a + bg * (1 - a)
         inked = bool((np.abs(block / 255.0 - bg).max(axis=2) > 0.1).any())
         out.append(LabelContrast(png.stem, label["text"], label.get("test_name", ""), label["widget"],
-                                 tuple(fg.round(3)), tuple(bg.round(3)), contrast_ratio(fg, bg), inked))
+                                 tuple(fg.round(3)), tuple(bg.round(3)), contrast_ratio(fg, bg), inked,
+                                 label.get("full", True)))
     return out
 
 

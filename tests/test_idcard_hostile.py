@@ -7,10 +7,9 @@ import struct
 import pytest
 
 from drivers.idcard import protocol as p
-from drivers.idcard.card import CardType, check_character, encode_text_block, parse_card
+from drivers.idcard.card import CardType, encode_text_block, parse_card
 from drivers.idcard.errors import CardInvalid, MalformedReply
 from drivers.idcard.frames import encode_reply
-from drivers.idcard.simcards import SimCard
 from drivers.idcard.supervisor import ReaderSupervisor
 from drivers.idcard.wlt import PHOTO_HEIGHT, PHOTO_WIDTH, DemoWltDecoder, WltDecodeError, bmp_to_rgb
 from common.device_status import DeviceState

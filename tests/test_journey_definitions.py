@@ -4,8 +4,6 @@ reference backend (a service gets this test by being defined)."""
 from __future__ import annotations
 
 import datetime
-import shutil
-import tomllib
 from pathlib import Path
 
 import pytest

@@ -1,8 +1,6 @@
 """Pinyin for the Mandarin voice: the polyphonic characters in our prompts are read right."""
 import re
 
-import pytest
-
 from common.i18n import Translator
 from kiosk.mandarin import syllables, to_pinyin
 from kiosk.prompts import PROMPTS

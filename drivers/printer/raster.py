@@ -38,7 +38,7 @@ def _font(bold: bool) -> ImageFont.FreeTypeFont:
     path = FONTS[bold] if FONTS[bold].exists() else FONTS[False]
     try:
         return ImageFont.truetype(str(path), _FONT_SIZE)
-    except OSError as e:
+    except OSError:
         raise FontMissing(f"the printer needs text drawn as images and the font {path} is missing: "
                           "run scripts/prepare_font.py") from None
 

@@ -2,7 +2,6 @@
 ones that cannot be chosen greyed), a letter keypad to narrow a long list, and Next."""
 from __future__ import annotations
 
-from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.gridlayout import GridLayout
 

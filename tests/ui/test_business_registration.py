@@ -8,7 +8,8 @@ import gc
 import pytest
 
 from backend_sim.data import profile
-from tests.ui.test_tax_journey import DEMO_ID, DEMO_NAME, decode_qr, visible_texts_everywhere
+from tests.qr import decode_qr
+from tests.ui.test_tax_journey import DEMO_ID, DEMO_NAME, visible_texts_everywhere
 
 pytestmark = pytest.mark.ui
 SERVICE = "business_registration"

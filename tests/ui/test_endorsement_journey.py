@@ -1,22 +1,18 @@
 """The HK/Macau endorsement end to end in the real app: card, face, the permit number on the
 keypad, the backend's endorsements, review, paying the QR code with the simulated gateway (the
 demo key ``$``), the acknowledgement and the payment slip decoded from the virtual printer."""
-import cv2
 import pytest
 
 from backend_sim import data
 from drivers.idcard.simcards import load_fixture
 from drivers.idcard.card import parse_card
+from tests.qr import decode_qr
 
 pytestmark = pytest.mark.ui
 _card = parse_card(*(lambda f: (f.text, f.photo))(load_fixture("demo_citizen")))
 PERMIT = data.permit(_card.id_number)[0]
 del _card
 
-
-def decode_qr(png) -> str:
-    data_, _points, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(png)))
-    return data_
 
 
 def test_apply_pay_and_print_the_acknowledgement_and_payment_slip(ui, tmp_path):

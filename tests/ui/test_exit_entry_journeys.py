@@ -4,7 +4,8 @@ hall, day and time from the reference backend, the phone on the keypad, the book
 shown and cancelled; progress by 受理编号 with the stages on screen and printed on request."""
 import pytest
 
-from tests.ui.test_tax_journey import DEMO_ID, DEMO_NAME, decode_qr
+from tests.qr import decode_qr
+from tests.ui.test_tax_journey import DEMO_ID, DEMO_NAME
 
 pytestmark = pytest.mark.ui
 

@@ -7,8 +7,8 @@ import pytest
 
 from kiosk.backends.contract import load_contract
 from kiosk.journeys.definition import compile_journey
+from tests.qr import decode_qr
 from tests.ui.journey import start_service
-from tests.ui.test_tax_journey import decode_qr
 
 pytestmark = pytest.mark.ui
 T = {"zh_CN": "在手机上签名", "zh_HK": "在手機上簽名", "en": "Sign on your phone"}

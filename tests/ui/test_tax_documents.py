@@ -9,7 +9,7 @@ import pytest
 from common.device_status import DeviceState
 from kiosk.backends import Rejected
 from tests.ui.journey import printer_state, to_form, to_print
-from tests.ui.test_tax_journey import decode_qr
+from tests.qr import decode_qr
 
 pytestmark = pytest.mark.ui
 VERIFY = "tax.query_document_verification"
@@ -31,21 +31,8 @@ def printed_record(ui) -> tuple[str, str]:
     ui.until(lambda: ui.app.journey.view.print_state == "printed", timeout=40, what="printing")
     assert printer.wait_for_jobs(jobs_before + 1, 5)
     job = printer.jobs[-1]
-    return "\n".join(job.text_lines), decode_tall_qr(job.png_path)
+    return "\n".join(job.text_lines), decode_qr(job.png_path)
 
-
-def decode_tall_qr(png) -> str:
-    """The QR code of a long receipt: OpenCV's detector misses a small code on a very tall image,
-    so square-ish windows down the paper are tried in turn."""
-    import cv2
-
-    image = cv2.imread(str(png))
-    height, width = image.shape[:2]
-    for top in range(0, max(1, height - width // 2), width // 2):
-        data, _points, _ = cv2.QRCodeDetector().detectAndDecode(image[top:top + 2 * width])
-        if data:
-            return data
-    return ""
 
 
 def test_printed_record_verifies_through_its_qr_code_and_an_altered_code_does_not(ui):

@@ -5,7 +5,6 @@ import os
 import signal
 from decimal import Decimal
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -13,6 +12,7 @@ from PIL import Image
 from drivers.idcard.card import Card, parse_card
 from drivers.idcard.simcards import load_fixture
 from common.device_status import DeviceState
+from tests.qr import decode_qr
 from tests.ui.journey import printer_state, start_service, to_card_step, to_form, to_print, to_result
 
 pytestmark = pytest.mark.ui
@@ -27,11 +27,6 @@ _demo = demo_card()
 DEMO_NAME, DEMO_ID = _demo.name, _demo.id_number
 del _demo  # the tests look for Card objects left in memory
 
-
-def decode_qr(png) -> str:
-    image = cv2.imread(str(png))
-    data, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    return data
 
 
 def visible_texts_everywhere(app) -> list[str]:

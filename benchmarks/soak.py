@@ -166,15 +166,11 @@ class Soak:
                 except OSError as e:
                     raise Stuck(f"{kind} (the phone could not reach the backend)") from e
                 self.until(lambda: engine.kind != kind, 60)
-            elif kind == "issue":
-                engine.action("issue")
-                self.until(lambda: engine.kind != "issue" or not engine.view.busy, 60)
-                if engine.kind == "issue":
-                    raise Stuck("issue (refused or backend down)")
             elif kind == "send" and not engine.step.passes(engine):
+                step = engine.step
                 engine.action("send")
-                self.until(lambda: not engine.view.busy, 60)
-                if not engine.step.passes(engine):
+                self.until(lambda: engine.step is not step or not engine.view.busy, 60)
+                if engine.step is step and not step.passes(engine):
                     raise Stuck("send (refused or backend down)")
             elif kind == "print":
                 if engine.view.print_state in ("", "failed"):

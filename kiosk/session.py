@@ -57,7 +57,6 @@ class SessionData:
     reply: Any = None         # the last department reply
     receipt_no: Any = None    # the number printed on (or shown instead of) the receipt
     rating: Any = None        # the 好差评 rating
-    keys: Any = None          # idempotency keys of the documents issued while the citizen waits
     handoff: Any = None       # the phone hand-off: its id, QR content, deadline and state
     payment: Any = None       # the payment order of this journey (kiosk.backends.models.Order)
 

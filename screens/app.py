@@ -53,7 +53,7 @@ from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
 KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "help.kv",
-            "call.kv", "steps/steps.kv", "steps/handoff.kv", "steps/issue.kv", "steps/pay.kv", "steps/send.kv",
+            "call.kv", "steps/steps.kv", "steps/handoff.kv", "steps/pay.kv", "steps/send.kv",
             "steps/signature.kv"]
 # Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
 CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")

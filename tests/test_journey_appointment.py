@@ -309,7 +309,7 @@ def broken(tmp_path, old: str, new: str) -> str:
     ('when = { found = "existing.appointments" }', 'when = { found = "nowhere.appointments" }',
      "when.found: no earlier query step 'nowhere'"),
     ('confirm_label = { zh_CN = "取消预约", zh_HK = "取消預約", en = "Cancel the booking" }\n', '',
-     "confirm: give confirm, confirm_label"),
+     "confirm: give confirm and confirm_label together"),
     ('receipt = "appointment_no"', 'receipt = "number"', "receipt: the reply of exit_entry.book_appointment has no"),
     ('rows = "reply.appointments"\n', 'rows = "reply.appointments"\n', None),
 ])

@@ -111,8 +111,8 @@ def test_happy_path_to_farewell_and_wipe(world):
     engine.effect_done(token, Outcome(True, REPLY))
     assert not engine.view.busy
     engine.action("next")
-    assert engine.kind == "issue" and not runner.last(Call)[1].operation.startswith("tax.issue")
-    engine.action("issue")
+    assert engine.kind == "send" and not runner.last(Call)[1].operation.startswith("tax.issue")
+    engine.action("send")
     token, call = runner.last(Call)
     assert call.operation == "tax.issue_income_record" and call.idempotency_key
     assert call.body == {"id_number": card.id_number, "name": card.name, "year_from": 2024, "year_to": 2026}
@@ -259,7 +259,7 @@ def test_printer_out_of_paper_shows_the_receipt_number_instead(world):
     session, runner, engine = world
     to_records(session, runner, engine)
     engine.action("next")
-    engine.action("issue")
+    engine.action("send")
     engine.effect_done(runner.last(Call)[0], Outcome(True, DOCUMENT))
     runner.ready = False
     engine.action("print")

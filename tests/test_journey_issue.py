@@ -1,4 +1,4 @@
-"""The ``issue`` step (a document the department issues while the citizen waits) and the official
+"""The ``send`` step issuing a document the department issues while the citizen waits and the official
 document's layout: one key per question, so no retry issues twice; reprints marked; the
 verification code printed and the QR holding the verification link."""
 
@@ -13,7 +13,7 @@ from kiosk.journeys.definition import DefinitionError, compile_journey
 from kiosk.journeys.document import render_document
 from kiosk.journeys.effects import Call, Outcome, Print
 from kiosk.journeys.steps.backend import MSG as BACKEND_MSG
-from kiosk.journeys.steps.issue import MSG
+from kiosk.journeys.steps.send import MSG
 from kiosk.journeys.steps.paper import MSG as PAPER_MSG
 from kiosk.session import CitizenSession
 from tests.test_journey_engine import DOCUMENT, REPLY, FakeRunner, engine_for, to_records
@@ -38,7 +38,7 @@ def at_issue():
     engine.begin("tax_records")
     to_records(session, runner, engine)
     engine.action("next")
-    assert engine.kind == "issue" and engine.view.notice == MSG["offer"]
+    assert engine.kind == "send" and not engine.view.busy and not runner.last(Call)[1].operation.startswith("tax.issue")
     return session, runner, engine
 
 
@@ -48,11 +48,11 @@ def issue_calls(runner):
 
 def test_try_again_after_a_failure_reuses_the_key_so_nothing_is_issued_twice(at_issue):
     session, runner, engine = at_issue
-    engine.action("issue")
-    engine.action("issue")  # a second touch while it runs does not send again
-    assert len(issue_calls(runner)) == 1 and engine.view.busy
+    engine.action("send")
+    engine.action("send")  # a second touch while it runs does not send again
+    assert len(issue_calls(runner)) == 1 and engine.view.busy and engine.view.notice == MSG["sending"]
     engine.effect_done(runner.last(Call)[0], Outcome(False, msgid="The tax service is not answering."))
-    assert engine.kind == "issue" and engine.view.notice == "The tax service is not answering."
+    assert engine.kind == "send" and engine.view.notice == "The tax service is not answering."
     engine.action("retry")
     first, second = issue_calls(runner)
     assert first.idempotency_key == second.idempotency_key and first.body == second.body
@@ -60,9 +60,9 @@ def test_try_again_after_a_failure_reuses_the_key_so_nothing_is_issued_twice(at_
 
 def test_other_years_are_another_question_with_another_key(at_issue):
     session, runner, engine = at_issue
-    engine.action("issue")
+    engine.action("send")
     engine.action("cancel")  # the citizen does not wait: nothing to print, Issue offered again
-    assert not engine.view.busy and engine.kind == "issue"
+    assert not engine.view.busy and engine.kind == "send"
     engine.back()
     engine.back()
     assert engine.kind == "form"
@@ -70,14 +70,14 @@ def test_other_years_are_another_question_with_another_key(at_issue):
     engine.action("next")
     engine.effect_done(runner.last(Call)[0], Outcome(True, REPLY))
     engine.action("next")
-    engine.action("issue")
+    engine.action("send")
     first, second = issue_calls(runner)
     assert first.idempotency_key != second.idempotency_key and second.body["year_from"] == 2023
 
 
 def test_issued_document_is_not_asked_for_again_going_back_and_forth(at_issue):
     session, runner, engine = at_issue
-    engine.action("issue")
+    engine.action("send")
     engine.effect_done(runner.last(Call)[0], Outcome(True, ISSUED))
     assert engine.kind == "print"
     engine.action("back")
@@ -89,16 +89,16 @@ def test_issued_document_is_not_asked_for_again_going_back_and_forth(at_issue):
 
 def test_refused_request_says_so_and_stays(at_issue):
     session, runner, engine = at_issue
-    engine.action("issue")
+    engine.action("send")
     engine.effect_done(runner.last(Call)[0], Outcome(False, msgid="x", fields=(FieldError("id_number", "checksum"),)))
-    assert engine.kind == "issue" and engine.view.notice == FieldError("id_number", "checksum").msgid
+    assert engine.kind == "send" and engine.view.notice == FieldError("id_number", "checksum").msgid
 
 
 def test_a_second_print_after_a_failed_one_is_marked_as_a_reprint(at_issue):
     session, runner, engine = at_issue
     runner.render = lambda document, scope, codes: render_document(
         document, scope, codes, lambda t: t["zh_CN"], Origin.now("厅", "T"), "补打")
-    engine.action("issue")
+    engine.action("send")
     engine.effect_done(runner.last(Call)[0], Outcome(True, ISSUED))
     engine.action("print")
     first = runner.last(Print)
@@ -127,21 +127,34 @@ def test_official_record_layout_code_qr_annotations_and_reprint_mark():
     assert text.startswith("** 补打 **") and "已依法加收滞纳金" in text.replace("\n", "")
 
 
-def test_number_must_be_a_property_of_the_reply():
+def test_receipt_must_be_a_property_of_the_reply():
     raw = {"queue": "tax", "steps": [
         {"kind": "card"},
-        {"kind": "issue", "operation": "tax.issue_income_record", "number": "receipt_number",
+        {"kind": "send", "operation": "tax.issue_income_record", "receipt": "receipt_number",
          "request": {"id_number": "$card.id_number", "name": "$card.name", "year_from": 2024, "year_to": 2025}},
         {"kind": "farewell"}]}
-    with pytest.raises(DefinitionError, match="number: the reply of tax.issue_income_record has no 'receipt_number'"):
+    with pytest.raises(DefinitionError, match="receipt: the reply of tax.issue_income_record has no 'receipt_number'"):
         compile_journey("x", raw, load_contract())
-    raw["steps"][1] |= {"number": "document_no", "operation": "tax.query_income_records"}
+    raw["steps"][1] |= {"receipt": "document_no", "operation": "tax.query_income_records"}
     with pytest.raises(DefinitionError, match="is a query; use a query step"):
         compile_journey("x", raw, load_contract())
 
 
 def test_a_refused_field_of_an_earlier_form_sends_the_citizen_back_to_it(at_issue):
     session, runner, engine = at_issue
-    engine.action("issue")
+    engine.action("send")
     engine.effect_done(runner.last(Call)[0], Outcome(False, msgid="x", fields=(FieldError("year_from", "out_of_range"),)))
     assert engine.kind == "form" and "year_from" in engine.view.errors and engine.view.notice == BACKEND_MSG["refused"]
+
+
+def test_done_and_decline_answer_a_question_so_they_need_confirm():
+    texts = {"zh_CN": "好", "zh_HK": "好", "en": "Done"}
+    raw = {"queue": "tax", "steps": [
+        {"kind": "card"},
+        {"kind": "send", "operation": "tax.issue_income_record", "receipt": "document_no", "done": texts,
+         "request": {"id_number": "$card.id_number", "name": "$card.name", "year_from": 2024, "year_to": 2025}},
+        {"kind": "farewell"}]}
+    with pytest.raises(DefinitionError, match="done, decline: they answer a question"):
+        compile_journey("x", raw, load_contract())
+    raw["steps"][1] |= {"confirm": texts, "confirm_label": texts, "decline": texts}
+    assert compile_journey("x", raw, load_contract()).steps[1].interactive

@@ -3,7 +3,6 @@ from screens.face import FaceScreen
 from screens.steps.choose import ChooseScreen
 from screens.steps.form import FormScreen, ReviewScreen
 from screens.steps.handoff import HandoffScreen
-from screens.steps.issue import IssueScreen
 from screens.steps.pay import PayScreen
 from screens.steps.rate import RateScreen
 from screens.steps.results import PrintScreen, QueryScreen, TicketScreen
@@ -17,7 +16,6 @@ SCREENS = {
     "send": SendScreen,
     "print": PrintScreen, "ticket": TicketScreen, "rate": RateScreen, "farewell": FarewellScreen,
     "handoff": HandoffScreen,
-    "issue": IssueScreen,
     "pay": PayScreen,
     "signature": SignatureScreen,
 }

@@ -39,13 +39,13 @@ def to_issue(ui) -> None:
     """Through the records to "issue the official record"."""
     to_result(ui)
     ui.tap("next")
-    assert ui.app.current_step == "issue"
+    assert ui.app.current_step == "send"
 
 
 def to_print(ui) -> None:
     """The tax authority issues the record; the print step offers it."""
     to_issue(ui)
-    ui.tap("issue")
+    ui.tap("send confirm")
     ui.until(lambda: ui.app.current_step == "print", timeout=30, what="the record to be issued")
 
 

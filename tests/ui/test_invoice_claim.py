@@ -58,7 +58,7 @@ def test_quota_shown_and_paper_invoices_collected_with_a_printed_slip(ui):
     ui.tap("choose next")
     assert app.current_step == "form"
     ui.tap("form next")
-    ui.tap("issue")
+    ui.tap("send confirm")
     ui.until(lambda: app.current_step == "print", timeout=30, what="the collection")
     slip = app.journey.data.reply
     text, qr = printed_record(ui)

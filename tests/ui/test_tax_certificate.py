@@ -34,8 +34,8 @@ def test_certificate_for_chosen_vouchers_is_printed_and_verifies(ui):
     for voucher in chosen:
         ui.tap(f"option {voucher['voucher_no']}")
     ui.tap("choose next")
-    assert app.current_step == "issue"
-    ui.tap("issue")
+    assert app.current_step == "send"
+    ui.tap("send confirm")
     ui.until(lambda: app.current_step == "print", timeout=30, what="the certificate")
     certificate = app.journey.data.reply
     assert [i["voucher_no"] for i in certificate["items"]] == [v["voucher_no"] for v in chosen]

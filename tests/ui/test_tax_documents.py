@@ -65,7 +65,7 @@ def test_paper_out_after_issue_shows_the_code_and_a_later_session_reprints_the_s
         ui.tap("form next")
         ui.until(lambda: app.current_step == "query" and not app.journey.view.busy, timeout=30, what="records")
         ui.tap("next")
-        ui.tap("issue")
+        ui.tap("send confirm")
         ui.until(lambda: app.current_step == "print", timeout=30, what="the record to be issued")
 
     issue_three_years()

@@ -79,8 +79,8 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     assert Decimal(totals["tax_withheld"]) == sum((Decimal(r["tax_withheld"]) for r in records), Decimal(0))
 
     ui.tap("next")
-    assert app.current_step == "issue"
-    ui.tap("issue")
+    assert app.current_step == "send"
+    ui.tap("send confirm")
     ui.until(lambda: app.current_step == "print", timeout=30, what="the record to be issued")
     ui.tap("print")
     ui.until(lambda: app.journey.view.print_state == "printed", timeout=40, what="printing")

@@ -10,7 +10,6 @@ from kiosk.journeys.steps.closing import FarewellStep, RateStep
 from kiosk.journeys.steps.form import FormStep, ReviewStep
 from kiosk.journeys.steps.handoff import HandoffStep
 from kiosk.journeys.steps.identity import CardStep, ConsentStep, FaceStep
-from kiosk.journeys.steps.issue import IssueStep
 from kiosk.journeys.steps.paper import PrintStep, TicketStep
 from kiosk.journeys.steps.payment import PayStep
 from kiosk.journeys.steps.send import SendStep
@@ -18,7 +17,7 @@ from kiosk.journeys.steps.signature import SignatureStep
 
 KINDS: dict[str, type[Step]] = {cls.kind: cls for cls in (
     ConsentStep, CardStep, FaceStep, PrefillStep, FormStep, ChooseStep, ReviewStep, QueryStep, SubmitStep,
-    SendStep, PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep, IssueStep, PayStep, SignatureStep,
+    SendStep, PrintStep, TicketStep, RateStep, FarewellStep, HandoffStep, PayStep, SignatureStep,
 )}
 
 __all__ = ["KINDS", "Step", "TicketStep"]

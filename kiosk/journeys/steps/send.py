@@ -1,15 +1,19 @@
-"""The send step: a submission the citizen waits for (a booking, a cancellation), sent directly to
-the department rather than through the outbox, because what comes back decides what the citizen
-sees next: an appointment number to print, or "that time was just taken".
+"""The send step: a submission the citizen waits for (a booking, a cancellation, a document the
+department issues), sent directly to the department rather than through the outbox, because what
+comes back decides what the citizen sees next: an appointment number or a verification code to
+print, or "that time was just taken".
 
 The idempotency key is made once per request body and reused when the citizen tries again after a
-network failure, so a booking whose reply was lost is not made twice; a changed body (another
-slot) gets a new key. A field the department refuses with a code listed in ``refusals`` sends the
-citizen to the step named there (a choose step fetches its list afresh) with that text; other
-refused fields send them back to the form that holds the field.
+network failure or stops waiting, so a booking or document whose reply was lost is not made twice;
+a changed body (another slot, other years) is another question with a new key. A field the
+department refuses with a code listed in ``refusals`` sends the citizen to the step named there (a
+choose step fetches its list afresh) with that text; other refused fields send them back to the
+form that holds the field.
 
-With ``confirm`` the step first asks (e.g. "Cancel this booking?") and, once done, says so
-(``done``) and offers to go on or to finish; without it the step passes by itself, like ``submit``.
+With ``confirm`` the step first asks ("Issue the record?", "Cancel this booking?"); with ``done``
+as well it then says what was done and offers to go on or to finish (a cancellation stays done even
+though its own reply replaced what it was asked about). Otherwise it goes on by itself once the
+department has answered, like ``submit``.
 """
 from __future__ import annotations
 
@@ -43,11 +47,12 @@ class SendSettings(StepSettings):
     refusals: dict[str, Refusal] = {}                        # field error code -> where to go
     confirm: Texts | None = None                             # ask first (a template over the scope)
     confirm_label: Texts | None = None                       # the button that sends
-    done: Texts | None = None                                # said once it is done (with confirm)
+    decline: Texts | None = None                             # with confirm: leave it undone and finish
+    done: Texts | None = None                                # with confirm: said once it is done; the step stays
 
 
 class SendStep(_Request, Step):
-    """A submission sent at once; the department's reply becomes ``$reply``."""
+    """A submission sent at once or on the citizen's word; the department's reply becomes ``$reply``."""
 
     kind = "send"
     Settings = SendSettings
@@ -64,13 +69,16 @@ class SendStep(_Request, Step):
         before = ctx.reply_schema
         self.check_request(ctx, submission=True)
         op = ctx.operation(s.operation)
-        if (s.confirm is None) != (s.confirm_label is None) or (s.done is not None and s.confirm is None):
-            raise DefinitionError("confirm: give confirm, confirm_label (and optionally done) together")
+        if (s.confirm is None) != (s.confirm_label is None):
+            raise DefinitionError("confirm: give confirm and confirm_label together")
+        if s.confirm is None and (s.done is not None or s.decline is not None):
+            raise DefinitionError("done, decline: they answer a question; give confirm and confirm_label too")
         ctx.reply_schema = before  # the question is asked before it is sent
         ctx.check_texts(s.confirm, "confirm")
         ctx.reply_schema = ctx.contract.reply_schema(op)  # the department's own reply, not an outbox number
         if s.receipt is not None and s.receipt not in ctx.reply_schema.get("properties", {}):
-            raise DefinitionError(f"receipt: the reply of {op.id} has no {s.receipt!r}")
+            raise DefinitionError(f"receipt: the reply of {op.id} has no {s.receipt!r}; it has: "
+                                  f"{', '.join(ctx.reply_schema.get('properties', {}))}")
         earlier = set(ctx.step_ids)
         for code, refusal in s.refusals.items():
             if refusal.step not in earlier:
@@ -84,14 +92,19 @@ class SendStep(_Request, Step):
         return self._sent(engine) is not None
 
     def _sent(self, engine) -> dict | None:
+        """The department's reply to this step's question, if it has answered it."""
         kept = engine.data.replies.get(self.id)
-        return kept[1] if kept and kept[1] is not None else None
+        if not kept or kept[1] is None:
+            return None
+        if self.settings.done is None and kept[0][0] != self.body(engine):
+            return None  # the citizen went back and asked something else
+        return kept[1]
 
     def enter(self, engine) -> None:
         sent = self._sent(engine)
-        if sent is not None:  # Back and forth: it was done, its reply stays the journey's
-            engine.data.reply = sent
-            if self.settings.confirm is None:
+        if sent is not None:  # back and forth: it was done, its reply stays the journey's
+            self._use(engine, sent)
+            if self.settings.done is None:
                 engine.next()
             return
         if self.settings.confirm is None:
@@ -110,6 +123,9 @@ class SendStep(_Request, Step):
         sent = self._sent(engine) is not None
         if name in ("send", "retry") and not sent and not engine.view.busy:
             self._send(engine)
+        elif name == "cancel" and engine.view.busy:  # stop waiting; the key stays for Try again
+            engine.cancel_request()
+            engine.notice("")
         elif name == "next" and sent:
             engine.next()
         elif name == "finish":  # keep things as they are (or leave after it is done): rate and go
@@ -121,10 +137,8 @@ class SendStep(_Request, Step):
         if outcome.ok:
             request = engine.data.replies[self.id][0]
             engine.data.replies[self.id] = (request, outcome.value)
-            engine.data.reply = outcome.value
-            if s.receipt is not None:
-                engine.data.receipt_no = str(outcome.value.get(s.receipt, ""))
-            if s.confirm is None:
+            self._use(engine, outcome.value)
+            if s.done is None:
                 engine.next()
             else:
                 engine.notice("")
@@ -139,3 +153,8 @@ class SendStep(_Request, Step):
             back_to_form(engine, self.index, outcome.fields)
         else:
             engine.notice(outcome.msgid, speak=True)
+
+    def _use(self, engine, reply: dict) -> None:
+        engine.data.reply = reply
+        if self.settings.receipt is not None:
+            engine.data.receipt_no = str(reply.get(self.settings.receipt, ""))

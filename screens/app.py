@@ -15,7 +15,6 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
-from kivy.cache import Cache
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder, global_idmap
@@ -54,9 +53,7 @@ log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
 KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "countdown.kv", "help.kv",
             "call.kv", "steps/steps.kv", "steps/handoff.kv", "steps/pay.kv", "steps/send.kv",
-            "steps/signature.kv"]
-# Kivy caches that can hold text a citizen typed (TextInput keeps rendered lines keyed by text).
-CITIZEN_TEXT_CACHES = ("textinput.label", "textinput.width")
+            "steps/signature.kv", "keyboard.kv"]
 KEY_ESCAPE, KEY_F1 = 27, 282
 CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
 TAKE_CARD = N_("Please take your ID card from the reader.")
@@ -284,10 +281,8 @@ class KioskApp(App):
             self._overlay.open(animation=False)
 
     def _forget_citizen(self, _reason: str) -> None:
-        """Session over: drop Kivy's text caches and give the next citizen the default look."""
+        """Session over: close what is open, forget what was shown, give the next citizen the default look."""
         self.call.session_ended()
-        for category in CITIZEN_TEXT_CACHES:
-            Cache.remove(category)
         if self._help is not None:
             self._help.dismiss(animation=False)
         self._remind_card_if_left()

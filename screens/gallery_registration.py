@@ -54,6 +54,23 @@ def _signed_pad(app) -> None:
     pad._redraw()
 
 
+def _keyboard(app):
+    """The on-screen keyboard, if one is open."""
+    from screens.keyboard import PinyinKeyboard
+
+    return next((w for w in app.root_window.children if isinstance(w, PinyinKeyboard)), None)
+
+
+def _type_on_keyboard(app, field: str, letters: str) -> None:
+    """Touch a text field and type pinyin letters on its keyboard (candidates show once the
+    dictionary has loaded)."""
+    form = next(s for s in app.journey_screens if s.name == "form")
+    box = next(w for w in form.walk(restrict=True) if getattr(w, "test_name", "") == f"{field} input")
+    box.dispatch("on_release")
+    for letter in letters:
+        _keyboard(app).press(letter)
+
+
 def residence_scenes(app, fresh: Callable[[], None]) -> list[tuple[str, Callable[[], None], Callable[[], bool]]]:
     """The scenes, to follow the gallery's own (``fresh`` ends the session before)."""
     session, journey, reader = app.context.session, app.journey, app.runtime.idcard.simulator
@@ -80,7 +97,9 @@ def residence_scenes(app, fresh: Callable[[], None]) -> list[tuple[str, Callable
         ("18-residence-district-search", search, at_rows),
         ("19-residence-housing", lambda: None, walker(app, "housing")),
         ("20-residence-owner", lambda: None, walker(app, "owner")),
-        ("21-residence-contact", lambda: None, walker(app, "contact")),
+        ("20b-residence-keyboard", lambda: _type_on_keyboard(app, "owner_name", "lin"),
+         lambda: bool(_keyboard(app) and _keyboard(app).shown)),
+        ("21-residence-contact", lambda: _keyboard(app).dismiss(animation=False), walker(app, "contact")),
         ("22-residence-moved-in", lambda: None, walker(app, "moved_in")),
         ("23-residence-date-rule", future_date, lambda: bool(journey.view.errors)),
         ("24-residence-review", lambda: journey.action("set", name="move_in_date", value=journey.today().isoformat()),

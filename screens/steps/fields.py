@@ -11,6 +11,8 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
+from screens.keyboard import PinyinKeyboard, warm_up
+
 Setter = Callable[[str, Any], None]
 
 
@@ -139,13 +141,34 @@ class DateField(FieldBox):
 
 
 class TextField(FieldBox):
-    """Free text, only where nothing else can do (a name of a business, an employer)."""
+    """Free text, only where nothing else can do (a name of a business, an employer). Touching it
+    opens the on-screen keyboard (pinyin, capitals, digits): the kiosk has no other."""
 
     def __init__(self, name: str, set_value: Setter, **kwargs) -> None:
         super().__init__(name, set_value, **kwargs)
-        self._input = Factory.KioskTextInput(test_name=f"{name} input")
+        self._input = Factory.TextBox(test_name=f"{name} input")
         self._input.bind(text=lambda _w, text: self.set_value(self.name, text) if text != self.shown else None)
+        self._input.bind(on_release=lambda *_: self._open_keyboard())
         self.ids.input.add_widget(self._input)
+        self.keyboard: PinyinKeyboard | None = None
+        warm_up()  # a form with a text field: the dictionary loads while the citizen reads it
+
+    def _open_keyboard(self) -> None:
+        if self.keyboard is None:
+            self.keyboard = PinyinKeyboard(self.label, self.shown, self._typed)
+            self.keyboard.bind(on_dismiss=self._closed)
+            self.keyboard.open()
+
+    def _typed(self, text: str) -> None:
+        self._input.text = text
+
+    def _closed(self, *_args) -> None:
+        self.keyboard = None
+
+    def close_keyboard(self) -> None:
+        """Close the keyboard (the session ended, the page changed)."""
+        if self.keyboard is not None:
+            self.keyboard.dismiss(animation=False)
 
     def show(self, value: Any, bounds: tuple[Any, Any] = (None, None)) -> None:
         super().show(value)

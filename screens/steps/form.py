@@ -8,7 +8,7 @@ from kivy.properties import StringProperty
 from kiosk.journeys.document import resolved_codes
 from kiosk.texts import Texts
 from screens.steps.base import StepScreen, button
-from screens.steps.fields import WIDGETS, FieldBox
+from screens.steps.fields import WIDGETS, FieldBox, TextField
 
 
 class FormScreen(StepScreen):
@@ -59,8 +59,17 @@ class FormScreen(StepScreen):
     def _set(self, name: str, value: Any) -> None:
         self.act("set", name=name, value=value)
 
+    def on_leave(self, *_args) -> None:
+        self._close_keyboards()  # the card was lifted or time ran out while the citizen typed
+
+    def _close_keyboards(self) -> None:
+        for field in self._fields.values():
+            if isinstance(field, TextField):
+                field.close_keyboard()
+
     def clear(self) -> None:
         super().clear()
+        self._close_keyboards()
         self.ids.fields.clear_widgets()
         self._fields, self._built_for, self.intro = {}, None, ""
 

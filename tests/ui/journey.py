@@ -94,3 +94,25 @@ def draw_signature(ui, strokes: int = 3) -> None:
             touch.touch_move(x, y)
         touch.touch_up()
     ui.pump()
+
+
+def type_chinese(ui, field: str, words: list[tuple[str, str]]) -> None:
+    """Type on the on-screen keyboard of text field ``field`` as a citizen would: for each
+    (pinyin, word), the letters, then the word among the candidates (paging on if need be)."""
+    from screens.keyboard import PinyinKeyboard
+
+    ui.tap(f"{field} input")
+    keyboard = ui.find("keyboard text")
+    while not isinstance(keyboard, PinyinKeyboard):
+        keyboard = keyboard.parent
+    ui.until(lambda: keyboard.ready, timeout=60, what="the pinyin dictionary")
+    for letters, word in words:
+        for letter in letters:
+            ui.tap(f"key {letter}")
+        for _page in range(10):
+            if word in keyboard.shown:
+                break
+            ui.tap("candidates more")
+        assert word in keyboard.shown, f"{word} is not offered for {letters!r}"
+        ui.tap(f"candidate {keyboard.shown.index(word)}")
+    ui.tap("key done")

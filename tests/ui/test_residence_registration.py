@@ -3,10 +3,12 @@ initials), housing with its follow-up, values from the records marked, the movin
 explained, an empty signature refused, then a signature drawn with touches, the submission
 verified by the reference backend, the receipt decoded from the virtual printer, and nothing of the
 citizen left afterwards."""
+import gc
+
 import pytest
 
 from tests.test_outbox_privacy import encodings
-from tests.ui.journey import draw_signature
+from tests.ui.journey import draw_signature, type_chinese
 
 pytestmark = pytest.mark.ui
 DEMO_ID, DEMO_NAME, DEMO_PHONE = "440106199005209986", "测试市民", "19037400432"  # the demo card and its records
@@ -18,10 +20,10 @@ def option(ui, name: str):
                 (getattr(w, "test_name", "").startswith("option ") and w.text == name))
 
 
-def test_residence_registration_end_to_end(ui):
+def to_owner_page(ui) -> None:
+    """Card, face, the address picked level by level (the district by its pinyin initials), rented
+    housing: the page that asks for the owner."""
     app, engine = ui.app, ui.app.journey
-    printer = app.runtime.printer.virtual_printer
-    jobs_before = len(printer.jobs)
     ui.tap("call to action")
     ui.tap("service residence_registration")
     ui.tap("start service")
@@ -46,9 +48,17 @@ def test_residence_registration_end_to_end(ui):
     ui.tap("housing rented")
     ui.tap("form next")
     assert engine.step.id == "owner"
+
+
+def test_residence_registration_end_to_end(ui):
+    app, engine = ui.app, ui.app.journey
+    printer = app.runtime.printer.virtual_printer
+    jobs_before = len(printer.jobs)
+    to_owner_page(ui)
     ui.tap("form next")  # the owner is needed for rented housing
     assert set(engine.view.errors) == {"owner_name", "owner_phone"}
-    ui.find("owner_name input").text = "林晓敏"
+    type_chinese(ui, "owner_name", [("lin", "林"), ("xiao", "晓"), ("min", "敏")])  # the on-screen keyboard
+    assert engine.data.form["owner_name"] == "林晓敏"
     for key in OWNER_PHONE:
         ui.tap(f"owner_phone key {key}")
     ui.tap("form next")
@@ -108,3 +118,38 @@ def test_residence_registration_end_to_end(ui):
     blobs = [f.read_bytes() for f in outbox_files if f.exists()]
     for secret in (DEMO_ID, DEMO_NAME, OWNER_PHONE, "林晓敏"):
         assert not any(form in blob for blob in blobs for form in encodings(secret)), secret
+
+
+def test_on_screen_keyboard_deletes_types_capitals_and_closes_with_nothing_left_when_time_runs_out(ui):
+    from screens.keyboard import PinyinKeyboard
+
+    app, engine, session = ui.app, ui.app.journey, ui.app.context.session
+    to_owner_page(ui)
+    type_chinese(ui, "owner_name", [("lin", "林"), ("xiao", "晓")])
+    ui.tap("owner_name input")
+    for key in ("m", "i"):
+        ui.tap(f"key {key}")
+    assert ui.find("keyboard text").text == "林晓  mi"  # the letters wait beside the text
+    ui.tap("key back")
+    ui.tap("key back")  # the letters go first,
+    ui.tap("key back")  # then the text
+    assert engine.data.form["owner_name"] == "林"
+    ui.tap("key mode")  # ABC: capitals and digits, as on a certificate number
+    for key in ("a", "b", "1"):
+        ui.tap(f"key {key}")
+    assert engine.data.form["owner_name"] == "林AB1" and any("大写" in t for t in ui.texts())
+    ui.tap("key mode")
+    for key in ("l", "i", "n"):  # the citizen walks away while letters are typed
+        ui.tap(f"key {key}")
+    fake_now = [1000.0]
+    real_clock, session._clock = session._clock, lambda: fake_now[0]
+    try:
+        session.touch()
+        fake_now[0] += session.idle_timeout_s + session.countdown_s + 1
+        ui.until(lambda: app.current_step == "attract", what="the timeout")
+    finally:
+        session._clock = real_clock
+    assert not any(isinstance(w, PinyinKeyboard) for w in app.root_window.children)
+    keyboards = [o for o in gc.get_objects() if type(o) is PinyinKeyboard]
+    assert all(k.text == "" and k.letters == "" for k in keyboards)
+    assert not any("林AB1" in t or "lin" in t for t in ui.texts())

@@ -77,7 +77,9 @@ class _Request:
         if submission:
             ctx.reply_schema = {"properties": {"receipt_no": {"type": "string"}}}
             if getattr(self.settings, "confirm", False):
-                ctx.reply_schema["properties"]["delivery"] = DELIVERY
+                # delivered while the citizen waited: the department's answer too (e.g. a filing number)
+                answer = ctx.contract.reply_schema(op).get("properties", {})
+                ctx.reply_schema["properties"] = {**answer, "receipt_no": {"type": "string"}, "delivery": DELIVERY}
         else:
             ctx.reply_schema = ctx.contract.reply_schema(op)
 
@@ -225,9 +227,13 @@ class SubmitStep(_Request, Step):
         engine.view.busy = False
         paid = engine.data.payment is not None and engine.data.payment.status == "paid"
         if outcome.ok:
-            receipt_no, delivery = (outcome.value, "") if isinstance(outcome.value, str) else outcome.value
-            engine.data.reply = {"receipt_no": receipt_no} | ({"delivery": delivery} if delivery else {})
+            receipt_no, delivery, answer, refused = (outcome.value, "", {}, ()) if isinstance(outcome.value, str) \
+                else outcome.value
+            engine.data.reply = answer | {"receipt_no": receipt_no} | ({"delivery": delivery} if delivery else {})
             engine.data.receipt_no = receipt_no
+            if delivery == "rejected" and refused and not paid:  # e.g. the end of a term before its start
+                back_to_form(engine, self.index, refused)
+                return
             if delivery == "rejected":
                 engine.notice(MSG["refused_refund"] if paid else CANNOT_DO_HERE, speak=True)
                 return

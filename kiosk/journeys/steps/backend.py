@@ -1,7 +1,8 @@
 """Steps that talk to a department: prefill from the citizen's records, a query, a submission.
 
-A request body is the step's ``request`` bindings (``"$card.id_number"``, constants) plus the
-fields of every form for the same operation. At load the contract must accept the shape: each
+A request body is the step's ``request`` bindings (``"$card.id_number"``, constants; a dotted name
+such as ``"lessee.name"`` fills a member of an object) plus the fields of every form for the same
+operation. At load the contract must accept the shape: each
 bound name is a request property and every required property is covered.
 """
 from __future__ import annotations
@@ -63,11 +64,16 @@ class _Request:
         schema = ctx.contract.request_schema(op)
         properties = schema.get("properties", {})
         for name, value in self.settings.request.items():
-            if name not in properties:
+            top, _, member = name.partition(".")
+            if top not in properties:
                 raise DefinitionError(f"request.{name}: not in the request of {op.id}; it has: {', '.join(properties)}")
+            members = properties[top].get("properties", {}) if member else {}
+            if member and member not in members:
+                raise DefinitionError(f"request.{name}: {top} of {op.id} has no {member!r}; it has: "
+                                      f"{', '.join(members) or 'no members'}")
             if is_source(value):
                 ctx.check_source(value[1:], f"request.{name}")
-        covered = set(self.settings.request) | ctx.form_operations.get(op.id, set())
+        covered = {n.split(".", 1)[0] for n in self.settings.request} | ctx.form_operations.get(op.id, set())
         missing = [name for name in schema.get("required", []) if name not in covered]
         if missing:
             raise DefinitionError(f"request: {op.id} requires {', '.join(missing)}; no form field, prefill or "
@@ -86,7 +92,13 @@ class _Request:
     def body(self, engine) -> dict:
         op = engine.contract.operation(self.settings.operation)
         names = engine.contract.request_schema(op).get("properties", {})
-        body = {name: engine.resolve(value) for name, value in self.settings.request.items()}
+        body: dict = {}
+        for name, value in self.settings.request.items():
+            top, _, member = name.partition(".")  # "lessee.name": a member of an object in the request
+            if member:
+                body.setdefault(top, {})[member] = engine.resolve(value)
+            else:
+                body[name] = engine.resolve(value)
         body.update({k: v for k, v in (engine.data.form or {}).items() if k in names and k not in body})
         return {k: v for k, v in body.items() if v is not None}
 

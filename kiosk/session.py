@@ -55,8 +55,11 @@ class Party:
         return f"Party(card={'<hidden>' if self.card is not None else None}, face={self.face!r})"
 
     def wipe(self) -> None:
+        """Overwrite the card's and the photo's buffers, then drop everything (as SessionData does)."""
         if hasattr(self.photo, "dtype") and hasattr(self.photo, "fill"):  # an image as a numpy array
             self.photo.fill(0)
+        if hasattr(self.card, "wipe"):
+            self.card.wipe()
         self.card = self.photo = self.face = None
 
 

@@ -226,11 +226,10 @@ def test_a_binding_to_a_party_no_step_identifies_is_a_load_error():
 
 def test_the_catalog_names_the_file_the_step_and_the_key(tmp_path: Path):
     text = (SERVICES_DIR / "rental_filing.toml").read_text(encoding="utf-8")
-    old = '[[journey.steps]]\nkind = "card"\nparty = "lessee"'
+    old = 'kind = "card"\nid = "lessee_card"\nparty = "lessee"'
     assert old in text
-    # the tenant's card step becomes a consent-free no-op: nothing identifies the tenant any more
-    (tmp_path / "rental_filing.toml").write_text(text.replace(old, '[[journey.steps]]\nkind = "rate"\n#', 1),
-                                                 encoding="utf-8")
+    # the tenant's card step goes: nothing identifies the tenant any more
+    (tmp_path / "rental_filing.toml").write_text(text.replace(old, 'kind = "rate"', 1), encoding="utf-8")
     with pytest.raises(CatalogError) as caught:
         load_catalog(tmp_path)
     message = str(caught.value)

@@ -7,7 +7,6 @@ receipt decoded from the virtual printer, and nothing of either person left afte
 address dictionary down."""
 import gc
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 

@@ -39,7 +39,8 @@ UNSIGNED = "0" * 32
 
 def example(service_id: str, citizen: dict | None = None, changes: dict | None = None) -> dict:
     """A valid request body for submission ``service_id`` (an operation id), for ``citizen``, with
-    ``changes`` made before it is signed (a residence registration carries a signature)."""
+    ``changes`` made before it is signed (a residence registration carries a signature, a rental
+    filing two)."""
     who = dict(citizen or CITIZEN)
     bodies = {
         "tax.claim_invoices": who | {"taxpayer_id": SOLE_PROPRIETOR_ID, "invoice_kind": "general_paper", "quantity": 10,
@@ -50,9 +51,9 @@ def example(service_id: str, citizen: dict | None = None, changes: dict | None =
         "registration.register_residence": who | _HOME | {
             "phone": "13912345678", "housing": "rented", "owner_name": "林晓敏", "owner_phone": "13812345678",
             "reason": "work", "move_in_date": "2024-03-01", "employer": "广州市天河区云帆信息科技有限公司"},
-        "registration.file_rental": who | {"phone": "13912345678", "role": "tenant", "counterparty": OTHER,
-                                           "property_address": _ADDRESS, "area_m2": 68, "start_date": "2025-03-01",
-                                           "end_date": "2026-02-28", "monthly_rent": "4200.00"},
+        "registration.file_rental": who | _HOME | {"phone": "13912345678", "lessee": OTHER, "area_m2": "68",
+                                                   "use": "residential", "monthly_rent": "4200",
+                                                   **_term()},
         "registration.register_sole_proprietor": who | {"residence": "广东省广州市天河区天河路385号", "phone": "13912345678",
                                                         "trade_name": "思源", "business_scope": ["5211", "5241"],
                                                         "premises_district": "天河区", "premises_street": "石牌街道",
@@ -66,7 +67,15 @@ def example(service_id: str, citizen: dict | None = None, changes: dict | None =
     body = bodies[service_id] | (changes or {})
     if service_id == "registration.register_residence":
         body["signature"] = signed(body)
+    elif service_id == "registration.file_rental":  # both parties sign the same form
+        body["lessor_signature"], body["lessee_signature"] = signed(body), signed(body)
     return body
+
+
+def _term() -> dict:
+    """A one-year lease that started ten days ago (a kiosk's term form starts today by default)."""
+    start = datetime.now(timezone(timedelta(hours=8))).date() - timedelta(days=10)
+    return {"start_date": start.isoformat(), "end_date": start.replace(year=start.year + 1).isoformat()}
 
 
 def signed(form: dict) -> dict:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 from datetime import date
-from decimal import Decimal
 
 from backend_sim import addresses, business, data
 from backend_sim.common import CHINA, Refusal, Request, check_ids, create_application, invalid, query_applications, stamp
@@ -37,19 +36,21 @@ def enroll_signing_key(req: Request) -> tuple[int, dict]:
     return 201, {"key_id": b["key_id"], "enrolled_at": stamp(req.now)}
 
 
-def check_signature(req: Request) -> None:
-    """Refuse a signature that does not bind exactly this request, from an enrolled key, used once."""
-    envelope = req.body["signature"]
-    row = req.con.execute("SELECT public_key FROM signing_keys WHERE key_id = ?", (envelope["key_id"],)).fetchone()
-    public = bytes(row["public_key"]) if row is not None else _example_key(envelope["key_id"])
-    if public is None:
-        raise invalid(("signature", "not_found"))
-    form = {k: v for k, v in req.body.items() if k != "signature"}
-    if not signing.verify(envelope, form, public):
-        raise invalid(("signature", "mismatch"))
-    if req.con.execute("SELECT 1 FROM used_signatures WHERE digest = ?", (envelope["digest"],)).fetchone():
-        raise invalid(("signature", "reused"))
-    req.con.execute("INSERT INTO used_signatures VALUES (?, ?)", (envelope["digest"], req.key))
+def check_signature(req: Request, envelopes: tuple[str, ...] = ("signature",)) -> None:
+    """Refuse a signature that does not bind exactly this request, from an enrolled key, used once.
+    With several signers (``envelopes``) each envelope binds the request without any of them."""
+    form = {k: v for k, v in req.body.items() if k not in envelopes}
+    for name in envelopes:
+        envelope = req.body[name]
+        row = req.con.execute("SELECT public_key FROM signing_keys WHERE key_id = ?", (envelope["key_id"],)).fetchone()
+        public = bytes(row["public_key"]) if row is not None else _example_key(envelope["key_id"])
+        if public is None:
+            raise invalid((name, "not_found"))
+        if not signing.verify(envelope, form, public):
+            raise invalid((name, "mismatch"))
+        if req.con.execute("SELECT 1 FROM used_signatures WHERE digest = ?", (envelope["digest"],)).fetchone():
+            raise invalid((name, "reused"))
+        req.con.execute("INSERT INTO used_signatures VALUES (?, ?)", (envelope["digest"], req.key))
 
 
 def _example_key(key_id: str) -> bytes | None:
@@ -80,17 +81,32 @@ def register_residence(req: Request) -> tuple[int, dict]:
 # ---- end of residence registration ----
 
 
+# ---- Rental filing (房屋租赁登记备案): both parties at the kiosk, each signing ----
+RENTAL_SIGNATURES = ("lessor_signature", "lessee_signature")
+ON_SITE_USES = ("commercial", "industrial")  # a home let for business: staff may inspect it before 复核
+
+
 def file_rental(req: Request) -> tuple[int, dict]:
     b = req.body
-    check_ids(b, "id_number", "counterparty.id_number")
+    check_ids(b, "id_number", "lessee.id_number")
+    if b["lessee"]["id_number"] == b["id_number"]:
+        raise invalid(("lessee.id_number", "same_person"))
+    chain = [b[name] for name in ADDRESS_FIELDS]
+    if any(not child.startswith(parent) for parent, child in zip(chain, chain[1:])) \
+            or addresses.name_of(b["room_code"]) is None:
+        raise invalid(("room_code", "mismatch"))
+    if not 1 <= int(b["area_m2"]) <= 9999:
+        raise invalid(("area_m2", "out_of_range"))
     start, end = date.fromisoformat(b["start_date"]), date.fromisoformat(b["end_date"])
     if end <= start:
         raise invalid(("end_date", "before_start"))
     if (end - start).days > MAX_LEASE_YEARS * 366:
         raise invalid(("end_date", "out_of_range"))
-    if Decimal(b["monthly_rent"]) <= 0:
-        raise invalid(("monthly_rent", "out_of_range"))
-    return create_application(req, "rental_filing")
+    check_signature(req, RENTAL_SIGNATURES)
+    status, receipt = create_application(req, "rental_filing")
+    return status, receipt | {"filing_no": "BA" + receipt["application_no"][2:],
+                              "review": "on_site" if b["use"] in ON_SITE_USES else "desk"}
+# ---- end of rental filing ----
 
 
 # -- the real-name signature on the official mobile app (a QR hand-off) ---------------------------

@@ -43,6 +43,27 @@ class TransitionError(Exception):
 
 
 @dataclass
+class Party:
+    """A second person identified in the same session (e.g. the lessee of a rental filing): their
+    card, card photo and face verdict, kept beside the citizen's and wiped with them."""
+
+    card: Any = None
+    photo: Any = None
+    face: Any = None
+
+    def __repr__(self) -> str:
+        return f"Party(card={'<hidden>' if self.card is not None else None}, face={self.face!r})"
+
+    def wipe(self) -> None:
+        """Overwrite the card's and the photo's buffers, then drop everything (as SessionData does)."""
+        if hasattr(self.photo, "dtype") and hasattr(self.photo, "fill"):  # an image as a numpy array
+            self.photo.fill(0)
+        if hasattr(self.card, "wipe"):
+            self.card.wipe()
+        self.card = self.photo = self.face = None
+
+
+@dataclass
 class SessionData:
     """Everything a citizen gave us or we fetched for them. All of it is dropped by :meth:`wipe`."""
 
@@ -59,6 +80,7 @@ class SessionData:
     rating: Any = None        # the 好差评 rating
     handoff: Any = None       # the phone hand-off: its id, QR content, deadline and state
     payment: Any = None       # the payment order of this journey (kiosk.backends.models.Order)
+    parties: Any = None       # other people identified in this session: {party name: Party}
 
     def wipe(self) -> None:
         """Drop every field; overwrite mutable buffers first so the bytes do not linger."""
@@ -70,6 +92,10 @@ class SessionData:
                 value.fill(0)
             elif hasattr(value, "wipe"):
                 value.wipe()
+            elif isinstance(value, dict):  # e.g. the parties: each wipes its own photo
+                for item in value.values():
+                    if hasattr(item, "wipe"):
+                        item.wipe()
             setattr(self, f.name, None)
 
     def is_empty(self) -> bool:

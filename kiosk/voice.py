@@ -91,6 +91,8 @@ class Voice:
         if not self.enabled:
             return
         text = self._translator.gettext(msgid)
+        # a definition's own text (a party's label, three languages) is said in the current language
+        args = {k: self._translator.pick(v.as_dict()) if hasattr(v, "as_dict") else v for k, v in args.items()}
         if args or "{" in text:  # never say a placeholder's name
             try:
                 text = text.format(**args)

@@ -22,7 +22,7 @@ from typing import Callable
 
 from kiosk.config import load_settings
 from common.i18n import LANGUAGES
-from screens.gallery_registration import residence_scenes
+from screens.gallery_registration import rental_scenes, residence_scenes
 
 SCENE_TIMEOUT_S = 60
 
@@ -229,6 +229,8 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
          lambda: app.current_step == "print" and journey.step.settings.document.kind == "payment_slip"),
         lifted,
         *residence_scenes(app, fresh),
+        lifted,
+        *rental_scenes(app, fresh),
         lifted,
         ("17-business-operator", business, step_is("operator")),
         ("18-business-scope", lambda: (journey.action("next"), journey.action("next")),

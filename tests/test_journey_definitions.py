@@ -195,8 +195,9 @@ def typed(card) -> dict:
     return {"permit_number": data.permit(card.id_number)[0]}
 
 
-def demo_card():
-    fixture = load_fixture("demo_citizen")
+def demo_card(party: str | None = None):
+    """The demo citizen's card; a second party (``party = "lessee"``) places another citizen's."""
+    fixture = load_fixture("demo_citizen" if party is None else "demo_second_citizen")
     return parse_card(fixture.text, fixture.photo)
 
 
@@ -225,7 +226,7 @@ def test_every_definition_walks_to_the_farewell_against_the_reference_backend(se
         elif kind == "consent":
             engine.action("agree")
         elif kind == "card":
-            engine.card_placed(demo_card(), photo=b"photo")
+            engine.card_placed(demo_card(engine.step.party), photo=b"photo")
         elif kind == "form":
             for name, value in typed(engine.data.card).items():
                 if name in {f.name for f in engine.step.settings.fields}:
@@ -236,7 +237,7 @@ def test_every_definition_walks_to_the_farewell_against_the_reference_backend(se
             assert not FormStep.errors(engine.step, engine), f"{service.id}: the defaults do not pass"
             engine.action("next")
         elif kind == "signature":
-            engine.action("sign", strokes=drawn_signature())
+            engine.action("sign", strokes=drawn_signature(strokes=2 + seen.count("signature")))  # each signer's own
         elif kind == "choose":
             usable = [row for row in engine.step.options(engine, lambda t: t.zh_CN, {}) if row.enabled]
             assert usable, f"{service.id}: the reference backend offers nothing to choose at {engine.step.id}"

@@ -7,7 +7,8 @@ A definition is an ordered list of steps, each a ``kind`` from the step library
 a ``prefill`` step), ``"$form.year_from"`` (a field of an earlier form), ``"$picked.slot.start"`` (the row picked
 at the choose step ``slot``), ``"$reply.receipt_no"``
 (the last backend reply), ``"$payment.order_id"`` (the order a ``pay`` step got paid), ``"$receipt_no"``,
-``"$terminal_id"``, ``"$today.year"``. Every source,
+``"$terminal_id"``, ``"$today.year"``, ``"$party.lessee.id_number"`` (the card of a second person
+identified in the same session, after a card step with ``party = "lessee"``). Every source,
 field, template and operation is checked when the catalog loads; a broken definition stops the
 kiosk with one line naming the file, the step and the key.
 """
@@ -77,6 +78,7 @@ class JourneyDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     queue: Queue                                          # the counter queue of the ticket route
     codes: dict[str, dict[str, Texts]] = {}               # code tables for the |code:NAME filter
+    parties: dict[str, Texts] = {}                        # other people identified in the session: name -> label
     steps: list[dict[str, Any]] = Field(min_length=1)
 
 
@@ -89,6 +91,7 @@ class JourneyPlan:
     steps: list["Step"]
     fallback: "Step"
     codes: dict[str, dict[str, Texts]] = field(default_factory=dict)
+    parties: dict[str, Texts] = field(default_factory=dict)
 
     def index_of(self, kind: str) -> int | None:
         """The first step of ``kind``, or None."""
@@ -110,6 +113,15 @@ class DefinitionContext:
     picked: dict[str, dict] = field(default_factory=dict)      # choose step id -> {multiple, row schema}
     queried: dict[str, dict] = field(default_factory=dict)     # query step id -> its reply schema (for `found`)
     step_ids: list[str] = field(default_factory=list)          # ids of the steps so far
+    parties: dict[str, Texts] = field(default_factory=dict)    # the declared parties: name -> label
+    carded: set = field(default_factory=set)                   # parties whose card step came (None: the citizen)
+    faced: set = field(default_factory=set)                    # parties whose face step came (None: the citizen)
+
+    def check_party(self, party: str | None, key: str = "party") -> None:
+        """Check ``party`` is declared in ``[journey.parties]`` (None, the citizen, always is)."""
+        if party is not None and party not in self.parties:
+            raise DefinitionError(f"{key}: no party {party!r} in [journey.parties]; declared: "
+                                  f"{', '.join(self.parties) or 'none'}")
 
     def operation(self, op_id: str, key: str = "operation") -> Operation:
         try:
@@ -130,6 +142,14 @@ class DefinitionContext:
                 raise DefinitionError(f"{key}: {source!r} is used before any card step reads the card")
             if first not in CARD_FIELDS:
                 raise DefinitionError(f"{key}: the ID card has no {first!r}; it has: {', '.join(sorted(CARD_FIELDS))}")
+        elif root == "party":
+            if first not in self.carded:
+                raise DefinitionError(f"{key}: {source!r} is used before a card step with party = {first!r} "
+                                      "identifies that person")
+            field_name = rest.split(".")[1:2]
+            if not field_name or field_name[0] not in CARD_FIELDS:
+                raise DefinitionError(f"{key}: the ID card has no {'.'.join(field_name) or 'field named'!r}; it has: "
+                                      f"{', '.join(sorted(CARD_FIELDS))}")
         elif root == "records":
             if "prefill" not in self.kinds:
                 raise DefinitionError(f"{key}: {source!r} is used before a prefill step fetches the citizen's records")
@@ -171,8 +191,8 @@ class DefinitionContext:
             if first not in TODAY_FIELDS:
                 raise DefinitionError(f"{key}: today has no {first!r}; it has: {', '.join(sorted(TODAY_FIELDS))}")
         elif not (root in SCALAR_SOURCES and not rest):
-            raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, records, form, "
-                                  f"reply, picked, handoff, payment, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
+            raise DefinitionError(f"{key}: unknown source {source!r}; sources start with card, party, records, "
+                                  f"form, reply, picked, handoff, payment, today, or are one of {', '.join(sorted(SCALAR_SOURCES))}")
 
     def check_found(self, found: str, key: str) -> None:
         """Check ``STEP_ID.LIST`` names a list in the reply of an earlier query step."""
@@ -229,7 +249,7 @@ def compile_journey(service_id: str, raw: dict, contract: Contract) -> JourneyPl
         definition = JourneyDefinition.model_validate(raw)
     except ValidationError as e:
         raise DefinitionError(f"journey: {_one_line(e)}") from None
-    ctx = DefinitionContext(contract, service_id, definition.codes)
+    ctx = DefinitionContext(contract, service_id, definition.codes, parties=dict(definition.parties))
     steps = []
     for number, entry in enumerate(definition.steps, start=1):
         kind = entry.get("kind")
@@ -259,4 +279,4 @@ def compile_journey(service_id: str, raw: dict, contract: Contract) -> JourneyPl
         raise DefinitionError(f"journey step {len(steps)} ({steps[-1].kind}): the last step must be 'farewell' "
                               "(please take your ID card)")
     fallback = TicketStep(len(steps), "ticket", TicketStep.Settings(), None)
-    return JourneyPlan(service_id, definition.queue, steps, fallback, dict(definition.codes))
+    return JourneyPlan(service_id, definition.queue, steps, fallback, dict(definition.codes), dict(definition.parties))

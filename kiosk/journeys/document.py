@@ -127,7 +127,7 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
         numeric = frozenset(i for i, c in enumerate(spec.table.columns) if c.numeric)
         table = Table(tuple(headers), tuple(tuple(r) for r in rows), numeric)
     fields = [*spec.fields, *([spec.code] if spec.code is not None else [])]
-    notes = (fill(pick(n.as_dict())) for n in spec.notes)
+    notes = (fill(text) if _any_value(text, scope) else "" for text in (pick(n.as_dict()) for n in spec.notes))
     return Receipt(
         spec.kind, pick(spec.title.as_dict()), origin,
         heading=tuple(pick(h.as_dict()) for h in spec.heading),
@@ -143,6 +143,12 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
                          pick(spec.signature_caption.as_dict()) if spec.signature_caption else ""),
         reprint_label=reprint_label,
     )
+
+
+def _any_value(text: str, scope: Mapping[str, Any]) -> bool:
+    """True for a text without placeholders, or with at least one that has a value."""
+    paths = [path for path, _ in template.placeholders(text)]
+    return not paths or any(template.lookup(scope, path) not in (None, "") for path in paths)
 
 
 def _drawing(envelope: Any, caption: str) -> Drawing | None:

@@ -47,7 +47,8 @@ class Enqueue:
 
     ``payment_order_id``: the paid order it uses (marked submitted in the same transaction).
     ``confirm``: then wait up to ``[outbox] confirm_wait_s`` for the department's answer; the value is
-    ``(receipt_no, "delivered" | "pending" | "rejected")`` instead of the receipt number.
+    ``(receipt_no, "delivered" | "pending" | "rejected", the department's reply or {}, refused fields)``
+    instead of the receipt number.
     """
 
     operation: str

@@ -4,7 +4,9 @@ It holds which step is current, a token per asynchronous request (a late answer 
 request is ignored), and the rules every journey shares:
 
 * **card lifted** before the citizen is identified: back to the card step; on the farewell step:
-  the session ends; elsewhere the journey goes on (the citizen was identified);
+  the session ends; elsewhere the journey goes on (the citizen was identified). The same holds for
+  a second party (``party = "lessee"``): lifted before their face check passed, back to *their*
+  card step, and what the first party gave is kept;
 * **session end** (finish, idle timeout, error): the running request is forgotten, the face check
   cancelled, and the runner wipes the printer's copies in a worker thread;
 * **backend down**: the step shows the client's message (the transport greys the service out on
@@ -28,7 +30,7 @@ from kiosk.journeys import template
 from kiosk.journeys.definition import JourneyPlan
 from kiosk.journeys.effects import CancelFace, Outcome, Speak
 from kiosk.journeys.steps.base import Step
-from kiosk.session import CitizenSession, Step as ShellStep
+from kiosk.session import CitizenSession, Party, Step as ShellStep
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,9 @@ class JourneyEngine:
         data.handoff = None
         data.picked = {}
         data.payment = None
+        for party in (data.parties or {}).values():  # a second party of an earlier try of this service
+            party.wipe()
+        data.parties = {}
         self.view = JourneyView(attempts_left=self.face_attempts)
         self.session.go(ShellStep.JOURNEY)
         self._enter(self._following(-1))
@@ -209,6 +214,20 @@ class JourneyEngine:
     def printer_ready(self) -> bool:
         return self.runner.printer_ready()
 
+    def identity(self, party: str | None) -> Any:
+        """Who a card or face step identifies: the citizen's own fields of the session data
+        (``party`` None), or a second party's :class:`~kiosk.session.Party`, made on first use."""
+        if party is None:
+            return self.data
+        if self.data.parties is None:
+            self.data.parties = {}
+        return self.data.parties.setdefault(party, Party())
+
+    def identified_numbers(self) -> set[str]:
+        """The ID numbers of everyone whose card was taken in this session."""
+        cards = [self.data.card, *(p.card for p in (self.data.parties or {}).values())]
+        return {c.id_number for c in cards if c is not None}
+
     def local_receipt_no(self, prefix: str) -> str:
         """A receipt number made on the kiosk for a transaction that has none from a department."""
         return f"{prefix}-{self.terminal_id}-{self.now():%Y%m%d%H%M%S}"
@@ -219,6 +238,7 @@ class JourneyEngine:
         data = self.data
         return {"card": data.card, "records": data.records or {}, "form": data.form or {},
                 "picked": data.picked or {},
+                "party": {name: p.card for name, p in (data.parties or {}).items()},
                 "reply": data.reply or {}, "receipt_no": data.receipt_no or "", "payment": data.payment,
                 "handoff": data.handoff.values if data.handoff is not None else {},
                 "terminal_id": self.terminal_id, "service": self.plan.service_id if self.plan else "",
@@ -315,20 +335,23 @@ class JourneyEngine:
         if self.kind == "farewell":
             self.session.end("done")
             return
+        party = getattr(self.step, "party", None)
         if self.step is not None and self.step.identifies and self.kind != "card":
             self.runner.run(0, CancelFace())
-            self._drop_card()
-            card_step = self.plan.index_of("card")
-            self._enter(self.plan.steps[card_step])
+            self._drop_card(party)
+            self._enter(next(s for s in self.plan.steps if s.kind == "card" and s.party == party))
             self.notice(MSG["card_removed"], speak=True)
+        elif self.kind == "card" and party is not None:  # the first party's card, lifted to make room
+            self.step.enter(self)
         elif self.session.step in (ShellStep.HOME, ShellStep.GUIDE) or self.kind in ("consent", "card"):
             self._drop_card()  # lifted before it was used: nothing of it stays
             if self.kind == "card":  # a message about the lifted card no longer applies
                 self.step.enter(self)
         self.changed()
 
-    def _drop_card(self) -> None:
-        self.data.card = self.data.photo = None
+    def _drop_card(self, party: str | None = None) -> None:
+        who = self.identity(party)
+        who.card = who.photo = None
 
     # -- the shell's states ----------------------------------------------------------------------
     def _shell_step(self, step: ShellStep) -> None:

@@ -130,7 +130,7 @@ class EffectRunner:
         delivery = runtime.outbox.wait(receipt_no, runtime.settings.outbox.confirm_wait_s)
         if delivery.outcome.value == "rejected":
             runtime.settler.wake()  # its refund is due (in the same transaction as the refusal)
-        return receipt_no, delivery.outcome.value
+        return receipt_no, delivery.outcome.value, delivery.reply or {}, delivery.fields
 
     def _create_order(self, effect: CreateOrder) -> Any:
         ledger = self.runtime.ledger

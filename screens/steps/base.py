@@ -11,6 +11,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from common.i18n import N_, Translator
+from kiosk.texts import Texts
 
 PROGRESS = N_("Step {number} of {total}: {name}")
 
@@ -90,7 +91,8 @@ class StepScreen(Screen):
         if step is None or step.kind != self.name:
             return
         _, view = self.translator.gettext, self.engine.view
-        self.notice = _(view.notice).format(**view.notice_args) if view.notice else self.pick(view.told)
+        args = {k: self.pick(v) if isinstance(v, Texts) else v for k, v in view.notice_args.items()}  # a party's label
+        self.notice = _(view.notice).format(**args) if view.notice else self.pick(view.told)
         self.busy = view.busy
         self.title = self.pick(step.settings.title) or _(step.default_title)
         number, total, steps = self.engine.progress()

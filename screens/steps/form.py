@@ -93,8 +93,9 @@ class ReviewScreen(StepScreen):
         for entry in self.step.entries(self.engine, self.pick, codes):
             row = Factory.ReviewRow()  # a kv dynamic class: its properties exist only once built
             row.label, row.value = entry.label, entry.shown
-            row.add_widget(button(_("Change"), f"change {entry.name}",
-                                  lambda i=entry.step: self.act("change", step=i)))
+            if entry.step is not None:  # who the parties are is not changed here
+                row.add_widget(button(_("Change"), f"change {entry.name}",
+                                      lambda i=entry.step: self.act("change", step=i)))
             box.add_widget(row)
 
     def clear(self) -> None:

@@ -107,7 +107,14 @@ class SignatureScreen(StepScreen):
 
     statement = StringProperty("")
 
+    def __init__(self, translator, **kwargs) -> None:
+        super().__init__(translator, **kwargs)
+        self._signing = None  # the step the pad was cleared for
+
     def refresh(self) -> None:
+        if self._signing is not self.step:  # the next party's signature on the same screen: a clean pad
+            self._signing = self.step
+            self.ids.pad.clear()
         self.statement = self.pick(self.step.settings.statement)
 
     def on_pre_enter(self, *args) -> None:
@@ -115,6 +122,7 @@ class SignatureScreen(StepScreen):
         super().on_pre_enter(*args)
 
     def on_leave(self, *args) -> None:
+        self._signing = None
         self.ids.pad.clear()
 
     def clear_pad(self) -> None:
@@ -127,4 +135,5 @@ class SignatureScreen(StepScreen):
     def clear(self) -> None:
         super().clear()
         self.statement = ""
+        self._signing = None
         self.ids.pad.clear()

@@ -25,7 +25,17 @@ class ConsentScreen(StepScreen):
 
 
 class CardScreen(StepScreen):
-    """Place the card; the engine moves on by itself when the reader reads one."""
+    """Place the card; the engine moves on by itself when the reader reads one. A second person's
+    card step (``party``) names that person above the instruction."""
+
+    party = StringProperty("")
+
+    def refresh(self) -> None:
+        self.party = self.pick(self.step.label(self.engine)) if self.step.party is not None else ""
+
+    def clear(self) -> None:
+        super().clear()
+        self.party = ""
 
 
 class WorkScreen(StepScreen):

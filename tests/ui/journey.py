@@ -70,9 +70,26 @@ def fill_refused_fields(ui) -> None:
         elif spec.widget == "keypad":
             for key in str(value):
                 ui.tap(f"{name} key {key}")
+        elif spec.widget == "date":
+            tap_date(ui, name, value)
         else:
             ui.find(f"{name} input").text = str(value)
             ui.pump()
+
+
+def tap_date(ui, name: str, iso: str) -> None:
+    """Move a date field to ``iso`` with its month and day buttons, as a citizen would."""
+    import datetime
+
+    target = datetime.date.fromisoformat(iso)
+    for _ in range(200):
+        shown = ui.app.journey.data.form.get(name)
+        day = datetime.date.fromisoformat(shown) if shown else datetime.date.today()
+        if shown and day == target:
+            return
+        gap = (target - day).days
+        ui.tap(f"{name} {'+' if gap >= 0 else '-'}{30 if abs(gap) > 31 else 1}")
+    raise AssertionError(f"{name} did not reach {iso}")
 
 
 def draw_signature(ui, strokes: int = 3) -> None:

@@ -5,6 +5,7 @@ import pytest
 
 from backend_sim import data
 from kiosk.catalog import load_catalog
+from tests.ui.conftest import lift_card
 from tests.ui.journey import draw_signature, fill_refused_fields
 
 pytestmark = pytest.mark.ui
@@ -33,6 +34,10 @@ def test_happy_path(ui, service_id):
         assert "progress" not in kind and app.manager.current == kind
         if kind == "consent":
             ui.tap("consent agree")
+        elif kind == "card" and engine.step.party is not None:  # a second person: their own card
+            lift_card(app, ui)
+            app.runtime.idcard.simulator.place("demo_second_citizen")
+            ui.until(lambda: app.current_step != "card", what="the second party's card to be read")
         elif kind == "card":
             app.runtime.idcard.simulator.place("demo_citizen")
             ui.until(lambda: app.current_step != "card", what="the card to be read")
@@ -60,9 +65,10 @@ def test_happy_path(ui, service_id):
             app._on_keyboard(None, 36, None, "$")  # demo key: the citizen pays with the phone
             ui.until(lambda: app.current_step != "pay", timeout=30, what="the payment to be confirmed")
         elif kind == "signature":
-            draw_signature(ui)
+            signing = engine.step  # the next may be another party's signature, on the same screen
+            draw_signature(ui, strokes=3 + seen.count("signature"))  # each signer's own
             ui.tap("signature confirm")
-            ui.until(lambda: app.current_step != "signature", timeout=20, what="the signature to be bound")
+            ui.until(lambda: engine.step is not signing, timeout=20, what="the signature to be bound")
         elif kind == "review":
             ui.tap("review confirm")
         elif kind == "query":

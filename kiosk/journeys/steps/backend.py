@@ -1,7 +1,8 @@
 """Steps that talk to a department: prefill from the citizen's records, a query, a submission.
 
-A request body is the step's ``request`` bindings (``"$card.id_number"``, constants) plus the
-fields of every form for the same operation. At load the contract must accept the shape: each
+A request body is the step's ``request`` bindings (``"$card.id_number"``, constants; a dotted name
+such as ``"lessee.name"`` fills a member of an object) plus the fields of every form for the same
+operation. At load the contract must accept the shape: each
 bound name is a request property and every required property is covered.
 """
 from __future__ import annotations
@@ -63,11 +64,16 @@ class _Request:
         schema = ctx.contract.request_schema(op)
         properties = schema.get("properties", {})
         for name, value in self.settings.request.items():
-            if name not in properties:
+            top, _, member = name.partition(".")
+            if top not in properties:
                 raise DefinitionError(f"request.{name}: not in the request of {op.id}; it has: {', '.join(properties)}")
+            members = properties[top].get("properties", {}) if member else {}
+            if member and member not in members:
+                raise DefinitionError(f"request.{name}: {top} of {op.id} has no {member!r}; it has: "
+                                      f"{', '.join(members) or 'no members'}")
             if is_source(value):
                 ctx.check_source(value[1:], f"request.{name}")
-        covered = set(self.settings.request) | ctx.form_operations.get(op.id, set())
+        covered = {n.split(".", 1)[0] for n in self.settings.request} | ctx.form_operations.get(op.id, set())
         missing = [name for name in schema.get("required", []) if name not in covered]
         if missing:
             raise DefinitionError(f"request: {op.id} requires {', '.join(missing)}; no form field, prefill or "
@@ -77,14 +83,22 @@ class _Request:
         if submission:
             ctx.reply_schema = {"properties": {"receipt_no": {"type": "string"}}}
             if getattr(self.settings, "confirm", False):
-                ctx.reply_schema["properties"]["delivery"] = DELIVERY
+                # delivered while the citizen waited: the department's answer too (e.g. a filing number)
+                answer = ctx.contract.reply_schema(op).get("properties", {})
+                ctx.reply_schema["properties"] = {**answer, "receipt_no": {"type": "string"}, "delivery": DELIVERY}
         else:
             ctx.reply_schema = ctx.contract.reply_schema(op)
 
     def body(self, engine) -> dict:
         op = engine.contract.operation(self.settings.operation)
         names = engine.contract.request_schema(op).get("properties", {})
-        body = {name: engine.resolve(value) for name, value in self.settings.request.items()}
+        body: dict = {}
+        for name, value in self.settings.request.items():
+            top, _, member = name.partition(".")  # "lessee.name": a member of an object in the request
+            if member:
+                body.setdefault(top, {})[member] = engine.resolve(value)
+            else:
+                body[name] = engine.resolve(value)
         body.update({k: v for k, v in (engine.data.form or {}).items() if k in names and k not in body})
         return {k: v for k, v in body.items() if v is not None}
 
@@ -225,9 +239,13 @@ class SubmitStep(_Request, Step):
         engine.view.busy = False
         paid = engine.data.payment is not None and engine.data.payment.status == "paid"
         if outcome.ok:
-            receipt_no, delivery = (outcome.value, "") if isinstance(outcome.value, str) else outcome.value
-            engine.data.reply = {"receipt_no": receipt_no} | ({"delivery": delivery} if delivery else {})
+            receipt_no, delivery, answer, refused = (outcome.value, "", {}, ()) if isinstance(outcome.value, str) \
+                else outcome.value
+            engine.data.reply = answer | {"receipt_no": receipt_no} | ({"delivery": delivery} if delivery else {})
             engine.data.receipt_no = receipt_no
+            if delivery == "rejected" and refused and not paid:  # e.g. the end of a term before its start
+                back_to_form(engine, self.index, refused)
+                return
             if delivery == "rejected":
                 engine.notice(MSG["refused_refund"] if paid else CANNOT_DO_HERE, speak=True)
                 return

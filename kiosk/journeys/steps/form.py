@@ -15,7 +15,9 @@ from typing import Any, Callable, Literal
 from pydantic import Field
 
 from common.i18n import N_
+from kiosk.journeys import template
 from kiosk.journeys.definition import DefinitionContext, DefinitionError, is_source
+from kiosk.journeys.document import LabelledValue
 from kiosk.journeys.steps.base import Spec, Step, StepSettings
 from kiosk.texts import Texts
 
@@ -28,6 +30,7 @@ MSG = {
     "too_low": N_("Please choose a later value."),
     "too_high": N_("Please choose an earlier value."),
     "not_after": N_("This must not be after {other}."),
+    "after": N_("This must be after {other}."),
 }
 # The JSON Schema type (and format) each widget can enter.
 WIDGET_TYPES = {"stepper": ("integer", None), "choice": (None, None), "keypad": ("string", None),
@@ -45,11 +48,12 @@ class FieldSpec(Spec):
     min: int | str | None = None                # stepper: narrower than the contract, e.g. "this_year-4"
     max: int | str | None = None
     not_after: str | None = None                # another field of this form that this one must not exceed
+    after: str | None = None                    # another field of this form that this one must exceed (a term's end)
     options: dict[str, Texts] = {}              # choice: a label per contract enum value, in display order
     prefix: str = Field(default="", pattern=r"^[A-Z]{0,3}$")  # keypad: letters the value starts with, not typed
     required: bool = False                      # required on this page though the contract makes it optional
                                                 # (a follow-up the department needs in this case)
-    explain: dict[Literal["too_low", "too_high"], Texts] = {}  # the rule, said in place of "choose a later value"
+    explain: dict[Literal["too_low", "too_high", "after"], Texts] = {}  # the rule, said in place of the generic message
 
 
 class FormSettings(StepSettings):
@@ -101,8 +105,10 @@ class FormStep(Step):
                 raise DefinitionError(f"{key}.default: a number, a $source or 'this_year-N'")
             if f.prefix and f.widget != "keypad":
                 raise DefinitionError(f"{key}.prefix: only a keypad field has a prefix")
-            if f.not_after is not None and f.not_after not in names:
-                raise DefinitionError(f"{key}.not_after: {f.not_after!r} is not a field of this form")
+            for rule in ("not_after", "after"):
+                other = getattr(f, rule)
+                if other is not None and other not in names:
+                    raise DefinitionError(f"{key}.{rule}: {other!r} is not a field of this form")
             ctx.check_texts(f.label, f"{key}.label")
         for f in s.fields:
             ctx.form_fields[f.name] = f
@@ -169,6 +175,11 @@ class FormStep(Step):
                 other = form.get(spec.not_after)
                 if other is not None and value > other:
                     found[spec.name] = (MSG["not_after"], {"other": spec.not_after})  # the screen shows its label
+            if spec.after and spec.name not in found:
+                other = form.get(spec.after)
+                if other is not None and value <= other:
+                    found[spec.name] = _too(spec, "after") if "after" in spec.explain \
+                        else (MSG["after"], {"other": spec.after})
         return found
 
     def _schema(self, engine, spec: FieldSpec) -> dict:
@@ -198,11 +209,23 @@ def _year(value: Any, engine) -> Any:
     return value
 
 
+class ReviewSettings(StepSettings):
+    # Lines shown first, without "change": what the citizen did not type, e.g. who the parties are
+    # (``{label = {...}, value = "{party.lessee.name} {party.lessee.id_number|mask_id}"}``).
+    shows: list[LabelledValue] = []
+
+
 class ReviewStep(Step):
     """Everything entered, read-only, each with "change"; the citizen confirms."""
 
     kind = "review"
+    Settings = ReviewSettings
     default_title = N_("Check and confirm")
+
+    def check(self, ctx: DefinitionContext) -> None:
+        for i, line in enumerate(self.settings.shows):
+            ctx.check_texts(line.label, f"shows.{i}.label")
+            ctx.check_template(line.value, f"shows.{i}.value")
 
     def action(self, engine, name: str, args: dict[str, Any]) -> None:
         if name == "change":
@@ -214,7 +237,9 @@ class ReviewStep(Step):
         """Every value entered or chosen so far, in step order, as the citizen reads it."""
         from kiosk.journeys.steps.choose import ChooseStep  # the choose step builds on forms' module
 
-        out = []
+        scope = engine.scope()
+        out = [Entry(None, f"shows{i}", pick(line.label), template.render(line.value, scope, codes))
+               for i, line in enumerate(self.settings.shows)]
         for step in engine.plan.steps[:self.index]:
             if not engine._applies(step):
                 continue
@@ -231,9 +256,10 @@ class ReviewStep(Step):
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of the review: the step to go back to, the field, its label and its value as shown."""
+    """One line of the review: the step to go back to (None: not changed here), the field, its
+    label and its value as shown."""
 
-    step: int
+    step: int | None
     name: str
     label: str
     shown: str

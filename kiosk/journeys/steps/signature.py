@@ -6,6 +6,10 @@ to the request the submit step will send (everything but the envelope), the term
 check's outcome and the time, and signs the digest with the terminal's key
 (:mod:`kiosk.signing`). The envelope goes into the form under ``field`` and travels with the
 submission. A signature is never reused: entering the step (again) drops any earlier one.
+
+With ``party`` a second person signs (e.g. the lessee): their envelope carries their own face
+check's outcome. Every signature of one submission binds the same request: the request without
+any of its envelopes, so the order in which the parties sign does not matter.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ MIN_PATH_SHARE = 0.4       # the pen travelled at least this share of the pad's 
 MAX_POINTS = 4000          # the contract's limit (the screen thins the points it records)
 MSG = {
     "sign": N_("Please sign your name in the box with your finger."),
+    "party_sign": N_("{party}: please sign your name in the box with your finger."),
     "empty": N_("The box is empty. Please sign your name in the box."),
     "too_short": N_("This is too short to be a signature. Please clear the box and sign your full name."),
     "too_long": N_("This signature has too many strokes for the box. Please clear it and sign again."),
@@ -35,6 +40,7 @@ class SignatureSettings(StepSettings):
     operation: str                 # the submission whose request is signed
     field: str = "signature"       # the request property that carries the envelope
     statement: Texts               # what the citizen confirms by signing, in one or two sentences
+    party: str | None = None       # who signs: a party of [journey.parties]; omitted: the citizen
 
 
 def refusal(strokes: Any) -> str:
@@ -71,20 +77,28 @@ class SignatureStep(Step):
         prop = ctx.contract.request_schema(op).get("properties", {}).get(s.field)
         if prop is None or "strokes" not in prop.get("properties", {}):
             raise DefinitionError(f"field: {s.field!r} is not a signature envelope in the request of {op.id}")
-        if "face" not in ctx.kinds:
-            raise DefinitionError("a signature binds the signer's face check: put a face step before it")
+        ctx.check_party(s.party)
+        if s.party not in ctx.faced:
+            raise DefinitionError("a signature binds the signer's face check: put a face step"
+                                  f"{'' if s.party is None else f' with party = {s.party!r}'} before it")
         ctx.check_texts(s.statement, "statement")
         ctx.form_fields[s.field] = self  # "$form.signature": the envelope, e.g. drawn on the receipt
         ctx.form_operations.setdefault(op.id, set()).add(s.field)
 
     def enter(self, engine) -> None:
         engine.data.form.pop(self.settings.field, None)  # never reuse a signature, not even this citizen's
-        engine.notice(MSG["sign"], speak=True)
+        self._ask(engine, speak=True)
+
+    def _ask(self, engine, speak: bool = False) -> None:
+        if self.party is not None:
+            engine.notice(MSG["party_sign"], speak=speak, party=self.label(engine))
+        else:
+            engine.notice(MSG["sign"], speak=speak)
 
     def action(self, engine, name: str, args: dict[str, Any]) -> None:
         if name == "clear":
             engine.data.form.pop(self.settings.field, None)
-            engine.notice(MSG["sign"])
+            self._ask(engine)
         elif name == "sign" and not engine.view.busy:
             strokes = args.get("strokes")
             problem = refusal(strokes)
@@ -92,13 +106,22 @@ class SignatureStep(Step):
                 engine.notice(problem, speak=True)
                 return
             engine.view.busy = True
-            engine.do(Sign(self.signed_request(engine), strokes, engine.data.face or ""))
+            engine.do(Sign(self.signed_request(engine), strokes, engine.identity(self.settings.party).face or ""))
+
+    @property
+    def party(self) -> str | None:
+        return self.settings.party
+
+    def label(self, engine) -> Texts | None:
+        """Who signs, as the screen shows it (None: the citizen)."""
+        return engine.plan.parties.get(self.party) if self.party is not None else None
 
     def signed_request(self, engine) -> dict:
-        """The request the submit step will send for this operation, without the envelope."""
-        submit = next(s for s in engine.plan.steps[self.index + 1:]
-                      if s.kind == "submit" and s.settings.operation == self.settings.operation)
-        return {k: v for k, v in submit.body(engine).items() if k != self.settings.field}
+        """The request the submit step will send for this operation, without any signature envelope."""
+        op = self.settings.operation
+        submit = next(s for s in engine.plan.steps[self.index + 1:] if s.kind == "submit" and s.settings.operation == op)
+        envelopes = {s.settings.field for s in engine.plan.steps if s.kind == "signature" and s.settings.operation == op}
+        return {k: v for k, v in submit.body(engine).items() if k not in envelopes}
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False

@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Callable
 
@@ -301,7 +302,12 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
             name, action, ready = pending.pop(0)
             app.set_language(args.lang)  # a session end restores the default look
             app.set_large_text(args.large_text)
-            action()
+            try:
+                action()
+            except Exception:  # noqa: BLE001  (the app's recovery would swallow it and the gallery would wait forever)
+                failures.append(f"{name or 'the card lifted'} failed:\n{traceback.format_exc()}")
+                app.stop()
+                return
             deadline = time.monotonic() + SCENE_TIMEOUT_S
 
             def wait(_dt) -> bool:
@@ -311,7 +317,7 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
                         lambda _dt: (shoot(name) if name else None, next_scene()), 0), 0)
                     return False
                 if time.monotonic() > deadline:
-                    failures.append(name or "the card lifted")
+                    failures.append(f"{name or 'the card lifted'} did not become ready within {SCENE_TIMEOUT_S} s")
                     app.stop()  # the later scenes build on this one (a card, a session): stop here
                     return False
                 return True
@@ -324,8 +330,8 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
     app.run()
     for path in written:
         print(path)
-    for name in failures:
-        print(f"gallery: {name} did not become ready within {SCENE_TIMEOUT_S} s", file=sys.stderr)
+    for failure in failures:
+        print(f"gallery: {failure}", file=sys.stderr)
     return 1 if failures or not written else 0
 
 

@@ -50,3 +50,11 @@ def test_gallery_text_contrast_and_home_departments(tmp_path, lang, large):
     missing = department_names(lang) - shown
     assert not missing, f"departments not fully visible on the home screen without scrolling: {missing}"
     assert gallery.returncode == 0, "the gallery did not render every screen:\n" + gallery.stderr[-3000:]
+
+
+@pytest.mark.timeout(180)
+def test_a_scene_that_raises_stops_the_gallery_with_its_error_instead_of_hanging(tmp_path):
+    broken = ("import screens.gallery as g, sys\n"
+              f"sys.exit(g.main([{str(tmp_path)!r}], scene_list=lambda app: [('01-broken', lambda: 1 / 0, lambda: True)]))")
+    run = subprocess.run([sys.executable, "-c", broken], cwd=ROOT, capture_output=True, text=True, timeout=150)
+    assert run.returncode == 1 and "01-broken failed" in run.stderr and "ZeroDivisionError" in run.stderr

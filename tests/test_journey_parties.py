@@ -91,6 +91,16 @@ def to_tenant_face(runner, engine, card=None):
     return runner.last(StartFace)
 
 
+def to_submission(runner, engine) -> None:
+    """The tenant identified, the review confirmed, both signed: the filing is being submitted."""
+    token, _ = to_tenant_face(runner, engine)
+    engine.face_decided(token, "accept")
+    engine.action("next")
+    for _ in range(2):
+        engine.action("sign", strokes=drawn_signature())
+        engine.effect_done(runner.last(Sign)[0], Outcome(True, {"strokes": {}}))
+
+
 def test_the_tenant_is_asked_by_name_of_their_role_and_checked_against_their_own_photo(world):
     session, runner, engine = world
     assert engine.view.notice == IDENTITY["place_party_card"] and engine.view.notice_args["party"].en == "Tenant"
@@ -154,12 +164,7 @@ def test_each_party_signs_the_same_form_with_their_own_face_check(world):
 
 def test_a_term_the_department_refuses_returns_to_the_form_with_the_field_marked(world):
     session, runner, engine = world
-    token, _ = to_tenant_face(runner, engine)
-    engine.face_decided(token, "accept")
-    engine.action("next")
-    for _ in range(2):
-        engine.action("sign", strokes=drawn_signature())
-        engine.effect_done(runner.last(Sign)[0], Outcome(True, {"strokes": {}}))
+    to_submission(runner, engine)
     assert engine.kind == "submit"
     token, _ = runner.last(Enqueue)
     engine.effect_done(token, Outcome(True, ("R-1", "rejected", {}, (FieldError("end_date", "before_start"),))))
@@ -179,12 +184,7 @@ def test_the_kiosk_refuses_an_end_that_is_not_after_the_start(world):
 
 def test_the_department_reply_is_kept_when_it_arrives_while_they_wait(world):
     session, runner, engine = world
-    token, _ = to_tenant_face(runner, engine)
-    engine.face_decided(token, "accept")
-    engine.action("next")
-    for _ in range(2):
-        engine.action("sign", strokes=drawn_signature())
-        engine.effect_done(runner.last(Sign)[0], Outcome(True, {"strokes": {}}))
+    to_submission(runner, engine)
     engine.effect_done(runner.last(Enqueue)[0], Outcome(True, ("R-1", "delivered", {"filing_no": "BA1"}, ())))
     assert engine.kind == "rate" and session.data.reply == {"filing_no": "BA1", "receipt_no": "R-1",
                                                            "delivery": "delivered"}

@@ -55,6 +55,12 @@ class PinyinKeyboard(ModalView):
         self._check_ready(0)
 
     def _build_keys(self) -> None:
+        self._candidate_buttons = []
+        for i in range(PAGE):
+            button = Factory.CandidateButton(test_name=f"candidate {i}", disabled=True)
+            button.bind(on_release=lambda _b, i=i: self.choose(i))
+            self.ids.candidates.add_widget(button, index=1)  # before the ">" key
+            self._candidate_buttons.append(button)
         for row, keys in zip(("digits", "row1", "row2", "row3"), ROWS):
             for key in keys:
                 button = Factory.KeyButton(text=key, test_name=f"key {key}")
@@ -113,6 +119,11 @@ class PinyinKeyboard(ModalView):
 
     def _show_page(self) -> None:
         self.shown = [c.text for c in self._candidates[self.page * PAGE:(self.page + 1) * PAGE]]
+
+    def on_shown(self, _instance, shown: list[str]) -> None:
+        for i, button in enumerate(self._candidate_buttons):
+            button.text = shown[i] if i < len(shown) else ""
+            button.disabled = i >= len(shown)
 
     def on_dismiss(self) -> None:
         self._poll.cancel()

@@ -20,7 +20,7 @@ from kivy.core.window import Window
 from kivy.lang import Builder, global_idmap
 from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition
 
 from drivers.idcard.messages import unreadable_message
 from common.i18n import N_
@@ -47,7 +47,7 @@ from screens.qr import QrCode  # noqa: F401  (registers the kv class)
 from screens.steps.registry import SCREENS
 from screens.technician.shell import TechnicianShell
 from screens.unavailable import UnavailableScreen
-from screens.widgets import TopBar  # noqa: F401  (registers the kv class)
+from screens.widgets import ScreenStack, TopBar  # noqa: F401  (TopBar: registers the kv class)
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
@@ -134,7 +134,7 @@ class KioskApp(App):
         # One screen per step kind, named after it; the engine's current step says which shows.
         self.journey_screens = [cls(tr, name=kind) for kind, cls in SCREENS.items()]
         self.face_screen = next(s for s in self.journey_screens if s.name == "face")
-        self.manager = ScreenManager(transition=NoTransition())
+        self.manager = ScreenStack(transition=NoTransition())
         for screen in (self.attract, self.home, self.guide, *self.journey_screens, UnavailableScreen()):
             self.manager.add_widget(screen)
         self._overlay = CountdownOverlay()

@@ -7,6 +7,8 @@ Simplified-Chinese face of Noto Sans CJK the default font (Kivy has no font fall
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 from pathlib import Path
 
@@ -24,6 +26,34 @@ def configure_environment() -> None:
     # SDL would turn SIGTERM into a window-close request, which the kiosk refuses: systemd could
     # then never stop it. The app handles SIGTERM itself (screens.app.KioskApp.on_start).
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
+    # Kivy asks for an alpha channel, so on X SDL picks a 32-bit ARGB visual; an X server without
+    # a compositor (a kiosk's, Xvfb) converts every frame of such a window pixel by pixel: at
+    # 1080x1920 in software OpenGL a frame took 10 times longer than in the screen's own opaque
+    # visual (python -m benchmarks.frame_gaps). A site can still choose one in the unit's environment.
+    if "SDL_VIDEO_X11_VISUALID" not in os.environ:
+        visual = default_x_visual()
+        if visual is not None:
+            os.environ["SDL_VIDEO_X11_VISUALID"] = hex(visual)
+
+
+def default_x_visual() -> int | None:
+    """The id of the X screen's default (opaque) visual, or None without an X display."""
+    library = ctypes.util.find_library("X11")
+    if not os.environ.get("DISPLAY") or library is None:
+        return None
+    x11 = ctypes.CDLL(library)
+    x11.XOpenDisplay.restype, x11.XOpenDisplay.argtypes = ctypes.c_void_p, [ctypes.c_char_p]
+    x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
+    x11.XDefaultVisual.restype, x11.XDefaultVisual.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int]
+    x11.XVisualIDFromVisual.restype, x11.XVisualIDFromVisual.argtypes = ctypes.c_ulong, [ctypes.c_void_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        return None
+    try:
+        return int(x11.XVisualIDFromVisual(x11.XDefaultVisual(display, x11.XDefaultScreen(display))))
+    finally:
+        x11.XCloseDisplay(display)
 
 
 def configure_kivy(width: int, height: int, fullscreen: bool, show_cursor: bool) -> None:

@@ -6,8 +6,19 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.screenmanager import ScreenManager
 
 from screens.linebreak import BrokenLabel  # noqa: F401  (registers the kv base class of Body)
+
+
+class ScreenStack(ScreenManager):
+    """The shell's screens, one at a time, switched without a transition.
+
+    Kivy's ScreenManager clips its screens with a stencil: two extra full-window fills and a
+    stencil test on every pixel of every frame, which in software OpenGL costs more than the
+    screen itself. The kiosk's screens fill the window, so style.kv drops that rule
+    (``<-ScreenStack>``).
+    """
 
 
 class TopBar(BoxLayout):

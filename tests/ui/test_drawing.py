@@ -1,0 +1,38 @@
+"""What a frame costs to draw in software OpenGL: the two causes of 150-700 ms frames that were found
+(python -m benchmarks.frame_gaps) stay fixed."""
+import ctypes
+import ctypes.util
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+
+class _WindowAttributes(ctypes.Structure):
+    # The head of Xlib's XWindowAttributes; the padding covers the fields not read here.
+    _fields_ = [("x", ctypes.c_int), ("y", ctypes.c_int), ("width", ctypes.c_int), ("height", ctypes.c_int),
+                ("border_width", ctypes.c_int), ("depth", ctypes.c_int), ("visual", ctypes.c_void_p),
+                ("rest", ctypes.c_byte * 256)]
+
+
+def test_the_window_is_drawn_in_the_screens_opaque_visual_not_a_32_bit_argb_one(kiosk_app):
+    from kivy.core.window import Window
+
+    from screens.kivy_setup import default_x_visual
+
+    info = Window.get_window_info()
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11"))
+    x11.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(_WindowAttributes)]
+    x11.XVisualIDFromVisual.restype, x11.XVisualIDFromVisual.argtypes = ctypes.c_ulong, [ctypes.c_void_p]
+    attributes = _WindowAttributes()
+    assert x11.XGetWindowAttributes(info.display, info.window, ctypes.byref(attributes))
+    assert attributes.depth == 24  # a 32-bit ARGB window is converted pixel by pixel on every frame
+    assert x11.XVisualIDFromVisual(attributes.visual) == default_x_visual()
+
+
+def test_no_stencil_clip_is_drawn_around_the_screens(kiosk_app):
+    from kivy.graphics import StencilPush
+
+    manager = kiosk_app.manager
+    instructions = [*manager.canvas.before.children, *manager.canvas.children, *manager.canvas.after.children]
+    assert not [i for i in instructions if isinstance(i, StencilPush)]

@@ -23,6 +23,7 @@ from kiosk.context import KioskContext
 from kiosk.logs import RedactingFormatter
 from kiosk.runtime import Runtime
 from kiosk.technician.paper import PaperRoll
+from kiosk.technician.reader_test import PLACEMENTS, ReadTest, ReadTestResult
 from kiosk.technician.service import Technician
 
 REPO = Path(__file__).resolve().parent.parent
@@ -171,6 +172,35 @@ def test_self_test_passes_on_the_simulators_and_names_a_failing_device(kiosk):
     finally:
         unsubscribe()
         reader.replug()
+
+
+def test_self_test_report_carries_the_read_test_and_its_p95_rule(kiosk):
+    technician, _ = kiosk
+    technician.read_test = None
+    report, _ = technician.self_test(print_report=False)
+    row = next(r for r in report.results if r.device == "idcard_read_test")
+    assert row.passed is None and "not run" in row.detail
+
+    test = ReadTest(technician.context.bus)  # five placements through the kiosk's own reader path
+    test.start()
+    try:
+        for _ in range(PLACEMENTS):
+            assert place_card_and_wait(technician).kind == "card_placed"
+            lift_card(technician)
+    finally:
+        test.stop()
+    assert test.done and test.passed, test.times
+    technician.read_test_done(test.result)
+    report, saved = technician.self_test(print_report=False)
+    row = next(r for r in report.results if r.device == "idcard_read_test")
+    assert row.passed is True and "5/5 read" in row.detail
+
+    technician.read_test_done(ReadTestResult((0.4, 0.4, 0.4, 2.0, 0.4)))  # one slow read
+    report, saved = technician.self_test(print_report=False)
+    assert not report.passed
+    assert "FAIL idcard_read_test" in saved.with_suffix(".txt").read_text()
+    assert "p95 1.68 s (limit 1.5 s)" in saved.with_suffix(".txt").read_text()
+    technician.read_test = None
 
 
 def test_diagnostics_bundle_holds_no_citizen_data(kiosk, tmp_path):

@@ -18,7 +18,7 @@ from PIL import Image
 from common.device_status import DeviceState
 from drivers.idcard.sim import SimulatedReader
 from drivers.printer.sim import VirtualPrinter
-from kiosk.config import load_settings
+from kiosk.config import ConfigError, load_settings
 from kiosk.context import KioskContext
 from kiosk.logs import RedactingFormatter
 from kiosk.runtime import Runtime
@@ -142,6 +142,23 @@ def test_camera_is_asked_for_the_new_exposure(kiosk):
     finally:
         camera.stop()
         technician.change("camera", exposure=-1.0, gain=-1.0, white_balance_k=-1)
+
+
+def test_printer_margins_reach_the_next_job_and_too_wide_ones_are_refused(kiosk):
+    technician, _ = kiosk
+    printer = technician.runtime.printer.virtual_printer
+    calibration = Path(technician.settings.path(technician.settings.paths.calibration_file))
+    try:
+        technician.change("printer", margin_left_mm=5.0, margin_right_mm=3.0)
+        assert technician.test_page().printed
+        assert printer.jobs[-1].print_area == (40, 512)  # 5 mm and 3 mm at 203 dpi, no restart
+        before = calibration.read_text()
+        with pytest.raises(ConfigError, match="Make the margins smaller"):
+            technician.change("printer", margin_left_mm=25.0, margin_right_mm=20.0)
+        assert calibration.read_text() == before and technician.runtime.printer.driver.profile.margin_left_dots == 40
+    finally:
+        technician.change("printer", margin_left_mm=0.0, margin_right_mm=0.0)
+    assert technician.test_page().printed and printer.jobs[-1].print_area == (0, 576)
 
 
 def test_self_test_passes_on_the_simulators_and_names_a_failing_device(kiosk):

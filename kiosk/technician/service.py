@@ -115,7 +115,9 @@ class Technician:
         """Print the printer's test page through the kiosk's own driver (blocking)."""
         settings, profile = self.settings, self.runtime.printer.driver.profile
         origin = Origin.now(settings.kiosk.hall_name.zh_CN, settings.kiosk.terminal_id)
-        line = f"{profile.paper_width_mm}mm {profile.dots_per_line} dots {profile.density_percent}% {profile.cut_mode}"
+        cfg = settings.printer
+        line = (f"{profile.paper_width_mm}mm {profile.dots_per_line} dots {profile.density_percent}% {profile.cut_mode} "
+                f"margins {cfg.margin_left_mm:g}/{cfg.margin_right_mm:g}mm")
         return self.runtime.printer.driver.print_job(f"test-page-{uuid.uuid4().hex[:12]}",
                                                      technician_test_page(origin, line))
 

@@ -120,8 +120,10 @@ def test_paper_left_on_the_roll_counts_printed_jobs_across_restarts(kiosk):
     paper.new_roll()
     assert paper.left_m == technician.settings.printer.roll_length_m
     assert technician.test_page().printed
-    rendered_mm = (Image.open(technician.runtime.printer.virtual_printer.jobs[-1].png_path).size[1]) / 8
-    assert rendered_mm < paper.used_mm < rendered_mm + 30  # the estimate: the paper plus the feed to the cutter
+    from drivers.printer.emulator import MARGIN_DOTS
+    rows = Image.open(technician.runtime.printer.virtual_printer.jobs[-1].png_path).size[1] - 2 * MARGIN_DOTS
+    # what the driver fed: the virtual printer's paper plus the 15 mm to the cutter, at 203 dpi
+    assert paper.used_mm == pytest.approx((rows + 120) * 25.4 / 203, abs=0.1)
     restarted = PaperRoll(paper.state_file, paper.roll_length_m)
     assert restarted.used_mm == pytest.approx(paper.used_mm, abs=0.1) and restarted.left_m < paper.roll_length_m
     paper.new_roll()

@@ -24,9 +24,6 @@ QR_MAX_DOTS_SHARE = 0.6   # a QR code takes at most this share of the paper widt
 QR_MODULE_DOTS = (4, 8)   # smallest and largest module size in dots (0.5-1 mm at 203 dpi)
 BARCODE_MODULE_DOTS = (2, 3)
 TAIL_FEED_LINES = 4       # without a cutter: feed the last line past the tear bar
-LINE_PITCH_DOTS = 30      # default line spacing (ESC 2)
-DOTS_PER_MM = 8           # 203 dpi thermal heads
-CUT_FEED_MM = 15          # paper fed from the head past the cutter (model-dependent)
 
 
 class ReceiptEncoder:
@@ -56,25 +53,6 @@ class ReceiptEncoder:
         parts.append(escpos.align("left") + escpos.bold(False) + escpos.size(1)
                      + (self._cut() if self.profile.cutter else escpos.feed_lines(TAIL_FEED_LINES)))
         return parts
-
-    def length_mm(self, receipt: Receipt) -> float:
-        """An estimate of the paper a job uses, for the paper-left counter (from the layout, not the printer)."""
-        dots = 0
-        for block in lay_out(receipt, self.profile.columns):
-            if isinstance(block, TextLine):
-                dots += max(LINE_PITCH_DOTS, 24 * block.scale) + (6 if not all(map(self.profile.font_has, block.text)) else 0)
-            elif isinstance(block, QrBlock):
-                modules = segno.make_qr(block.data.encode("utf-8"), error="m", boost_error=False).symbol_size(border=4)[0]
-                module = min(QR_MODULE_DOTS[1], int(self.profile.area_dots * QR_MAX_DOTS_SHARE) // modules)
-                dots += modules * module + LINE_PITCH_DOTS
-            elif isinstance(block, BarcodeBlock):
-                dots += 64 + LINE_PITCH_DOTS
-            elif isinstance(block, FeedBlock):
-                dots += block.lines * LINE_PITCH_DOTS
-            elif isinstance(block, DrawingBlock):
-                dots += raster.drawing_image(block.drawing, self.profile.area_dots).height + LINE_PITCH_DOTS
-        tail = CUT_FEED_MM if self.profile.cutter else TAIL_FEED_LINES * LINE_PITCH_DOTS / DOTS_PER_MM
-        return round(dots / DOTS_PER_MM + tail, 1)
 
     def _cut(self) -> bytes:
         return escpos.FULL_CUT if self.profile.cut_mode == "full" else escpos.PARTIAL_CUT

@@ -77,7 +77,7 @@ def attach_remote(app, site_file):
                             export_diagnostics=lambda: write_diagnostics(
                                 settings.path(settings.paths.data_dir) / "diagnostics", metrics))
     metrics = KioskMetrics(settings.kiosk.terminal_id, statuses=ctx.bus.statuses,
-                           outbox=app.runtime.outbox, remote=service)
+                           outbox=app.runtime.outbox, remote=service, bus=ctx.bus)
     ctx.session.on_end(metrics.session_ended)
     exporter = MetricsExporter(metrics, settings.path(settings.metrics.textfile) if settings.metrics.textfile else None,
                                settings.metrics.port, settings.metrics.interval_s)

@@ -163,6 +163,30 @@ def test_printer_margins_reach_the_next_job_and_too_wide_ones_are_refused(kiosk)
     assert technician.test_page().printed and printer.jobs[-1].print_area == (0, 576)
 
 
+def test_remote_settings_applied_live_reach_the_running_session_printer_and_log_level(kiosk):
+    import logging as logging_module
+
+    from kiosk.remote.live import apply_live
+    technician, _ = kiosk
+    context, runtime = technician.context, technician.runtime
+    before = context.settings
+    new = before.model_copy(update={
+        "session": before.session.model_copy(update={"idle_timeout_s": 150.0, "countdown_s": 20.0}),
+        "printer": before.printer.model_copy(update={"paper_width_mm": 58, "dots_per_line": 384}),
+        "logging": before.logging.model_copy(update={"level": "WARNING"})})
+    level = logging_module.getLogger().level
+    try:
+        apply_live(context, runtime, None, new)
+        assert (context.session.idle_timeout_s, context.session.countdown_s) == (150.0, 20.0)
+        assert logging_module.getLogger().level == logging_module.WARNING
+        assert technician.test_page().printed
+        assert max(len(line) for line in runtime.printer.virtual_printer.jobs[-1].text_lines) <= 32  # 58 mm layout
+    finally:
+        apply_live(context, runtime, None, before)
+        logging_module.getLogger().setLevel(level)
+    assert runtime.printer.driver.profile.paper_width_mm == before.printer.paper_width_mm
+
+
 def test_self_test_passes_on_the_simulators_and_names_a_failing_device(kiosk):
     technician, _ = kiosk
     printer, reader = technician.runtime.printer.virtual_printer, technician.runtime.idcard.simulator

@@ -1,6 +1,6 @@
 """Prometheus metrics of one kiosk, in the text exposition format, with no personal data: device
-states, outbox depth and age, sessions, ratings submitted, remote configuration versions and
-update results. Written atomically for node_exporter's textfile collector and/or served on
+states, outbox depth and age, sessions, ratings submitted and 好差评 counts by service and grade,
+remote configuration versions and update results. Written atomically for node_exporter's textfile collector and/or served on
 127.0.0.1 (``[metrics]``); the same snapshot goes into the diagnostics bundle.
 """
 from __future__ import annotations
@@ -15,11 +15,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
 
+from kiosk.journeys.rating import LEVELS, RATING_STORED
 from kiosk.remote.index import KINDS
+from common.events import Event, EventBus
 from common.files import atomic_write
 
 log = logging.getLogger(__name__)
 RATING_SERVICE = "hall.submit_rating"
+GRADES = [level for level, _ in LEVELS]  # very_satisfied ... very_dissatisfied
 _LABEL_VALUE = re.compile(r"[^A-Za-z0-9_.:/ -]")
 
 Sample = tuple[str, dict[str, str], float]
@@ -34,6 +37,8 @@ HELP = {
     "kiosk_outbox_oldest_pending_age_seconds": ("gauge", "age of the oldest waiting submission (0: none)"),
     "kiosk_outbox_delivered_total": ("counter", "submissions delivered"),
     "kiosk_ratings_submitted_total": ("counter", "好差评 ratings delivered to the hall service"),
+    "kiosk_ratings_total": ("counter", "好差评 ratings given on this kiosk since it started, by service and grade "
+                                       "(the five grades of GB/T 39734)"),
     "kiosk_sessions_total": ("counter", "citizen sessions ended, by reason"),
     "kiosk_remote_version": ("gauge", "applied version of each kind of remote content (0: none)"),
     "kiosk_remote_pending": ("gauge", "1 while a verified update waits for the session to end"),
@@ -65,13 +70,24 @@ def _number(value: float) -> str:
 class KioskMetrics:
     """Collects the samples from the running kiosk's parts (any of them may be None in tests)."""
 
-    def __init__(self, terminal_id: str, *, statuses: Callable[[], dict], outbox=None, remote=None) -> None:
+    def __init__(self, terminal_id: str, *, statuses: Callable[[], dict], outbox=None, remote=None,
+                 bus: EventBus | None = None) -> None:
         self.terminal_id = terminal_id
         self._statuses, self._outbox, self._remote = statuses, outbox, remote
         self.sessions: Counter = Counter()
+        self.ratings: Counter = Counter()  # (service id, grade) -> ratings; nothing about who rated
+        self._lock = threading.Lock()
+        if bus is not None:
+            bus.subscribe(self._rating_stored, {RATING_STORED})
 
     def session_ended(self, reason: str) -> None:
         self.sessions[reason] += 1
+
+    def _rating_stored(self, event: Event) -> None:
+        service, grade = event.payload
+        if grade in GRADES:  # a label value outside the scale would be a new series per typo
+            with self._lock:
+                self.ratings[(service, grade)] += 1
 
     def samples(self) -> list[Sample]:
         out: list[Sample] = [("kiosk_up", {"terminal": self.terminal_id}, 1)]
@@ -90,6 +106,11 @@ class KioskMetrics:
             ratings = self._outbox.store.read("SELECT count(*) FROM audit WHERE service_id = ? AND outcome = 'delivered'",
                                               (RATING_SERVICE,))[0][0]
             out.append(("kiosk_ratings_submitted_total", {}, ratings))
+        with self._lock:
+            ratings = dict(self.ratings)
+        # every grade of every service rated so far, zeros included, so a share of the grades can be computed
+        out += [("kiosk_ratings_total", {"service": service, "grade": grade}, ratings.get((service, grade), 0))
+                for service in sorted({service for service, _ in ratings}) for grade in GRADES]
         out += [("kiosk_sessions_total", {"reason": reason}, n) for reason, n in sorted(self.sessions.items())]
         if self._remote is not None:
             versions = self._remote.store.versions()

@@ -16,8 +16,10 @@ from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
+from kiosk.config import ConfigError, load_settings
 from kiosk.heartbeat import Heartbeat, heartbeat_body, started_clock
 from kiosk.metrics import KioskMetrics, MetricsExporter, write_diagnostics
+from kiosk.remote import live
 from kiosk.remote.service import RemoteService
 from kiosk.session import Step
 
@@ -43,7 +45,8 @@ def _utc_now() -> datetime:
 
 def attach_remote(app, site_file):
     """Build the remote service for ``app`` (a ``KioskApp``), show its announcements, apply its
-    updates between sessions, restart the app when settings or the catalog changed, export the
+    updates between sessions (settings live where they can be, :mod:`kiosk.remote.live`), restart
+    the app when the catalog or a setting only a restart applies changed, export the
     metrics (``[metrics]``) and send the heartbeat to the hall service.
 
     Returns:
@@ -72,12 +75,26 @@ def attach_remote(app, site_file):
         app.restart_requested = True
         app.stop()
 
+    def settings_live(keys: list[str]) -> None:
+        try:
+            # the start-up loader over the site file the running settings came from, with the stored remote file
+            new = load_settings(site_file if site_file is not None else settings.site_file)
+        except ConfigError as e:  # a local file broke since start-up: the restart reports it
+            log.error("remote settings not applied live: %s", e)
+            service.restart_wanted = True
+            return
+        live.apply_live(ctx, app.runtime, app.voice, new)
+        app.hall_name = ctx.translator.pick(new.kiosk.hall_name.model_dump())
+        app.technician.core.calibration.settings = new
+        log.info("remote settings applied live: %s", ", ".join(keys))
+
     service = RemoteService(settings, site_file, idle=lambda: ctx.session.step is Step.ATTRACT,
                             deliver=app.bridge.call, on_change=refresh, on_restart=restart,
+                            on_settings=settings_live,
                             export_diagnostics=lambda: write_diagnostics(
                                 settings.path(settings.paths.data_dir) / "diagnostics", metrics))
     metrics = KioskMetrics(settings.kiosk.terminal_id, statuses=ctx.bus.statuses,
-                           outbox=app.runtime.outbox, remote=service)
+                           outbox=app.runtime.outbox, remote=service, bus=ctx.bus)
     ctx.session.on_end(metrics.session_ended)
     exporter = MetricsExporter(metrics, settings.path(settings.metrics.textfile) if settings.metrics.textfile else None,
                                settings.metrics.port, settings.metrics.interval_s)

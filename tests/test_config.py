@@ -41,6 +41,10 @@ def test_site_file_from_environment(tmp_path, monkeypatch):
         ('[camra]\nwidth = 1\n', ["[camra]", "unknown key", "camera"]),
         ('[session]\nidle_timeout_s = 5\n', ["[session] idle_timeout_s", "greater than or equal to 10"]),
         ('[ui\nwidth = 3\n', ["site.toml", "not valid TOML"]),
+        ('[printer]\npaper_width_mm = 58\ndots_per_line = 384\nmargin_left_mm = 10\nmargin_right_mm = 8\n',
+         ["site.toml", "[printer]", "margin_left_mm + margin_right_mm (10 + 8 mm)", "48 mm the head prints on 58 mm",
+          "Make the margins smaller"]),
+        ('[printer]\nmargin_left_mm = -1\n', ["[printer] margin_left_mm", "greater than or equal to 0"]),
     ],
 )
 def test_broken_site_file_names_file_key_and_expected_value(tmp_path, text, expected):

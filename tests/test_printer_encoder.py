@@ -6,6 +6,7 @@ import pytest
 from drivers.printer import escpos
 from drivers.printer.emulator import EscPosEmulator
 from drivers.printer.encoder import ReceiptEncoder
+from drivers.printer.feed import FeedCounter
 from drivers.printer.layout import LayoutError
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Origin, Receipt
@@ -132,4 +133,6 @@ def test_a_signature_is_printed_as_an_image_under_its_caption():
     job = printed(ReceiptEncoder(P80).encode(r))
     assert job.rasters == 1 and "申报人签名：" in job.text_lines
     assert "Drawing(<hidden>)" == repr(r.drawing)  # a signature never reaches a log line
-    assert ReceiptEncoder(P80).length_mm(r) > ReceiptEncoder(P80).length_mm(receipt(notes=("已提交，等待核实",)))
+    with_drawing, without = FeedCounter(203), FeedCounter(203)
+    assert with_drawing.feed(ReceiptEncoder(P80).encode(r)) > \
+        without.feed(ReceiptEncoder(P80).encode(receipt(notes=("已提交，等待核实",)))) + 100  # the paper counters see it

@@ -43,7 +43,8 @@ def run(tmp_path, transport, profile, receipt, **printer_kw):
     """Print one receipt through a fresh driver and virtual printer; return the printed job."""
     with VirtualPrinter(tmp_path / "out", transport=transport, dots_per_line=profile.dots_per_line,
                         **printer_kw) as printer:
-        driver = PrinterDriver(printer.url, profile, EventBus(), tmp_path / "journal.sqlite3")
+        # a generous status timeout: the virtual printer draws its first glyphs slowly on a loaded machine
+        driver = PrinterDriver(printer.url, profile, EventBus(), tmp_path / "journal.sqlite3", status_timeout_s=3.0)
         try:
             outcome = driver.print_job("job-1", receipt)
         finally:
@@ -137,6 +138,27 @@ def test_technician_test_page(tmp_path, transport):
     job = run(tmp_path, transport, PrinterProfile.standard(80), technician_test_page(ORIGIN, "80mm"))
     assert {"自助终端打印测试", "，。！（）：", "￥12.50"} <= set(job.text_lines)
     assert job.cut and qr_in(job.png_path) == "TEST-PAGE DEMO-0001"
+
+
+def ink_columns(png_path):
+    """The first and last column of the paper picture that hold a black dot."""
+    import numpy as np
+    from PIL import Image
+    ink = np.flatnonzero((np.asarray(Image.open(png_path).convert("L")) < 128).any(axis=0))
+    return ink[0], ink[-1]
+
+
+def test_margins_keep_the_job_inside_them_and_its_qr_code_readable(tmp_path):
+    from drivers.printer.emulator import MARGIN_DOTS
+    plain = run(tmp_path / "plain", "tcp", PrinterProfile.standard(80), technician_test_page(ORIGIN, "80mm"))
+    left, right = 10 * 8, 6 * 8  # 10 mm and 6 mm at 203 dpi
+    profile = PrinterProfile.standard(80, margin_left_dots=left, margin_right_dots=right)
+    job = run(tmp_path / "margins", "tcp", profile, technician_test_page(ORIGIN, "80mm"))
+    assert job.print_area == (left, 576 - left - right)
+    first, last = ink_columns(job.png_path)
+    assert first >= MARGIN_DOTS + left and last < MARGIN_DOTS + 576 - right
+    assert ink_columns(plain.png_path)[0] < MARGIN_DOTS + left  # without margins the text starts further left
+    assert {"自助终端打印测试", "￥12.50"} <= set(job.text_lines) and qr_in(job.png_path) == "TEST-PAGE DEMO-0001"
 
 
 def test_demo_mode_starts_the_virtual_printer_from_settings(tmp_path):

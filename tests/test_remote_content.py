@@ -253,6 +253,31 @@ def test_settings_and_catalog_restart_the_kiosk_only_while_idle(tmp_path):
     assert "tax_records" not in {s.id for s in context.catalog} and len(context.catalog) == len(list(services.iterdir()))
 
 
+def test_live_settings_apply_between_sessions_without_a_restart_and_the_others_restart(tmp_path):
+    from kiosk.remote.live import LIVE, RESTART
+    from kiosk.remote.allowlist import ALLOWED
+    assert LIVE | RESTART.keys() == ALLOWED and {"session.idle_timeout_s", "voice.rate", "printer.paper_width_mm"} <= LIVE
+    settings = Settings.model_validate({"paths": {"data_dir": str(tmp_path), "remote_file": str(tmp_path / "r.toml")}})
+    idle, restarts, applied_live = [False], [], []
+    service = RemoteService(settings, None, idle=lambda: idle[0], deliver=lambda fn: fn(), on_change=lambda: None,
+                            on_restart=lambda: restarts.append(1), export_diagnostics=lambda: tmp_path,
+                            on_settings=applied_live.append)
+
+    def offer(version, text):
+        service.queue.offer(validate("settings", version, text.encode(), lambda _s: None))
+
+    offer(1, "[session]\nidle_timeout_s = 120\n[voice]\nrate = 170\n")
+    assert applied_live == [] and restarts == []        # a citizen is being served: nothing yet
+    idle[0] = True
+    service.session_ended()
+    assert applied_live == [["session.idle_timeout_s", "voice.rate"]] and restarts == []  # live, no restart
+    assert tomllib.loads((tmp_path / "r.toml").read_text())["voice"]["rate"] == 170  # kept as last-known-good
+    offer(2, "[session]\nidle_timeout_s = 120\n")     # dropping a key brings the local value back: live too
+    assert applied_live[-1] == ["voice.rate"] and restarts == []
+    offer(3, "[session]\nidle_timeout_s = 120\n[face]\nattempts = 2\n")  # the face worker must restart
+    assert restarts == [1] and len(applied_live) == 2
+
+
 def test_without_a_readable_trust_anchor_remote_updates_are_off_and_the_kiosk_runs(tmp_path, caplog):
     settings = Settings.model_validate({"paths": {"data_dir": str(tmp_path)},
                                         "remote": {"repository_url": "http://127.0.0.1:9",

@@ -54,6 +54,37 @@ def test_metrics_show_devices_outbox_and_sessions_and_no_personal_data(outbox):
         assert personal not in text
 
 
+def test_ratings_are_counted_by_service_and_grade_from_the_runner_without_who_rated(outbox):
+    import threading
+    from types import SimpleNamespace
+
+    from common.events import EventBus
+    from kiosk.journeys.effects import Enqueue
+    from kiosk.journeys.runner import EffectRunner
+
+    bus = EventBus()
+    metrics = KioskMetrics("T-0001", statuses=lambda: STATUSES, outbox=outbox, bus=bus)
+    runner = EffectRunner(SimpleNamespace(outbox=outbox, bus=bus), None, None, lambda fn, *a: fn(*a), None)
+    stored = threading.Semaphore(0)
+    bus.subscribe(lambda _e: stored.release(), {"rating_stored"})
+    ratings = [("tax_records", "very_satisfied", None), ("tax_records", "very_satisfied", None),
+               ("tax_records", "dissatisfied", "slow"), ("exit_entry_appointment", "satisfied", None)]
+    for service, grade, reason in ratings:
+        body = {"service_id": service, "receipt_no": "R202406150001", "terminal_id": "T-0001", "rating": grade}
+        runner.run(0, Enqueue("hall.submit_rating", {**body, **({"reasons": [reason]} if reason else {})}))
+        assert stored.acquire(timeout=10)
+    text = metrics.text()
+    samples = parse(text)
+    assert samples['kiosk_ratings_total{grade="very_satisfied",service="tax_records"}'] == 2
+    assert samples['kiosk_ratings_total{grade="dissatisfied",service="tax_records"}'] == 1
+    assert samples['kiosk_ratings_total{grade="very_dissatisfied",service="tax_records"}'] == 0  # zeros shown
+    assert samples['kiosk_ratings_total{grade="satisfied",service="exit_entry_appointment"}'] == 1
+    assert len([k for k in samples if k.startswith("kiosk_ratings_total")]) == 2 * 5  # services x five grades
+    assert "# TYPE kiosk_ratings_total counter" in text
+    for personal in ("R202406150001", "slow", CITIZEN["id_number"], CITIZEN["name"]):
+        assert personal not in text
+
+
 def test_the_textfile_is_replaced_whole_and_the_endpoint_serves_the_same(tmp_path, outbox):
     metrics = KioskMetrics("T-0001", statuses=lambda: STATUSES, outbox=outbox)
     exporter = MetricsExporter(metrics, tmp_path / "prom" / "kiosk.prom", 0, 15)

@@ -15,6 +15,7 @@ from kiosk.technician.calibration import Calibration
 from kiosk.technician.control import ControlError, ControlServer, KioskNotRunning, Refused, call, kiosk_running
 from kiosk.technician.mode import Entry, Phase, TechnicianMode
 from kiosk.technician.pin import Lockout, hash_pin, verify_pin
+from kiosk.technician.reader_test import P95_LIMIT_S, ReadTest
 from kiosk.technician.selftest import run_checks
 from kiosk.technician.touch import Screen, apply, crosshairs, fit
 
@@ -161,6 +162,40 @@ def test_self_test_report_names_the_failing_device_and_is_saved(tmp_path):
     saved = report.save(tmp_path)
     assert json.loads(saved.read_text())["passed"] is False
     assert "FAIL idcard" in saved.with_suffix(".txt").read_text()
+
+
+def read_test_with(times):
+    """A read test over a real bus: each placement seen by the reader, then read after ``t`` s."""
+    from common.device_status import DeviceState, DeviceStatus
+    from common.events import Event, EventBus
+
+    bus, clock = EventBus(), Clock()
+    test = ReadTest(bus, clock=clock)
+    test.start()
+    for took in times:
+        bus.publish_status(DeviceStatus("idcard", DeviceState.ONLINE, conditions={"card": "present"}))
+        clock.now += took
+        bus.publish(Event("idcard", "card_placed"))
+        bus.publish(Event("idcard", "card_removed"))
+        bus.publish_status(DeviceStatus("idcard", DeviceState.ONLINE, conditions={"card": "absent"}))
+    test.stop()
+    return test
+
+
+def test_read_test_passes_on_the_95th_percentile_and_one_slow_read_fails_it():
+    fast = read_test_with([0.4, 0.5, 0.45, 0.4, 0.5])
+    assert fast.done and fast.passed and fast.result.p95_s == pytest.approx(0.5)
+    # p95 of five reads lies 80 % of the way from the 4th to the 5th: one read of 2 s fails the test
+    slow = read_test_with([0.4, 0.4, 0.4, 2.0, 0.4])
+    assert slow.done and not slow.passed
+    assert slow.result.p95_s == pytest.approx(1.68) and slow.result.p95_s > P95_LIMIT_S
+    assert "FAIL" in slow.result.summary() and "p95 1.68 s" in slow.result.summary()
+    # the rule is the percentile, not the slowest read: one read of 1.6 s still passes
+    assert read_test_with([0.4, 0.4, 1.6, 0.4, 0.4]).passed
+    # every placement must be read (5/5)
+    test = read_test_with([0.4, 0.4, 0.4, 0.4])
+    test.times.append(None)
+    assert test.done and not test.passed and test.result.p95_s is None
 
 
 def test_control_socket_is_owner_only_answers_and_refuses_with_advice(tmp_path):

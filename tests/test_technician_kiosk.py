@@ -18,11 +18,12 @@ from PIL import Image
 from common.device_status import DeviceState
 from drivers.idcard.sim import SimulatedReader
 from drivers.printer.sim import VirtualPrinter
-from kiosk.config import load_settings
+from kiosk.config import ConfigError, load_settings
 from kiosk.context import KioskContext
 from kiosk.logs import RedactingFormatter
 from kiosk.runtime import Runtime
 from kiosk.technician.paper import PaperRoll
+from kiosk.technician.reader_test import PLACEMENTS, ReadTest, ReadTestResult
 from kiosk.technician.service import Technician
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,8 +120,10 @@ def test_paper_left_on_the_roll_counts_printed_jobs_across_restarts(kiosk):
     paper.new_roll()
     assert paper.left_m == technician.settings.printer.roll_length_m
     assert technician.test_page().printed
-    rendered_mm = (Image.open(technician.runtime.printer.virtual_printer.jobs[-1].png_path).size[1]) / 8
-    assert rendered_mm < paper.used_mm < rendered_mm + 30  # the estimate: the paper plus the feed to the cutter
+    from drivers.printer.emulator import MARGIN_DOTS
+    rows = Image.open(technician.runtime.printer.virtual_printer.jobs[-1].png_path).size[1] - 2 * MARGIN_DOTS
+    # what the driver fed: the virtual printer's paper plus the 15 mm to the cutter, at 203 dpi
+    assert paper.used_mm == pytest.approx((rows + 120) * 25.4 / 203, abs=0.1)
     restarted = PaperRoll(paper.state_file, paper.roll_length_m)
     assert restarted.used_mm == pytest.approx(paper.used_mm, abs=0.1) and restarted.left_m < paper.roll_length_m
     paper.new_roll()
@@ -141,6 +144,47 @@ def test_camera_is_asked_for_the_new_exposure(kiosk):
     finally:
         camera.stop()
         technician.change("camera", exposure=-1.0, gain=-1.0, white_balance_k=-1)
+
+
+def test_printer_margins_reach_the_next_job_and_too_wide_ones_are_refused(kiosk):
+    technician, _ = kiosk
+    printer = technician.runtime.printer.virtual_printer
+    calibration = Path(technician.settings.path(technician.settings.paths.calibration_file))
+    try:
+        technician.change("printer", margin_left_mm=5.0, margin_right_mm=3.0)
+        assert technician.test_page().printed
+        assert printer.jobs[-1].print_area == (40, 512)  # 5 mm and 3 mm at 203 dpi, no restart
+        before = calibration.read_text()
+        with pytest.raises(ConfigError, match="Make the margins smaller"):
+            technician.change("printer", margin_left_mm=25.0, margin_right_mm=20.0)
+        assert calibration.read_text() == before and technician.runtime.printer.driver.profile.margin_left_dots == 40
+    finally:
+        technician.change("printer", margin_left_mm=0.0, margin_right_mm=0.0)
+    assert technician.test_page().printed and printer.jobs[-1].print_area == (0, 576)
+
+
+def test_remote_settings_applied_live_reach_the_running_session_printer_and_log_level(kiosk):
+    import logging as logging_module
+
+    from kiosk.remote.live import apply_live
+    technician, _ = kiosk
+    context, runtime = technician.context, technician.runtime
+    before = context.settings
+    new = before.model_copy(update={
+        "session": before.session.model_copy(update={"idle_timeout_s": 150.0, "countdown_s": 20.0}),
+        "printer": before.printer.model_copy(update={"paper_width_mm": 58, "dots_per_line": 384}),
+        "logging": before.logging.model_copy(update={"level": "WARNING"})})
+    level = logging_module.getLogger().level
+    try:
+        apply_live(context, runtime, None, new)
+        assert (context.session.idle_timeout_s, context.session.countdown_s) == (150.0, 20.0)
+        assert logging_module.getLogger().level == logging_module.WARNING
+        assert technician.test_page().printed
+        assert max(len(line) for line in runtime.printer.virtual_printer.jobs[-1].text_lines) <= 32  # 58 mm layout
+    finally:
+        apply_live(context, runtime, None, before)
+        logging_module.getLogger().setLevel(level)
+    assert runtime.printer.driver.profile.paper_width_mm == before.printer.paper_width_mm
 
 
 def test_self_test_passes_on_the_simulators_and_names_a_failing_device(kiosk):
@@ -171,6 +215,35 @@ def test_self_test_passes_on_the_simulators_and_names_a_failing_device(kiosk):
     finally:
         unsubscribe()
         reader.replug()
+
+
+def test_self_test_report_carries_the_read_test_and_its_p95_rule(kiosk):
+    technician, _ = kiosk
+    technician.read_test = None
+    report, _ = technician.self_test(print_report=False)
+    row = next(r for r in report.results if r.device == "idcard_read_test")
+    assert row.passed is None and "not run" in row.detail
+
+    test = ReadTest(technician.context.bus)  # five placements through the kiosk's own reader path
+    test.start()
+    try:
+        for _ in range(PLACEMENTS):
+            assert place_card_and_wait(technician).kind == "card_placed"
+            lift_card(technician)
+    finally:
+        test.stop()
+    assert test.done and test.passed, test.times
+    technician.read_test_done(test.result)
+    report, saved = technician.self_test(print_report=False)
+    row = next(r for r in report.results if r.device == "idcard_read_test")
+    assert row.passed is True and "5/5 read" in row.detail
+
+    technician.read_test_done(ReadTestResult((0.4, 0.4, 0.4, 2.0, 0.4)))  # one slow read
+    report, saved = technician.self_test(print_report=False)
+    assert not report.passed
+    assert "FAIL idcard_read_test" in saved.with_suffix(".txt").read_text()
+    assert "p95 1.68 s (limit 1.5 s)" in saved.with_suffix(".txt").read_text()
+    technician.read_test = None
 
 
 def test_diagnostics_bundle_holds_no_citizen_data(kiosk, tmp_path):

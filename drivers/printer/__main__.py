@@ -5,13 +5,14 @@
 
 Exit status 0 when the printer is ready (status) or the page came out (test-page), 2 otherwise,
 with a one-line reason on stderr. Profile options default to the kiosk's ``[printer]`` settings
-(dots per line, density and cut mode included). While the kiosk runs, the printer it holds is
+(dots per line, density, cut mode and, on the configured paper width, margins included). While the kiosk runs, the printer it holds is
 never opened: the command goes to the kiosk over its control socket and the kiosk prints the test
 page between citizens' jobs. Otherwise test pages are journaled in a temporary journal.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -66,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
                                           chinese_font=args.font, cut_mode=cfg.cut_mode,
                                           density_percent=cfg.density_percent, qr_as_image=args.qr_as_image)
         if dots:
-            profile = PrinterProfile(profile.paper_width_mm, dots, profile.cutter, profile.text_mode,
-                                     profile.chinese_font, profile.cut_mode, profile.density_percent,
-                                     profile.qr_as_image)
+            profile = dataclasses.replace(profile, dots_per_line=dots)
+        if args.profile == cfg.paper_width_mm:
+            configured = PrinterProfile.from_settings(cfg)
+            profile = dataclasses.replace(profile, dpi=configured.dpi, margin_left_dots=configured.margin_left_dots,
+                                          margin_right_dots=configured.margin_right_dots)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -30,6 +30,7 @@ from common.events import Event, EventBus
 from drivers.printer import escpos
 from drivers.printer import status as st
 from drivers.printer.encoder import ReceiptEncoder
+from drivers.printer.feed import FeedCounter
 from drivers.printer.journal import JobRecord, JobState, PrintJournal
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Receipt
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024
 JOB_PRINTED, JOB_INTERRUPTED = "job_printed", "job_interrupted"  # event kinds; payload: the job id
-PAPER_USED = "paper_used"  # after a printed job; payload: the estimated paper length in mm
+PAPER_USED = "paper_used"  # after each attempt that sent anything; payload: the paper it fed, in mm (drivers.printer.feed)
 
 
 MSG_PRINTED = N_("Please take your receipt from the printer.")
@@ -266,7 +267,8 @@ class PrinterDriver:
                 self._journal.finish(job_id, JobState.REFUSED, before.reason)
             return JobOutcome(job_id, JobState.REFUSED, before, reprint), [before]
         self._journal.start_attempt(job_id)
-        printed, sent, after, note = self._send(parts)
+        fed = FeedCounter(self.profile.dpi)
+        printed, sent, after, note = self._send(parts, fed)
         if printed:
             state = JobState.REPRINTED if reprint else JobState.PRINTED
             self._journal.finish(job_id, state, note, sent)
@@ -277,8 +279,8 @@ class PrinterDriver:
             log.warning("print job %s interrupted after %d bytes: %s", job_id, sent, after.reason)
         event = Event(self.device, JOB_PRINTED if printed else JOB_INTERRUPTED, job_id)
         notices: list = [event, after]
-        if printed:
-            notices.append(Event(self.device, PAPER_USED, self._encoder.length_mm(receipt)))
+        if fed.dots:  # an interrupted job fed paper too, up to the chunk it stopped at
+            notices.append(Event(self.device, PAPER_USED, fed.mm))
         return JobOutcome(job_id, state, after, reprint and printed), notices
 
     def _announce(self, notices: list) -> None:
@@ -288,13 +290,15 @@ class PrinterDriver:
             else:
                 self.bus.publish(notice)
 
-    def _send(self, parts: list[bytes]) -> tuple[bool, int, DeviceStatus, str]:
-        """Send a job; returns (printed, bytes sent, final status, journal note)."""
+    def _send(self, parts: list[bytes], fed: FeedCounter) -> tuple[bool, int, DeviceStatus, str]:
+        """Send a job, counting in ``fed`` the paper each chunk written moves; returns (printed,
+        bytes sent, final status, journal note)."""
         transport, sent = self._transport, 0
         try:
             for chunk in _chunks(parts, CHUNK_BYTES):
                 transport.write(chunk, self._write_timeout(len(chunk)))
                 sent += len(chunk)
+                fed.feed(chunk)
                 if transport.has_status:
                     status = self._read_status(retry=False)
                     if not status.ready:

@@ -44,6 +44,7 @@ class PrintedJob:
         cut: the job ended with a cut (else torn off, or interrupted).
         cut_kind: ``"partial"`` or ``"full"`` for a job that was cut.
         density_percent: the print density the job asked for (GS ( K 49), None if it did not.
+        print_area: the left margin and print area width in dots (GS L, GS W) when the job ended.
         interrupted: paper ran out (or the cover opened) before the job ended.
         errors: commands the printer did not understand.
         png_path: the rendered paper, once the job has ended.
@@ -57,6 +58,7 @@ class PrintedJob:
     cut: bool = False
     cut_kind: str | None = None
     density_percent: int | None = None
+    print_area: tuple[int, int] = (0, 0)
     interrupted: bool = False
     errors: list[str] = field(default_factory=list)
     png_path: Path | None = None
@@ -114,6 +116,7 @@ class EscPosEmulator:
         self._qr_data = b""
         self._reply = bytearray()
         self._density: int | None = None  # GS ( K 49, valid until ESC @
+        self._left, self._area = 0, dots   # GS L, GS W (dots), valid until ESC @
         self._cut_kind = "partial"
 
     # -- host side --------------------------------------------------------------------------------
@@ -217,6 +220,7 @@ class EscPosEmulator:
             self._finish(cut=False)
             self._modes = _Modes(chinese=self.chinese_by_default)
             self._density = None
+            self._left, self._area = 0, self.dots
             return 2
         if cmd == "2":
             m.spacing = DEFAULT_SPACING
@@ -269,7 +273,14 @@ class EscPosEmulator:
                 return 4
             self._cut()
         elif cmd in "LWP":
-            return 4 if self._need(4) else 0
+            if not self._need(4):
+                return 0
+            value = self._buf[2] | self._buf[3] << 8
+            if cmd == "L":  # left margin: the print area keeps its width up to the paper edge
+                self._left = min(value, self.dots - 1)
+            elif cmd == "W":
+                self._area = max(value, 1)
+            return 4
         elif cmd == "k":
             return self._barcode()
         elif cmd == "(":
@@ -425,8 +436,8 @@ class EscPosEmulator:
         scale_w = max(m.width, 2 if two_byte and m.chinese_double else 1)
         scale_h = max(m.height, 2 if two_byte and m.chinese_double else 1)
         cell = (24 if two_byte else 12) * scale_w
-        if sum(w for _, w, _, _ in self._line) + cell > self.dots:
-            self._print_line()  # the printer wraps at the paper edge
+        if sum(w for _, w, _, _ in self._line) + cell > self._width():
+            self._print_line()  # the printer wraps at the edge of the print area
         self._line.append((ch, cell, LINE_DOTS * scale_h, m.bold))
 
     def _print_line_if_any(self) -> None:
@@ -480,10 +491,15 @@ class EscPosEmulator:
         self._print_line_if_any()
         self._emit(self._aligned(image), record=lambda job: job.barcodes.append(text))
 
+    def _width(self) -> int:
+        """The print area's width: GS W, cut at the paper edge."""
+        return max(min(self._area, self.dots - self._left), 1)
+
     def _aligned(self, image: Image.Image) -> Image.Image:
         band = Image.new("L", (self.dots, image.height), 255)
-        free = max(self.dots - image.width, 0)
-        band.paste(image, ((0, free // 2, free)[min(self._modes.align, 2)], 0))
+        free = max(self._width() - image.width, 0)
+        x = self._left + (0, free // 2, free)[min(self._modes.align, 2)]
+        band.paste(image.crop((0, 0, min(image.width, self.dots - x), image.height)), (x, 0))  # cut at the edge
         return band
 
     def _blank(self, dots: int) -> None:
@@ -529,6 +545,7 @@ class EscPosEmulator:
         job.cut = cut
         job.cut_kind = self._cut_kind if cut else None
         job.density_percent = self._density
+        job.print_area = (self._left, self._width())
         self.jobs.append(job)
         if self.out_dir is not None:
             self._save(job)

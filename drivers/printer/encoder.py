@@ -24,9 +24,6 @@ QR_MAX_DOTS_SHARE = 0.6   # a QR code takes at most this share of the paper widt
 QR_MODULE_DOTS = (4, 8)   # smallest and largest module size in dots (0.5-1 mm at 203 dpi)
 BARCODE_MODULE_DOTS = (2, 3)
 TAIL_FEED_LINES = 4       # without a cutter: feed the last line past the tear bar
-LINE_PITCH_DOTS = 30      # default line spacing (ESC 2)
-DOTS_PER_MM = 8           # 203 dpi thermal heads
-CUT_FEED_MM = 15          # paper fed from the head past the cutter (model-dependent)
 
 
 class ReceiptEncoder:
@@ -47,31 +44,15 @@ class ReceiptEncoder:
     def encode_parts(self, receipt: Receipt) -> list[bytes]:
         """The job as complete commands, in order (see the module docstring)."""
         chinese = escpos.CHINESE_ON if self.profile.text_mode == "gb18030" else escpos.CHINESE_OFF
+        profile = self.profile
+        area = escpos.print_area(profile.margin_left_dots, profile.area_dots) \
+            if profile.area_dots != profile.dots_per_line else b""
         parts = [escpos.INIT + escpos.ASB_OFF + escpos.USA_CHARACTERS + chinese
-                 + escpos.density(self.profile.density_percent)]
+                 + escpos.density(profile.density_percent) + area]
         parts += filter(None, (self._block(block) for block in lay_out(receipt, self.profile.columns)))
         parts.append(escpos.align("left") + escpos.bold(False) + escpos.size(1)
                      + (self._cut() if self.profile.cutter else escpos.feed_lines(TAIL_FEED_LINES)))
         return parts
-
-    def length_mm(self, receipt: Receipt) -> float:
-        """An estimate of the paper a job uses, for the paper-left counter (from the layout, not the printer)."""
-        dots = 0
-        for block in lay_out(receipt, self.profile.columns):
-            if isinstance(block, TextLine):
-                dots += max(LINE_PITCH_DOTS, 24 * block.scale) + (6 if not all(map(self.profile.font_has, block.text)) else 0)
-            elif isinstance(block, QrBlock):
-                modules = segno.make_qr(block.data.encode("utf-8"), error="m", boost_error=False).symbol_size(border=4)[0]
-                module = min(QR_MODULE_DOTS[1], int(self.profile.dots_per_line * QR_MAX_DOTS_SHARE) // modules)
-                dots += modules * module + LINE_PITCH_DOTS
-            elif isinstance(block, BarcodeBlock):
-                dots += 64 + LINE_PITCH_DOTS
-            elif isinstance(block, FeedBlock):
-                dots += block.lines * LINE_PITCH_DOTS
-            elif isinstance(block, DrawingBlock):
-                dots += raster.drawing_image(block.drawing, self.profile.dots_per_line).height + LINE_PITCH_DOTS
-        tail = CUT_FEED_MM if self.profile.cutter else TAIL_FEED_LINES * LINE_PITCH_DOTS / DOTS_PER_MM
-        return round(dots / DOTS_PER_MM + tail, 1)
 
     def _cut(self) -> bytes:
         return escpos.FULL_CUT if self.profile.cut_mode == "full" else escpos.PARTIAL_CUT
@@ -87,7 +68,7 @@ class ReceiptEncoder:
         if isinstance(block, FeedBlock):
             return escpos.feed_lines(block.lines)
         if isinstance(block, DrawingBlock):
-            image = raster.drawing_image(block.drawing, self.profile.dots_per_line)
+            image = raster.drawing_image(block.drawing, self.profile.area_dots)
             return escpos.align("left") + raster.raster_command(image) + escpos.feed_dots(6)
         raise TypeError(f"unknown block {type(block).__name__}")
 
@@ -95,19 +76,19 @@ class ReceiptEncoder:
         style = escpos.bold(line.bold) + escpos.size(line.scale)
         if all(self.profile.font_has(ch) for ch in line.text):
             return escpos.align(line.align) + style + line.text.encode("gb18030") + escpos.LF
-        image = raster.line_image(line.text, self.profile.dots_per_line, line.align, line.bold, line.scale)
+        image = raster.line_image(line.text, self.profile.area_dots, line.align, line.bold, line.scale)
         return escpos.align("left") + style + raster.raster_command(image) + escpos.feed_dots(6)
 
     def _qr(self, data: str) -> bytes:
         payload = data.encode("utf-8")
         modules = segno.make_qr(payload, error="m", boost_error=False).symbol_size(border=4)[0]
-        dots = min(QR_MODULE_DOTS[1], int(self.profile.dots_per_line * QR_MAX_DOTS_SHARE) // modules)
+        dots = min(QR_MODULE_DOTS[1], int(self.profile.area_dots * QR_MAX_DOTS_SHARE) // modules)
         if dots < QR_MODULE_DOTS[0]:
             raise LayoutError(f"a QR code of {len(payload)} bytes is too large for this paper")
         native = escpos.qr_code(payload, dots, "M")
         if self.profile.qr_as_image or escpos.REALTIME.search(native):
             # printers without GS ( k, and data whose bytes would hold a real-time command: an image
-            image = raster.qr_image(payload, dots, self.profile.dots_per_line)
+            image = raster.qr_image(payload, dots, self.profile.area_dots)
             return escpos.align("left") + raster.raster_command(image) + escpos.feed_dots(6)
         return native + escpos.LF
 
@@ -116,7 +97,7 @@ class ReceiptEncoder:
             data = code128.epson_data(text)
         except code128.Code128Error as e:
             raise LayoutError(str(e)) from None
-        dots = min(BARCODE_MODULE_DOTS[1], self.profile.dots_per_line // code128.module_count(data))
+        dots = min(BARCODE_MODULE_DOTS[1], self.profile.area_dots // code128.module_count(data))
         if dots < BARCODE_MODULE_DOTS[0]:
             return b""  # too wide for this paper; the receipt's QR code carries the same data
         return escpos.code128(data, dots) + escpos.LF

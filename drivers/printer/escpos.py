@@ -41,6 +41,14 @@ def density(percent: int) -> bytes:
     return GS + b"(K\x02\x001" + bytes([((percent - 100) // 5) & 0xFF])
 
 
+def print_area(left_dots: int, width_dots: int) -> bytes:
+    """GS L + GS W: the left margin and the print area width, in dots (the motion unit of 203-dpi
+    heads). Valid until ``ESC @``, so sent with every job that has margins."""
+    if not 0 <= left_dots <= 0xFFFF or not 1 <= width_dots <= 0xFFFF:
+        raise ValueError(f"print area out of range: left {left_dots}, width {width_dots}")
+    return GS + b"L" + left_dots.to_bytes(2, "little") + GS + b"W" + width_dots.to_bytes(2, "little")
+
+
 def status_query(n: int) -> bytes:
     """DLE EOT n (n = 1 printer, 2 offline cause, 3 error cause, 4 roll paper sensor)."""
     return DLE + b"\x04" + bytes([n])

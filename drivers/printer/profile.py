@@ -8,6 +8,17 @@ TextMode = Literal["gb18030", "raster"]
 ChineseFont = Literal["gb2312", "gbk", "gb18030"]
 CELL_DOTS = 12  # font A: 12 x 24 dots per ASCII character, 24 x 24 per two-byte character
 LINE_DOTS = 24
+MIN_AREA_DOTS = 256  # the narrowest print area a receipt is laid out for (21 columns, 32 mm at 203 dpi)
+
+
+def mm_to_dots(mm: float, dpi: int) -> int:
+    """A length on paper in the head's dots (203 dpi: 8 dots per millimetre)."""
+    return round(mm * dpi / 25.4)
+
+
+def dots_to_mm(dots: float, dpi: int) -> float:
+    """The paper length of ``dots`` dot rows, in millimetres."""
+    return dots * 25.4 / dpi
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,9 @@ class PrinterProfile:
             font lacks is sent as an image instead, so rare characters still print.
         qr_as_image: the printer lacks ``GS ( k`` (common on 58 mm models): QR codes are sent as
             raster images drawn here.
+        dpi: the head's resolution (dots per inch, across and along the paper).
+        margin_left_dots, margin_right_dots: blank dots kept at each side of the head's width
+            (``GS L`` / ``GS W``); the receipt is laid out on what is left, :attr:`area_dots`.
     """
 
     paper_width_mm: int = 80
@@ -38,6 +52,9 @@ class PrinterProfile:
     cut_mode: Literal["partial", "full"] = "partial"
     density_percent: int = 100
     qr_as_image: bool = False
+    dpi: int = 203
+    margin_left_dots: int = 0
+    margin_right_dots: int = 0
 
     def __post_init__(self) -> None:
         if self.dots_per_line % 8 or not 256 <= self.dots_per_line <= 1024:
@@ -50,11 +67,21 @@ class PrinterProfile:
             raise ValueError(f"unknown cut mode {self.cut_mode!r}")
         if self.density_percent % 5 or not 70 <= self.density_percent <= 130:
             raise ValueError("density_percent must be 70-130 in steps of 5")
+        if self.margin_left_dots < 0 or self.margin_right_dots < 0:
+            raise ValueError("margins cannot be negative")
+        if self.area_dots < MIN_AREA_DOTS:
+            raise ValueError(f"the margins leave {self.area_dots} of {self.dots_per_line} dots; "
+                             f"at least {MIN_AREA_DOTS} must remain")
+
+    @property
+    def area_dots(self) -> int:
+        """The print area between the margins, in dots (a multiple of 8: raster rows are whole bytes)."""
+        return (self.dots_per_line - self.margin_left_dots - self.margin_right_dots) // 8 * 8
 
     @property
     def columns(self) -> int:
-        """ASCII characters per line in font A (32 on 58 mm, 48 on 80 mm paper)."""
-        return self.dots_per_line // CELL_DOTS
+        """ASCII characters per line in font A (32 on 58 mm, 48 on 80 mm paper, fewer inside margins)."""
+        return self.area_dots // CELL_DOTS
 
     @classmethod
     def standard(cls, paper_width_mm: int, **overrides) -> PrinterProfile:
@@ -68,7 +95,9 @@ class PrinterProfile:
     def from_settings(cls, section) -> PrinterProfile:
         """The profile of a :class:`kiosk.config.PrinterSettings`."""
         return cls(section.paper_width_mm, section.dots_per_line, section.cutter, section.text_mode,
-                   section.chinese_font, section.cut_mode, section.density_percent, section.qr_as_image)
+                   section.chinese_font, section.cut_mode, section.density_percent, section.qr_as_image,
+                   section.dpi, mm_to_dots(section.margin_left_mm, section.dpi),
+                   mm_to_dots(section.margin_right_mm, section.dpi))
 
     def font_has(self, ch: str) -> bool:
         """True when the printer's own font prints ``ch`` (always False for non-ASCII in raster mode)."""

@@ -12,6 +12,9 @@ LEVELS = [
     ("very_dissatisfied", N_("Very dissatisfied")),
 ]
 NEGATIVE = {"dissatisfied", "very_dissatisfied"}
+# Published on the event bus once a rating is stored for delivery; payload: (service id, level id),
+# never who rated or the receipt number (the metrics count it by service and grade).
+RATING_STORED = "rating_stored"
 # Reasons a citizen can pick without typing (typing on a public screen is slow and not private).
 # The keys are the hall service's contract values (api/hall.yaml, Rating.reasons).
 REASONS = [

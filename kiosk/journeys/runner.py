@@ -14,10 +14,13 @@ import uuid
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
+from common.events import Event
 from common.i18n import N_, Translator
 from drivers.printer.receipt import Origin, Receipt
 from kiosk.backends.errors import BackendError, Rejected
 from kiosk.journeys.document import DocumentSpec, render_document
+from kiosk.journeys.rating import RATING_STORED
+from kiosk.journeys.steps.closing import RATING_OPERATION
 from kiosk.journeys.effects import (
     After, Call, CancelFace, CheckOrder, CreateOrder, Enqueue, IssueTicket, Outcome, Print, Sign, Speak, StartFace,
 )
@@ -125,6 +128,8 @@ class EffectRunner:
                 runtime.ledger.release_order(effect.payment_order_id)
                 runtime.settler.wake()
             raise
+        if effect.operation == RATING_OPERATION:  # counted by service and grade only (kiosk.metrics)
+            runtime.bus.publish(Event("rating", RATING_STORED, (effect.body["service_id"], effect.body["rating"])))
         if not effect.confirm:
             return receipt_no
         delivery = runtime.outbox.wait(receipt_no, runtime.settings.outbox.confirm_wait_s)

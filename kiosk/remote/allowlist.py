@@ -20,7 +20,7 @@ ALLOWED: frozenset[str] = frozenset({
     "printer.chinese_font",
     "backend.connect_timeout_s", "backend.read_timeout_s", "backend.query_attempts",
     "outbox.retry_initial_s", "outbox.retry_max_s", "outbox.stuck_after_s",
-    "voice.enabled",
+    "voice.enabled", "voice.volume", "voice.rate",
     "remote.poll_interval_s", "remote.heartbeat_interval_s",
 })
 

@@ -1,8 +1,9 @@
 """The kiosk side of remote configuration, built from settings (no Kivy): the last-known-good
 store, the poller, the apply-between-sessions queue, and what applying each kind means.
 
-Settings and the catalog take effect at a restart the kiosk makes itself while idle;
-announcements, opening hours and commands take effect at once (between sessions).
+Settings whose keys can be handed to the running parts (:mod:`kiosk.remote.live`), announcements,
+opening hours and commands take effect at once (between sessions); the catalog, and settings with
+a key only a restart applies, at a restart the kiosk makes itself while idle.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.config import Settings, local_layers, validate_remote
-from kiosk.remote import hours
+from kiosk.remote import hours, live
 from kiosk.remote.announcements import Announcement, Announcements, shown_now
 from kiosk.remote.client import UpdateClient
 from kiosk.remote.commands import Commands
@@ -39,16 +40,22 @@ class RemoteService:
         idle: True when no citizen session is running.
         deliver: runs a callable on the shell's thread (the poller's results go through it).
         on_change: called (on the shell's thread) when what is shown may have changed.
-        on_restart: called when settings or the catalog changed and the kiosk is idle: restart.
+        on_restart: called when the catalog or a setting only a restart applies changed and the
+            kiosk is idle: restart.
         export_diagnostics: writes a diagnostics bundle (no personal data); returns its path.
+        on_settings: called (between sessions) with the changed keys when every one of them can be
+            applied live (:data:`kiosk.remote.live.LIVE`); the settings file is already stored.
+            None: every settings change restarts.
     """
 
     def __init__(self, settings: Settings, site_file, *, idle: Callable[[], bool],
                  deliver: Callable[[Callable[[], None]], None], on_change: Callable[[], None],
-                 on_restart: Callable[[], None], export_diagnostics: Callable[[], Path]) -> None:
+                 on_restart: Callable[[], None], export_diagnostics: Callable[[], Path],
+                 on_settings: Callable[[list[str]], None] | None = None) -> None:
         self.store = store_from_settings(settings)
         self._idle = idle
         self._on_change, self._on_restart, self._export = on_change, on_restart, export_diagnostics
+        self._on_settings = on_settings
         self.announcements: Announcements | None = None
         self.paused: Texts | None = None
         self.restart_wanted = False
@@ -94,6 +101,7 @@ class RemoteService:
 
     def apply(self, content: Content) -> None:
         """Apply validated ``content`` (called by the queue only while no session runs)."""
+        before = self._stored_settings() if content.kind == "settings" else {}
         try:
             self.store.save(content)
         except OSError as e:  # a full or failing disk: keep what is in use, a later poll tries again
@@ -103,7 +111,9 @@ class RemoteService:
                 self.poller.forget(content.kind)
             return
         log.info("remote %s version %d applied", content.kind, content.version)
-        if content.kind in ("settings", "catalog"):
+        if content.kind == "settings":
+            self._settings_changed(live.changed_keys(before, content.parsed))
+        elif content.kind == "catalog":
             self.restart_wanted = True
         elif content.kind == "announcements":
             self.announcements = content.parsed
@@ -113,6 +123,24 @@ class RemoteService:
             self._run(content.parsed)
         self._on_change()
         self._restart_if_wanted()
+
+    def _stored_settings(self) -> dict:
+        """The remote settings layer in use (``[paths] remote_file``), {} when there is none."""
+        try:
+            return tomllib.loads(self.store.settings_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # damaged: the kiosk runs without it
+            log.warning("the remote settings file cannot be read; comparing the update with local settings")
+            return {}
+
+    def _settings_changed(self, keys: list[str]) -> None:
+        restart = live.needs_restart(keys)
+        if restart or self._on_settings is None:
+            log.info("remote settings need a restart: %s", ", ".join(restart) or "no live applier")
+            self.restart_wanted = True
+        elif keys:
+            self._on_settings(keys)
 
     def _run(self, commands: Commands) -> None:
         for command in commands.new(set(self.store.state()["done_commands"])):

@@ -1,6 +1,6 @@
-"""Paper left on the roll: the printer driver's estimate of each printed job's length, added up
-since the technician last pressed "New roll", kept across restarts (the printer itself only knows
-"near end")."""
+"""Paper left on the roll: the paper each job fed as the printer driver counted it from the bytes it
+sent (dot rows and feeds at the configured dpi, :mod:`drivers.printer.feed`), added up since the
+technician last pressed "New roll", kept across restarts (the printer itself only knows "near end")."""
 from __future__ import annotations
 
 import json
@@ -28,7 +28,7 @@ class PaperRoll:
 
     @property
     def left_m(self) -> float:
-        """Estimated paper left on the roll, in metres (never below 0)."""
+        """Paper left on the roll, in metres (never below 0): the roll length less what was fed."""
         return max(0.0, round(self.roll_length_m - self.used_mm / 1000, 2))
 
     def add(self, mm: float) -> None:

@@ -91,8 +91,12 @@ def run_checks(checks: Sequence[Check], terminal_id: str, technician: str,
     return SelfTestReport(terminal_id, technician, started, tuple(results))
 
 
-def device_checks(runtime, voice=None) -> list[Check]:
-    """The standard checks of a running kiosk's devices (see :class:`kiosk.runtime.Runtime`)."""
+def device_checks(runtime, voice=None, read_test: Callable[[], object] | None = None) -> list[Check]:
+    """The standard checks of a running kiosk's devices (see :class:`kiosk.runtime.Runtime`).
+
+    ``read_test`` returns the reader page's last :class:`~kiosk.technician.reader_test.ReadTestResult`
+    (or None): placing a card five times needs the technician, so the self-test reports it, not runs it.
+    """
 
     def printer():
         driver = runtime.printer.driver
@@ -108,6 +112,12 @@ def device_checks(runtime, voice=None) -> list[Check]:
             return False, "no status yet"
         ok = status.state is DeviceState.ONLINE and sam is not None
         return ok, f"{status.state.value} {status.reason} SAM {sam.hex() if sam else '-'}".strip()
+
+    def idcard_read_test():
+        result = read_test() if read_test is not None else None
+        if result is None:
+            return None, "read test not run: place the test card five times on the reader page first"
+        return result.passed, result.summary()
 
     def camera():
         cam = runtime.camera
@@ -143,5 +153,5 @@ def device_checks(runtime, voice=None) -> list[Check]:
         voice.say("Technician mode")
         return True, "test phrase played"
 
-    return [("printer", printer), ("idcard", idcard), ("camera", camera), ("face", face),
+    return [("printer", printer), ("idcard", idcard), ("idcard_read_test", idcard_read_test), ("camera", camera), ("face", face),
             ("backends", backends), ("outbox", outbox), ("voice", speech)]

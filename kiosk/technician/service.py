@@ -21,6 +21,7 @@ from kiosk.technician.mode import TechnicianMode
 from kiosk.technician.monitor import DeviceMonitor
 from kiosk.technician.paper import PaperRoll
 from kiosk.technician.pin import Lockout
+from kiosk.technician.reader_test import ReadTestResult
 from kiosk.technician.selftest import SelfTestReport, device_checks, run_checks
 from kiosk.technician.touch import TouchCorrection
 
@@ -57,6 +58,8 @@ class Technician:
             "idcard": lambda s: runtime.idcard.supervisor.set_baud(s.idcard.baud),
         }, audit=self.mode.record_change)
         self.control = ControlServer(socket_path(context.settings), self._handlers())
+        #: the reader page's last read test (the self-test reports it; it needs the technician's hands)
+        self.read_test: ReadTestResult | None = None
         context.session.on_step(lambda step: step.value == "face" and self.monitor.count("face_checks"))
 
     @property
@@ -90,11 +93,16 @@ class Technician:
         return settings
 
     # -- self-test, test page, export ------------------------------------------------------------
+    def read_test_done(self, result: ReadTestResult) -> None:
+        """The reader page's read test finished: keep it for the self-test report, audit it."""
+        self.read_test = result
+        self.mode.record_action("reader_test", passed=result.passed, times=list(result.times), p95_s=result.p95_s)
+
     def self_test(self, progress: Callable | None = None, print_report: bool = True) -> tuple[SelfTestReport, Path]:
         """Run every device's test (blocking: call from a worker thread), save and print the report."""
         settings = self.settings
         who = self.mode.technician or "-"
-        report = run_checks(device_checks(self.runtime, self.voice), settings.kiosk.terminal_id, who, progress)
+        report = run_checks(device_checks(self.runtime, self.voice, lambda: self.read_test), settings.kiosk.terminal_id, who, progress)
         saved = report.save(settings.data_path(settings.technician.reports_dir))
         printer_ok = any(r.device == "printer" and r.passed for r in report.results)
         if print_report and printer_ok:
@@ -107,7 +115,9 @@ class Technician:
         """Print the printer's test page through the kiosk's own driver (blocking)."""
         settings, profile = self.settings, self.runtime.printer.driver.profile
         origin = Origin.now(settings.kiosk.hall_name.zh_CN, settings.kiosk.terminal_id)
-        line = f"{profile.paper_width_mm}mm {profile.dots_per_line} dots {profile.density_percent}% {profile.cut_mode}"
+        cfg = settings.printer
+        line = (f"{profile.paper_width_mm}mm {profile.dots_per_line} dots {profile.density_percent}% {profile.cut_mode} "
+                f"margins {cfg.margin_left_mm:g}/{cfg.margin_right_mm:g}mm")
         return self.runtime.printer.driver.print_job(f"test-page-{uuid.uuid4().hex[:12]}",
                                                      technician_test_page(origin, line))
 

@@ -1,4 +1,4 @@
-"""Printer calibration: paper width and dots per line, density, cut mode, test page, paper-near-end."""
+"""Printer calibration: paper width and dots per line, density, cut mode, margins, test page, paper-near-end."""
 from __future__ import annotations
 
 from common.i18n import N_
@@ -6,6 +6,7 @@ from kiosk.config import ConfigError
 from screens.technician.base import TechnicianPage, button, grid, label
 
 DOTS = {58: 384, 80: 576}
+MARGIN_STEP_MM = 1.0
 
 
 class PrinterPage(TechnicianPage):
@@ -26,6 +27,12 @@ class PrinterPage(TechnicianPage):
             button(_("Density +5 %"), "density up", lambda: self._density(5), quiet=True),
             button(_("58 mm paper"), "paper 58", lambda: self._set(paper_width_mm=58, dots_per_line=DOTS[58])),
             button(_("80 mm paper"), "paper 80", lambda: self._set(paper_width_mm=80, dots_per_line=DOTS[80])),
+            button(_("Left margin −1 mm"), "left margin down", lambda: self._margin("left", -MARGIN_STEP_MM), quiet=True),
+            button(_("Left margin +1 mm"), "left margin up", lambda: self._margin("left", MARGIN_STEP_MM), quiet=True),
+            button(_("Right margin −1 mm"), "right margin down", lambda: self._margin("right", -MARGIN_STEP_MM),
+                   quiet=True),
+            button(_("Right margin +1 mm"), "right margin up", lambda: self._margin("right", MARGIN_STEP_MM),
+                   quiet=True),
             button(_("Full or partial cut"), "cut mode", self._cut, quiet=True),
             button(_("Print test page"), "print test page", self._test_page),
             button(_("New roll"), "new roll", self._new_roll, quiet=True), cols=2))
@@ -36,6 +43,9 @@ class PrinterPage(TechnicianPage):
         self.line.text = _("{width} mm paper, {dots} dots per line, density {density} %, {cut} cut").format(
             width=cfg.paper_width_mm, dots=cfg.dots_per_line, density=cfg.density_percent,
             cut=_("full") if cfg.cut_mode == "full" else _("partial"))
+        self.line.text += "\n" + _("Margins: left {left} mm, right {right} mm ({columns} characters per line)").format(
+            left=f"{cfg.margin_left_mm:g}", right=f"{cfg.margin_right_mm:g}",
+            columns=self.shell.core.runtime.printer.driver.profile.columns)
         status = self.shell.core.context.bus.last_status("printer")
         paper = status.conditions.get("paper", "?") if status else "?"
         self.paper.text = _("Paper: {state}").format(
@@ -49,6 +59,7 @@ class PrinterPage(TechnicianPage):
         except ConfigError as e:
             self.result.text = str(e)
             return
+        self.result.text = ""
         self._show()
 
     def _new_roll(self) -> None:
@@ -58,6 +69,10 @@ class PrinterPage(TechnicianPage):
 
     def _density(self, step: int) -> None:
         self._set(density_percent=min(130, max(70, self.shell.core.settings.printer.density_percent + step)))
+
+    def _margin(self, side: str, step: float) -> None:
+        key = f"margin_{side}_mm"
+        self._set(**{key: max(0.0, getattr(self.shell.core.settings.printer, key) + step)})
 
     def _cut(self) -> None:
         self._set(cut_mode="partial" if self.shell.core.settings.printer.cut_mode == "full" else "full")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from common.i18n import N_
 from kiosk.config import ConfigError
-from kiosk.technician.reader_test import MAX_READ_S, PLACEMENTS, ReadTest
+from kiosk.technician.reader_test import P95_LIMIT_S, PLACEMENTS, ReadTest
 from screens.technician.base import TechnicianPage, button, grid, label
 
 BAUDS = (0, 115200, 9600)
@@ -47,10 +47,13 @@ class ReaderPage(TechnicianPage):
         if self.test.done:
             self.shell.core.mode.expecting_test_cards = False
             self.test.stop()
-            verdict = _("PASS") if self.test.passed else _("FAIL")
-            lines.append(_("{verdict}: {n} placements, each under {limit:g} s required").format(
-                verdict=verdict, n=PLACEMENTS, limit=MAX_READ_S))
-            self.shell.core.mode.record_action("reader_test", passed=self.test.passed, times=times)
+            result = self.test.result
+            verdict = _("PASS") if result.passed else _("FAIL")
+            p95 = "-" if result.p95_s is None else f"{result.p95_s:.2f} s"
+            lines.append(_("{verdict}: {read} of {n} read, 95th percentile {p95} (required: {n} of {n}, "
+                           "under {limit:g} s)").format(verdict=verdict, read=result.read, n=PLACEMENTS,
+                                                        p95=p95, limit=P95_LIMIT_S))
+            self.shell.core.read_test_done(result)
         else:
             lines.append(_("Place the test card ({n} of {total}), then lift it.").format(
                 n=len(times) + 1, total=PLACEMENTS))

@@ -15,7 +15,8 @@ class SelfTestPage(TechnicianPage):
     def build(self) -> None:
         _ = self._
         self.rows = label(_("Tests the printer, ID card reader, camera, face worker, backends, outbox and voice, "
-                            "then prints and saves the report."), "selftest rows")
+                            "adds the reader page's last read test, then prints and saves the report."),
+                          "selftest rows")
         self.summary = label("", "selftest summary", "32sp", bold=True)
         self.body.add_widget(button(_("Run the self-test"), "run selftest", self._run))
         self.body.add_widget(self.summary)

@@ -91,3 +91,20 @@ def test_outside_its_opening_hours_a_service_says_so_instead_of_starting(kiosk_a
         assert kiosk_app.guide.can_start is False and kiosk_app.guide.notice == "本业务暂时不能在本机办理。"
     finally:
         hours.install(None)
+
+
+def test_published_settings_that_can_apply_live_change_the_running_kiosk_without_a_restart(kiosk_app, ui,
+                                                                                           fleet_poller):
+    fleet, poller = fleet_poller
+    session, before = kiosk_app.context.session, kiosk_app.context.session.idle_timeout_s
+    fleet.repo.publish("settings", '[session]\nidle_timeout_s = 45\n[kiosk.hall_name]\nzh_CN = "远程测试大厅"\n'.encode())
+    try:
+        assert len(poller.poll_once()) == 1
+        ui.until(lambda: session.idle_timeout_s == 45, what="the idle timeout applied live")
+        assert kiosk_app.hall_name == "远程测试大厅" and kiosk_app.context.settings.session.idle_timeout_s == 45
+        assert not kiosk_app.restart_requested and not kiosk_app.remote.restart_wanted
+    finally:
+        fleet.repo.publish("settings", b"")  # back to the local settings, live again
+        poller.poll_once()
+        ui.until(lambda: session.idle_timeout_s == before, what="the local idle timeout again")
+    assert not kiosk_app.restart_requested

@@ -163,6 +163,26 @@ def test_printer_density_goes_to_the_file_and_the_next_job(ui, tech):
     assert cal_file(ui)["printer"]["density_percent"] == 100
 
 
+def test_printer_margins_go_to_the_file_and_the_next_job(ui, tech):
+    enter(ui)
+    open_page(ui, "Printer")
+    ui.tap("left margin up")
+    ui.tap("left margin up")
+    ui.tap("right margin up")
+    assert cal_file(ui)["printer"]["margin_left_mm"] == 2.0 and cal_file(ui)["printer"]["margin_right_mm"] == 1.0
+    assert any(text(ui, "Margins: left {left} mm, right {right} mm ({columns} characters per line)").format(
+        left=2, right=1, columns=46) in t for t in ui.texts()), ui.texts()
+    printer = ui.app.runtime.printer.virtual_printer
+    jobs = len(printer.jobs)
+    ui.tap("print test page")
+    ui.until(lambda: len(printer.jobs) > jobs, timeout=20, what="the test page")
+    assert printer.jobs[-1].print_area == (16, 552)  # 2 mm left, 1 mm right at 203 dpi
+    ui.tap("left margin down")
+    ui.tap("left margin down")
+    ui.tap("right margin down")
+    assert cal_file(ui)["printer"]["margin_left_mm"] == 0.0 and cal_file(ui)["printer"]["margin_right_mm"] == 0.0
+
+
 def test_camera_night_preset_goes_to_the_file_and_the_camera(ui, tech):
     enter(ui)
     open_page(ui, "Camera")

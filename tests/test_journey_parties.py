@@ -151,9 +151,10 @@ def test_each_party_signs_the_same_form_with_their_own_face_check(world):
         token, sign = runner.last(Sign)
         signs.append(sign)
         at = datetime.datetime(2026, 11, 21, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
-        engine.effect_done(token, Outcome(True, EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, at)))
+        engine.effect_done(token, Outcome(True, EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, signer=sign.signer, signed_at=at)))
     assert signs[0].form == signs[1].form and "lessor_signature" not in signs[1].form  # one form, bound twice
     assert [s.face_check for s in signs] == ["verified", "verified"]
+    assert [s.signer for s in signs] == ["applicant", "lessee"]  # the definition here names no lessor role
     assert signs[0].form["lessee"] == {"id_number": Tenant.id_number, "name": "租客"}
     _, enqueue = runner.last(Enqueue)
     assert enqueue.confirm and enqueue.body["lessee"]["name"] == "租客"
@@ -221,6 +222,15 @@ def test_a_binding_to_a_party_no_step_identifies_is_a_load_error():
     raw["steps"][-3]["request"]["lessee.name"] = "$party.lessee.nickname"
     with pytest.raises(DefinitionError, match=r"journey step 11 \(submit\): request.lessee.name: the ID card has "
                                               r"no 'nickname'"):
+        compile_journey("rental_filing", raw, load_contract())
+
+
+def test_a_signer_role_the_contract_does_not_know_is_a_load_error():
+    raw = definition()
+    raw["steps"][-5]["signer"] = "landlord"
+    with pytest.raises(DefinitionError, match=r"journey step 9 \(signature\): signer: 'landlord' is not a signer role "
+                                              r"of the envelope 'lessor_signature' of registration.file_rental; set "
+                                              r"signer to one of: applicant, lessor, lessee"):
         compile_journey("rental_filing", raw, load_contract())
 
 

@@ -85,12 +85,27 @@ def test_changed_strokes_or_a_forged_signature_are_refused(backends):
 def test_a_key_never_enrolled_is_refused_and_an_enrolled_one_accepted(backends, tmp_path):
     key = TerminalKey.load_or_create(tmp_path / "signature.key", "T-9")
     form = {k: v for k, v in example(RESIDENCE).items() if k != "signature"}
-    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW)}
+    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW, "applicant")}
     with pytest.raises(Rejected, match="signature/not_found"):
         submit(backends, body)
     backends.submit("registration.enroll_signing_key", key.enrolment(), str(uuid.uuid4()))
-    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW)}
+    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW, "applicant")}
     assert submit(backends, body)["status"] == "received"
+
+
+def test_swapped_envelopes_of_two_parties_are_refused(backends):
+    rental = "registration.file_rental"
+    body = example(rental)
+    assert (body["lessor_signature"]["signer"], body["lessee_signature"]["signer"]) == ("lessor", "lessee")
+    swapped = body | {"lessor_signature": body["lessee_signature"], "lessee_signature": body["lessor_signature"]}
+    with pytest.raises(Rejected) as refused:
+        backends.submit(rental, swapped, str(uuid.uuid4()))
+    assert [(f.field, f.code) for f in refused.value.fields] == [("lessor_signature", "signer")]
+    # relabelling the lessee's envelope as the lessor's breaks its digest: the role is signed too
+    relabelled = body | {"lessor_signature": body["lessee_signature"] | {"signer": "lessor"}}
+    with pytest.raises(Rejected, match="lessor_signature/mismatch"):
+        backends.submit(rental, relabelled, str(uuid.uuid4()))
+    assert backends.submit(rental, body, str(uuid.uuid4()))["status"] == "received"
 
 
 def test_a_signature_is_never_accepted_twice(backends):
@@ -167,7 +182,7 @@ def test_the_signature_binds_exactly_what_is_submitted_and_is_never_reused(journ
     assert engine.view.notice == MSG["empty"] and not runner.all(Sign)
     engine.action("sign", strokes=drawn_signature())
     token, sign = runner.last(Sign)
-    envelope = EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, NOW)
+    envelope = EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, signer=sign.signer, signed_at=NOW)
     engine.effect_done(token, Outcome(True, envelope))
     assert engine.kind == "submit"
     body = runner.last(Enqueue)[1].body

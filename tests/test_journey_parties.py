@@ -245,3 +245,18 @@ def test_the_catalog_names_the_file_the_step_and_the_key(tmp_path: Path):
     message = str(caught.value)
     assert message.startswith(str(tmp_path / "rental_filing.toml")) and "\n" not in message
     assert "(face): party: no card step for 'lessee' before this face check" in message
+
+
+def test_the_rental_receipt_draws_both_signatures_each_under_its_party():
+    from drivers.printer.receipt import Origin
+    from kiosk.journeys.document import render_document
+
+    plan = next(s.plan for s in load_catalog() if s.id == "rental_filing")
+    document = next(s for s in plan.steps if s.kind == "print").settings.document
+    lessor, lessee = drawn_signature(strokes=2), drawn_signature(strokes=3)
+    scope = {"form": {"lessor_signature": {"strokes": lessor}, "lessee_signature": {"strokes": lessee}}}
+    receipt = render_document(document, scope, plan.codes, lambda texts: texts["zh_CN"],
+                              Origin("厅", "T-1", datetime.datetime(2026, 11, 21, 10, 0)), "补打")
+    assert [d.caption for d in receipt.drawings] == ["出租人签名：", "承租人签名："]
+    assert [sum(len(line) for line in d.lines) for d in receipt.drawings] == \
+        [len(lessor["points"]), len(lessee["points"])]  # each party's own strokes under their own caption

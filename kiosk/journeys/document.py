@@ -58,6 +58,14 @@ class TableSpec(_Spec):
             ctx.check_template(cell, f"{key}.total.{i}")
 
 
+class SignatureSpec(_Spec):
+    """A signature drawn on the paper under its caption: ``value`` is a source holding a signature
+    envelope (``"form.lessee_signature"``), ``caption`` says whose it is (承租人签名：)."""
+
+    value: str
+    caption: Texts
+
+
 class DocumentSpec(_Spec):
     """A printed document."""
 
@@ -77,10 +85,14 @@ class DocumentSpec(_Spec):
     footer: list[Texts] = []
     signature: str = ""                  # a source holding a signature envelope (e.g. "form.signature"): drawn
     signature_caption: Texts | None = None
+    signatures: list[SignatureSpec] = []  # several signers (both parties), each drawn under its own caption
 
     def check(self, ctx: DefinitionContext, key: str) -> None:
         if self.signature:
             ctx.check_source(self.signature, f"{key}.signature")
+        for i, signed in enumerate(self.signatures):
+            ctx.check_source(signed.value, f"{key}.signatures.{i}.value")
+            ctx.check_texts(signed.caption, f"{key}.signatures.{i}.caption")
         for name in ("fields", "totals"):
             for i, item in enumerate(getattr(self, name)):
                 ctx.check_template(item.value, f"{key}.{name}.{i}.value")
@@ -139,10 +151,17 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
         qr=fill(spec.qr), barcode=fill(spec.barcode),
         footer=tuple(fill(pick(f.as_dict())) for f in spec.footer),
         reprint=bool(spec.reprint and template.lookup(scope, spec.reprint)),
-        drawing=_drawing(template.lookup(scope, spec.signature) if spec.signature else None,
-                         pick(spec.signature_caption.as_dict()) if spec.signature_caption else ""),
+        drawings=tuple(d for d in (_drawing(template.lookup(scope, source), caption)
+                                   for source, caption in signatures(spec, pick)) if d is not None),
         reprint_label=reprint_label,
     )
+
+
+def signatures(spec: DocumentSpec, pick: Pick) -> list[tuple[str, str]]:
+    """``(source, caption)`` of every signature the document draws, in order."""
+    single = [(spec.signature, pick(spec.signature_caption.as_dict()) if spec.signature_caption else "")] \
+        if spec.signature else []
+    return single + [(s.value, pick(s.caption.as_dict())) for s in spec.signatures]
 
 
 def _any_value(text: str, scope: Mapping[str, Any]) -> bool:

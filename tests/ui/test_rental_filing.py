@@ -118,11 +118,11 @@ def test_two_people_file_and_sign_then_nothing_of_either_is_left(ui, tmp_path):
     job = printer.jobs[-1]
     printed = "".join(job.text_lines)  # long notes wrap over several lines of paper
     for line in ("房屋租赁备案回执", receipt_no, f"备案编号：{reply['filing_no']}", "已提交，待复核",
-                 "上门查看房子", "广州市房屋租赁合同备案证明", "4,200.00", "居住 68㎡", "出租人签名",
+                 "上门查看房子", "广州市房屋租赁合同备案证明", "4,200.00", "居住 68㎡", "出租人签名", "承租人签名",
                  "4401**********4035"):
         assert line in printed, line
     assert LANDLORD_ID not in printed and TENANT_ID not in printed
-    assert job.rasters >= 1  # the signature, drawn
+    assert job.rasters == 2  # both signatures, drawn
     assert decode_qr(job.png_path) == receipt_no
 
     ui.tap("done")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, timedelta
 
 from backend_sim import addresses, business, data
 from backend_sim.common import CHINA, Refusal, Request, check_ids, create_application, invalid, query_applications, stamp
@@ -124,6 +124,17 @@ def query_signing_status(req: Request) -> tuple[int, dict]:
 
 
 # -- individual business registration (个体工商户设立登记) --------------------------------------------
+BUSINESS_REVIEW_DAYS = 3  # 1 to 3 working days: the office promises the longest
+
+
+def _working_days_after(day: date, days: int) -> date:
+    """``days`` working days (Monday to Friday; public holidays are not modelled) after ``day``."""
+    while days:
+        day += timedelta(days=1)
+        days -= day.weekday() < 5
+    return day
+
+
 def register_sole_proprietor(req: Request) -> tuple[int, dict]:
     b = req.body
     check_ids(b, "id_number")
@@ -142,6 +153,7 @@ def register_sole_proprietor(req: Request) -> tuple[int, dict]:
         raise invalid(("family_members", "not_found"))
     use_handoff(req, "signing_id", "sole_proprietor_registration")
     status, receipt = create_application(req, "sole_proprietor_registration")
+    receipt["expected_by"] = _working_days_after(req.now.astimezone(CHINA).date(), BUSINESS_REVIEW_DAYS).isoformat()
     if "trade_name" in b:
         req.con.execute("INSERT INTO trade_names VALUES (?, ?, ?)",
                         (b["premises_district"], b["trade_name"], receipt["application_no"]))

@@ -144,7 +144,8 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
         spec.kind, pick(spec.title.as_dict()), origin,
         heading=tuple(pick(h.as_dict()) for h in spec.heading),
         subtitle=tuple(pick(h.as_dict()) for h in spec.subtitle),
-        fields=tuple((pick(f.label.as_dict()), fill(f.value)) for f in fields),
+        # a field whose values are all empty is left out (the department's number while it is queued)
+        fields=tuple((pick(f.label.as_dict()), fill(f.value)) for f in fields if _any_value(f.value, scope)),
         table=table,
         totals=tuple((pick(t.label.as_dict()), fill(t.value)) for t in spec.totals),
         notes=tuple(n for n in notes if n),  # a note whose values are all empty is left out

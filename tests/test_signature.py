@@ -190,3 +190,40 @@ def test_the_signature_binds_exactly_what_is_submitted_and_is_never_reused(journ
     assert sign.face_check == "verified" and sign.form["phone"] == "13800138000"
     engine.back()  # back to the pad (the citizen cancelled the wait): the signature is gone, sign again
     assert engine.kind == "signature" and "signature" not in session.data.form
+
+
+def test_the_address_chain_starts_at_the_address_on_record_and_can_be_changed():
+    from kiosk.journeys.steps.choose import MSG as CHOOSE
+
+    plan = next(s.plan for s in load_catalog() if s.id == "residence_registration")
+    session, runner = CitizenSession(60, 20), FakeRunner()
+    engine = JourneyEngine(session, {"residence_registration": plan}, runner, load_contract(), face_attempts=3,
+                           terminal_id="T-1", today=lambda: NOW.date())
+    session.start()
+    session.choose("residence_registration")
+    engine.begin("residence_registration")
+    engine.action("agree")
+    engine.card_placed(FakeCard(), photo=b"p")
+    engine.face_decided(runner.last(StartFace)[0], "accept")
+    units = {"district": "440106", "street": "440106001", "community": "440106001002", "road": "440106001002001",
+             "number": "440106001002001065", "room": "4401060010020010650302"}
+    engine.effect_done(runner.last(Call)[0], Outcome(True, {"phone": "13800138000", "household": [],
+                                                            "address_units": units}))
+
+    def listed(*codes):
+        engine.effect_done(runner.last(Call)[0], Outcome(True, {"units": [{"code": c, "name": c} for c in codes]}))
+
+    assert engine.step.id == "district"
+    listed("440104", "440106")
+    assert engine.data.form["district_code"] == "440106" and engine.view.notice == CHOOSE["from_records"]
+    shown = engine.step.options(engine, lambda t: t.en, {})
+    assert [(o.value, o.chosen, o.from_records) for o in shown] == [("440104", False, False), ("440106", True, True)]
+    engine.action("next")
+    assert engine.step.id == "street" and runner.last(Call)[1].body == {"level": "street", "parent": "440106"}
+    listed("440106001", "440106002")
+    assert engine.data.form["street_code"] == "440106001"
+    engine.action("pick", value="440106002")  # the citizen lives elsewhere now
+    assert engine.view.notice == "" and not any(o.from_records for o in engine.step.options(engine, lambda t: t.en, {}))
+    engine.action("next")
+    listed("440106002001")  # another street's communities: the one on record is not among them
+    assert "community_code" not in engine.data.form and engine.view.notice == ""

@@ -260,3 +260,51 @@ def test_the_rental_receipt_draws_both_signatures_each_under_its_party():
     assert [d.caption for d in receipt.drawings] == ["出租人签名：", "承租人签名："]
     assert [sum(len(line) for line in d.lines) for d in receipt.drawings] == \
         [len(lessor["points"]), len(lessee["points"])]  # each party's own strokes under their own caption
+
+
+def early_world(place):
+    """The landlord lifts their card while still on a form, ``place(engine)`` lays a card on the reader
+    there, then the landlord finishes the term form: the tenant's card step starts."""
+    plan = compile_journey("rental_filing", definition(), load_contract())
+    session, runner = CitizenSession(60, 20), FakeRunner()
+    engine = JourneyEngine(session, {"rental_filing": plan}, runner, load_contract(), face_attempts=3,
+                           terminal_id="T-1", today=lambda: TODAY)
+    session.start()
+    session.choose("rental_filing")
+    engine.begin("rental_filing")
+    engine.action("agree")
+    engine.card_placed(FakeCard(), photo=b"landlord")
+    engine.face_decided(runner.last(StartFace)[0], "accept")
+    engine.action("set", name="use", value="residential")
+    engine.action("next")
+    assert engine.step.id == "term"
+    engine.card_removed()  # the landlord makes room while still entering the term
+    place(engine)
+    engine.action("set", name="end_date", value="2027-11-20")
+    engine.action("next")
+    return session, runner, engine
+
+
+def test_a_tenant_card_laid_on_the_reader_early_is_taken_at_the_tenants_card_step():
+    session, runner, engine = early_world(lambda e: e.card_placed(Tenant(), photo=b"tenant"))
+    assert engine.kind == "face" and engine.step.party == "lessee"  # nobody waits for a card lying there
+    assert runner.last(StartFace)[1].photo == b"tenant" and session.data.parties["lessee"].card.name == "租客"
+    assert session.data.card.id_number == FakeCard.id_number  # the landlord is still the landlord
+    assert session.data.waiting_card is None
+
+
+def test_the_landlords_own_card_laid_again_early_is_refused_at_the_tenants_card_step():
+    session, runner, engine = early_world(lambda e: e.card_placed(FakeCard(), photo=b"landlord"))
+    assert engine.kind == "card" and engine.step.party == "lessee" and engine.view.notice == IDENTITY["same_person"]
+
+
+def test_a_card_laid_early_and_lifted_again_is_not_taken_and_is_wiped():
+    early = Tenant()
+
+    def lay_and_lift(engine):
+        engine.card_placed(early, photo=b"tenant")
+        engine.card_removed()
+
+    session, runner, engine = early_world(lay_and_lift)
+    assert engine.kind == "card" and engine.step.party == "lessee" and engine.view.notice == IDENTITY["place_party_card"]
+    assert early.wiped and session.data.parties["lessee"].card is None

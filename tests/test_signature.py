@@ -184,11 +184,17 @@ def test_the_signature_binds_exactly_what_is_submitted_and_is_never_reused(journ
     token, sign = runner.last(Sign)
     envelope = EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, signer=sign.signer, signed_at=NOW)
     engine.effect_done(token, Outcome(True, envelope))
+    # a last look at what was signed, with the signature itself drawn
+    assert engine.kind == "review" and engine.step.id == "signed"
+    [drawing] = engine.step.drawings(engine, lambda texts: texts.zh_CN)
+    assert drawing.caption == "申报人签名：" and sum(len(line) for line in drawing.lines) == len(sign.strokes["points"])
+    engine.action("next")
     assert engine.kind == "submit"
     body = runner.last(Enqueue)[1].body
     assert {k: v for k, v in body.items() if k != "signature"} == sign.form and body["signature"] is envelope
     assert sign.face_check == "verified" and sign.form["phone"] == "13800138000"
-    engine.back()  # back to the pad (the citizen cancelled the wait): the signature is gone, sign again
+    engine.back()  # back past the last review to the pad (the citizen cancelled the wait): sign again
+    engine.back()
     assert engine.kind == "signature" and "signature" not in session.data.form
 
 

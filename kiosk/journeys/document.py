@@ -152,8 +152,7 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
         qr=fill(spec.qr), barcode=fill(spec.barcode),
         footer=tuple(fill(pick(f.as_dict())) for f in spec.footer),
         reprint=bool(spec.reprint and template.lookup(scope, spec.reprint)),
-        drawings=tuple(d for d in (_drawing(template.lookup(scope, source), caption)
-                                   for source, caption in signatures(spec, pick)) if d is not None),
+        drawings=signature_drawings(signatures(spec, pick), scope),
         reprint_label=reprint_label,
     )
 
@@ -163,6 +162,12 @@ def signatures(spec: DocumentSpec, pick: Pick) -> list[tuple[str, str]]:
     single = [(spec.signature, pick(spec.signature_caption.as_dict()) if spec.signature_caption else "")] \
         if spec.signature else []
     return single + [(s.value, pick(s.caption.as_dict())) for s in spec.signatures]
+
+
+def signature_drawings(signed: list[tuple[str, str]], scope: Mapping[str, Any]) -> tuple[Drawing, ...]:
+    """The signatures ``(source, caption)`` whose source holds an envelope in ``scope``, as drawings."""
+    drawings = (_drawing(template.lookup(scope, source), caption) for source, caption in signed)
+    return tuple(d for d in drawings if d is not None)
 
 
 def _any_value(text: str, scope: Mapping[str, Any]) -> bool:

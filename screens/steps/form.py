@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.metrics import dp
 from kivy.properties import StringProperty
 
 from kiosk.journeys.document import resolved_codes
 from kiosk.texts import Texts
 from screens.steps.base import StepScreen, button
 from screens.steps.fields import WIDGETS, FieldBox, TextField
+from screens.steps.signature import SignatureView
 
 
 class FormScreen(StepScreen):
@@ -97,6 +99,9 @@ class ReviewScreen(StepScreen):
                 row.add_widget(button(_("Change"), f"change {entry.name}",
                                       lambda i=entry.step: self.act("change", step=i)))
             box.add_widget(row)
+        for drawing in self.step.drawings(self.engine, self.pick):  # what was signed, with the signatures
+            box.add_widget(Factory.ReviewSignature(text=drawing.caption))
+            box.add_widget(SignatureView(drawing, size_hint_y=None, height=dp(180)))
 
     def clear(self) -> None:
         super().clear()

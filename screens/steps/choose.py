@@ -2,6 +2,7 @@
 ones that cannot be chosen greyed), a letter keypad to narrow a long list, and Next."""
 from __future__ import annotations
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.gridlayout import GridLayout
 
@@ -46,6 +47,8 @@ class ChooseScreen(StepScreen):
             tile = button(text, f"option {option.value}", lambda v=option.value: self.act("pick", value=v),
                           primary=option.chosen, disabled=not option.enabled)
             grid.add_widget(tile)
+            if option.from_records:  # the pick the records made is in view, however long the list
+                Clock.schedule_once(lambda _dt, t=tile: t.parent is grid and grid.parent.scroll_to(t, animate=False))
 
     def _build_keypad(self) -> None:
         pad: GridLayout = self.ids.keypad

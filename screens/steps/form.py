@@ -91,6 +91,9 @@ class ReviewScreen(StepScreen):
         box.clear_widgets()
         from kivy.factory import Factory
 
+        for drawing in self.step.drawings(self.engine, self.pick):  # what was signed, signatures first: in view
+            box.add_widget(Factory.ReviewSignature(text=drawing.caption))
+            box.add_widget(SignatureView(drawing, size_hint_y=None, height=dp(180)))
         codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
         for entry in self.step.entries(self.engine, self.pick, codes):
             row = Factory.ReviewRow()  # a kv dynamic class: its properties exist only once built
@@ -99,9 +102,6 @@ class ReviewScreen(StepScreen):
                 row.add_widget(button(_("Change"), f"change {entry.name}",
                                       lambda i=entry.step: self.act("change", step=i)))
             box.add_widget(row)
-        for drawing in self.step.drawings(self.engine, self.pick):  # what was signed, with the signatures
-            box.add_widget(Factory.ReviewSignature(text=drawing.caption))
-            box.add_widget(SignatureView(drawing, size_hint_y=None, height=dp(180)))
 
     def clear(self) -> None:
         super().clear()

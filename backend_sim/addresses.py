@@ -60,6 +60,21 @@ def name_of(code: str) -> str | None:
     return next((u["name"] for u in siblings or () if u["code"] == code), None)
 
 
+def recorded(seed: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A home picked from the dictionary, the same for the same ``seed``: its codes by level
+    (``{"district": "440106", ...}``) and its address as the hall's records write it
+    (``{"district", "street", "detail"}``: road, house number and room in ``detail``)."""
+    rng = random.Random(f"recorded:{seed}")
+    codes: dict[str, str] = {}
+    names: dict[str, str] = {}
+    parent = None
+    for level in LEVELS:
+        code, name = rng.choice([(u["code"], u["name"]) for u in units(level, parent)])
+        codes[level], names[level], parent = code, name, code
+    return codes, {"district": names["district"], "street": names["street"],
+                   "detail": names["road"] + names["number"] + names["room"]}
+
+
 def _children(parent: str) -> list[tuple[str, str]] | None:
     district = _CHAIN.get(parent[:6])
     if district is None:

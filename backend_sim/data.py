@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from backend_sim import addresses
 from backend_sim.checks import uscc_check_char
 
 FIRST_YEAR = 2019  # the current individual income tax law
@@ -188,6 +189,10 @@ def profile(id_number: str, name: str) -> dict:
                               f"{rng.randrange(1, 30)}0{rng.randrange(1, 9)}房"},
         "household": [{"relation": "head", "name": name}],
     }
+    # The address on record is a home of the standard address dictionary, with its codes (a form starts
+    # at it). It comes from a generator of its own and replaces the free-text draw above, which stays
+    # so that everything drawn after it (employer, household, ...) is the same person as before.
+    result["address_units"], result["address"] = addresses.recorded(id_number)
     if rng.random() < 0.8:  # most people's records name an employer (社保 参保单位)
         result["employer"] = rng.choice(_EMPLOYERS)
     if rng.random() < 0.6:  # registered here before: the registration in force is at the address on record

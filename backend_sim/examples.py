@@ -66,9 +66,9 @@ def example(service_id: str, citizen: dict | None = None, changes: dict | None =
     }
     body = bodies[service_id] | (changes or {})
     if service_id == "registration.register_residence":
-        body["signature"] = signed(body)
+        body["signature"] = signed(body, "applicant")
     elif service_id == "registration.file_rental":  # both parties sign the same form
-        body["lessor_signature"], body["lessee_signature"] = signed(body), signed(body)
+        body["lessor_signature"], body["lessee_signature"] = signed(body, "lessor"), signed(body, "lessee")
     return body
 
 
@@ -78,14 +78,14 @@ def _term() -> dict:
     return {"start_date": start.isoformat(), "end_date": start.replace(year=start.year + 1).isoformat()}
 
 
-def signed(form: dict) -> dict:
-    """A signature envelope of the examples' terminal over ``form`` (a different one every call:
-    the backend refuses a signature used twice)."""
+def signed(form: dict, signer: str) -> dict:
+    """A signature envelope of the examples' terminal over ``form`` by ``signer`` (a role; a different
+    envelope every call: the backend refuses a signature used twice)."""
     n = next(_signed)
     strokes = {"width": 1000, "height": 400, "points": [[100, 300, 0, 1], [300, 100, 200, 1], [500, 300, 400 + n, 1],
                                                          [700, 120, 600 + n, 0]]}
     at = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0)
-    return EXAMPLE_TERMINAL.envelope(form, strokes, "verified", at)
+    return EXAMPLE_TERMINAL.envelope(form, strokes, "verified", at, signer)
 
 
 OUTBOX_SERVICES = ("tax.claim_invoices", "exit_entry.apply_endorsement", "registration.register_residence",

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from backend_sim.common import Refusal, Request, invalid
 from backend_sim.store import SimStore
+from kiosk.signing import document_digest
 
 QR_BASE = "https://sign.zwfw.example/handoff/"  # the official app's link (a reserved example domain)
 PHONE_ACTIONS = {"confirm": "confirmed", "refuse": "refused", "expire": "expired"}
@@ -43,12 +44,13 @@ def handoff_status(req: Request) -> tuple[int, dict]:
 
 
 def use_handoff(req: Request, field: str, purpose: str) -> None:
-    """Check that ``req.body[field]`` names a hand-off the same citizen confirmed for ``purpose``
+    """Check that ``req.body[field]`` names a hand-off the same citizen confirmed for ``purpose``,
+    for exactly this request (its digest without ``field`` is the confirmed ``document_digest``),
     and not used before, and use it up (in the submission's transaction).
 
     Raises:
         Refusal: ``field`` with ``not_found``, ``mismatch`` (another citizen or purpose),
-            ``not_signed`` (pending or refused), ``expired`` or ``used``.
+            ``not_signed`` (pending or refused), ``expired``, ``used`` or ``changed`` (another document).
     """
     row = _row(req.con, req.body[field], req.op.department)
     if row is None:
@@ -62,6 +64,8 @@ def use_handoff(req: Request, field: str, purpose: str) -> None:
         raise invalid((field, "not_signed"))
     if row["used_by"] is not None:
         raise invalid((field, "used"))
+    if row["document_digest"] != document_digest({k: v for k, v in req.body.items() if k != field}):
+        raise invalid((field, "changed"))  # a field changed after the citizen confirmed on the phone
     req.con.execute("UPDATE handoffs SET used_by = ? WHERE handoff_id = ?", (req.key, row["handoff_id"]))
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, timedelta
 
 from backend_sim import addresses, business, data
 from backend_sim.common import CHINA, Refusal, Request, check_ids, create_application, invalid, query_applications, stamp
@@ -36,12 +36,16 @@ def enroll_signing_key(req: Request) -> tuple[int, dict]:
     return 201, {"key_id": b["key_id"], "enrolled_at": stamp(req.now)}
 
 
-def check_signature(req: Request, envelopes: tuple[str, ...] = ("signature",)) -> None:
-    """Refuse a signature that does not bind exactly this request, from an enrolled key, used once.
-    With several signers (``envelopes``) each envelope binds the request without any of them."""
+def check_signature(req: Request, envelopes: dict[str, str] | None = None) -> None:
+    """Refuse a signature that does not bind exactly this request, from an enrolled key, used once,
+    by the role its place in the request expects (``envelopes``: property -> signer role). With several
+    signers each envelope binds the request without any of them."""
+    envelopes = envelopes or {"signature": "applicant"}
     form = {k: v for k, v in req.body.items() if k not in envelopes}
-    for name in envelopes:
+    for name, role in envelopes.items():
         envelope = req.body[name]
+        if envelope["signer"] != role:  # e.g. the lessee's envelope presented as the lessor's
+            raise invalid((name, "signer"))
         row = req.con.execute("SELECT public_key FROM signing_keys WHERE key_id = ?", (envelope["key_id"],)).fetchone()
         public = bytes(row["public_key"]) if row is not None else _example_key(envelope["key_id"])
         if public is None:
@@ -82,7 +86,7 @@ def register_residence(req: Request) -> tuple[int, dict]:
 
 
 # ---- Rental filing (房屋租赁登记备案): both parties at the kiosk, each signing ----
-RENTAL_SIGNATURES = ("lessor_signature", "lessee_signature")
+RENTAL_SIGNATURES = {"lessor_signature": "lessor", "lessee_signature": "lessee"}
 ON_SITE_USES = ("commercial", "industrial")  # a home let for business: staff may inspect it before 复核
 
 
@@ -120,6 +124,17 @@ def query_signing_status(req: Request) -> tuple[int, dict]:
 
 
 # -- individual business registration (个体工商户设立登记) --------------------------------------------
+BUSINESS_REVIEW_DAYS = 3  # 1 to 3 working days: the office promises the longest
+
+
+def _working_days_after(day: date, days: int) -> date:
+    """``days`` working days (Monday to Friday; public holidays are not modelled) after ``day``."""
+    while days:
+        day += timedelta(days=1)
+        days -= day.weekday() < 5
+    return day
+
+
 def register_sole_proprietor(req: Request) -> tuple[int, dict]:
     b = req.body
     check_ids(b, "id_number")
@@ -138,6 +153,7 @@ def register_sole_proprietor(req: Request) -> tuple[int, dict]:
         raise invalid(("family_members", "not_found"))
     use_handoff(req, "signing_id", "sole_proprietor_registration")
     status, receipt = create_application(req, "sole_proprietor_registration")
+    receipt["expected_by"] = _working_days_after(req.now.astimezone(CHINA).date(), BUSINESS_REVIEW_DAYS).isoformat()
     if "trade_name" in b:
         req.con.execute("INSERT INTO trade_names VALUES (?, ?, ?)",
                         (b["premises_district"], b["trade_name"], receipt["application_no"]))

@@ -81,6 +81,7 @@ class SessionData:
     handoff: Any = None       # the phone hand-off: its id, QR content, deadline and state
     payment: Any = None       # the payment order of this journey (kiosk.backends.models.Order)
     parties: Any = None       # other people identified in this session: {party name: Party}
+    waiting_card: Any = None  # a card laid on the reader before its card step: {"card", "photo"}, until lifted
 
     def wipe(self) -> None:
         """Drop every field; overwrite mutable buffers first so the bytes do not linger."""

@@ -45,18 +45,27 @@ def key_id_of(public: bytes) -> str:
     return hashlib.sha256(public).hexdigest()[:16]
 
 
-def digest(form: dict, strokes: dict, *, terminal_id: str, face_check: str, signed_at: str, key_id: str) -> str:
-    """The hex SHA-256 of everything the signature binds (``form`` is the request without its envelope)."""
+def digest(form: dict, strokes: dict, *, terminal_id: str, face_check: str, signed_at: str, key_id: str,
+           signer: str) -> str:
+    """The hex SHA-256 of everything the signature binds (``form`` is the request without its envelope;
+    ``signer`` the signer's role, so one party's signature cannot stand for another's)."""
     return hashlib.sha256(canonical({
         "algorithm": ALGORITHM, "face_check": face_check, "form": form, "key_id": key_id,
-        "signed_at": signed_at, "strokes": strokes, "terminal_id": terminal_id,
+        "signed_at": signed_at, "signer": signer, "strokes": strokes, "terminal_id": terminal_id,
     })).hexdigest()
+
+
+def document_digest(request: dict) -> str:
+    """The hex SHA-256 of a request's canonical JSON: what a citizen confirms elsewhere (on the phone)
+    binds exactly the request the department then receives."""
+    return hashlib.sha256(canonical(request)).hexdigest()
 
 
 def verify(envelope: dict, form: dict, public: bytes) -> bool:
     """True when ``envelope`` signs exactly ``form`` (the request without the envelope) with ``public``."""
     expected = digest(form, envelope["strokes"], terminal_id=envelope["terminal_id"],
-                      face_check=envelope["face_check"], signed_at=envelope["signed_at"], key_id=envelope["key_id"])
+                      face_check=envelope["face_check"], signed_at=envelope["signed_at"], key_id=envelope["key_id"],
+                      signer=envelope["signer"])
     if expected != envelope["digest"] or key_id_of(public) != envelope["key_id"]:
         return False
     try:
@@ -90,13 +99,14 @@ class TerminalKey:
         return {"terminal_id": self.terminal_id, "key_id": self.key_id, "algorithm": "ed25519",
                 "public_key": base64.b64encode(self.public).decode("ascii")}
 
-    def envelope(self, form: dict, strokes: dict, face_check: str, signed_at: datetime) -> dict:
-        """Bind ``strokes`` to ``form`` (the request without its envelope) and sign the digest."""
+    def envelope(self, form: dict, strokes: dict, face_check: str, signed_at: datetime, signer: str) -> dict:
+        """Bind ``strokes`` of ``signer`` (a role: applicant, lessor, lessee) to ``form`` (the request
+        without its envelopes) and sign the digest."""
         at = signed_at.isoformat(timespec="seconds")
         found = digest(form, strokes, terminal_id=self.terminal_id, face_check=face_check, signed_at=at,
-                       key_id=self.key_id)
+                       key_id=self.key_id, signer=signer)
         return {"algorithm": ALGORITHM, "key_id": self.key_id, "terminal_id": self.terminal_id, "signed_at": at,
-                "face_check": face_check, "strokes": strokes, "digest": found,
+                "signer": signer, "face_check": face_check, "strokes": strokes, "digest": found,
                 "signature": base64.b64encode(self.private.sign(bytes.fromhex(found))).decode("ascii")}
 
     @classmethod

@@ -110,9 +110,10 @@ def residence_scenes(app, fresh: Callable[[], None]) -> list[tuple[str, Callable
          walker(app, "review")),
         ("25-residence-signature", lambda: journey.action("next"),
          lambda: app.manager.current == "signature" and (_signed_pad(app) or True)),
-        ("26-residence-submitted", lambda: journey.action(
+        ("25b-residence-signed-review", lambda: journey.action(
             "sign", strokes=next(s for s in app.journey_screens if s.name == "signature").ids.pad.strokes()),
-         lambda: app.current_step == "print"),
+         lambda: app.current_step == "review" and app.manager.current == "review" and journey.step.id == "signed"),
+        ("26-residence-submitted", lambda: journey.action("next"), lambda: app.current_step == "print"),
     ]
 
 
@@ -155,5 +156,7 @@ def rental_scenes(app, fresh: Callable[[], None]) -> list[tuple[str | None, Call
          lambda: app.current_step == "review" and app.manager.current == "review"),
         ("30-rental-landlord-signs", lambda: journey.action("next"), signing("lessor_signs", 3)),
         ("31-rental-tenant-signs", sign, signing("lessee_signs", 4)),
-        ("32-rental-receipt", sign, lambda: app.current_step == "print"),
+        ("31b-rental-signed-review", sign,
+         lambda: app.current_step == "review" and app.manager.current == "review" and journey.step.id == "signed"),
+        ("32-rental-receipt", lambda: journey.action("next"), lambda: app.current_step == "print"),
     ]

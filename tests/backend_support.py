@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 from kiosk.backends import Endpoint, Transport
+from kiosk.signing import document_digest
 
 DEPARTMENTS = ("tax", "exit_entry", "registration", "hall", "payment")
 
@@ -33,8 +34,10 @@ def transports(base_url: str, **options) -> dict[str, Transport]:
 def signed(backends, sim, body: dict) -> dict:
     """``body`` of a sole-proprietor registration with a signature hand-off its citizen confirmed
     on the (simulated) phone."""
+    document = {k: v for k, v in body.items() if k != "signing_id"}
     handoff = backends.call("registration.query_signing_code", {"id_number": body["id_number"], "name": body["name"],
-                                                                "purpose": "sole_proprietor_registration"})
+                                                                "purpose": "sole_proprietor_registration",
+                                                                "document_digest": document_digest(document)})
     sim.handoff("confirm", handoff["handoff_id"])
     return body | {"signing_id": handoff["handoff_id"]}
 

@@ -141,6 +141,15 @@ def test_a_signature_counts_for_one_application_but_a_retry_is_the_same_one(sim)
     assert refusal(lambda: backends.submit(APPLY, again, new_idempotency_key()))[1] == [("signing_id", "used")]
 
 
+def test_a_document_changed_after_it_was_confirmed_on_the_phone_is_refused(sim):
+    handle, backends = sim
+    confirmed = example(APPLY) | {"trade_name": "初签"}
+    body = signed(backends, handle, confirmed)
+    changed = body | {"capital": "90000"}  # a field changed after the citizen confirmed on the phone
+    assert refusal(lambda: backends.submit(APPLY, changed, new_idempotency_key())) == (422, [("signing_id", "changed")])
+    assert backends.submit(APPLY, body, new_idempotency_key())["status"] == "received"  # exactly what was confirmed
+
+
 def _person(i: int) -> dict:
     first17 = f"44010619800101{i:03d}"
     return {"id_number": first17 + id_check_digit(first17), "name": "测试者"}

@@ -1,6 +1,8 @@
 """The business registration journey (assets/services/business_registration.toml) through the
 engine: what each step asks and sends, the optional name checked only when given, a refused name
 explained on its form, and the submission naming the signature confirmed on the phone."""
+import datetime
+
 import pytest
 
 from kiosk.backends.contract import load_contract
@@ -11,6 +13,7 @@ from kiosk.journeys.effects import After, Call, Enqueue, Outcome, StartFace
 from kiosk.journeys.engine import JourneyEngine
 from kiosk.journeys.steps.backend import MSG
 from kiosk.session import CitizenSession
+from kiosk.signing import document_digest
 from kiosk.texts import Texts
 from tests.test_journey_engine import FakeCard, FakeRunner
 
@@ -111,6 +114,35 @@ def test_the_submission_names_the_confirmed_signature(engine):
     assert enqueue.body["signing_id"] == "h" * 32 and enqueue.body["business_scope"] == ["5211"]
     assert not load_contract().body_errors(load_contract().operation(enqueue.operation), enqueue.body)
     assert "document_digest" not in enqueue.body
+    # what was confirmed on the phone is exactly what the department receives (without the hand-off's id)
+    assert start.body["document_digest"] == document_digest({k: v for k, v in enqueue.body.items() if k != "signing_id"})
+    # the department finds it changed meanwhile: back to the phone, told why, a new code
+    engine.effect_done(token, Outcome(True, ("R-1", "rejected", {}, (FieldError("signing_id", "changed"),))))
+    assert engine.kind == "handoff" and engine.view.notice == FieldError("signing_id", "changed").msgid
+    assert "confirm it on your phone again" in engine.view.notice
+    assert engine.runner_effects.last(Call)[1].operation == "registration.query_signing_code"
+
+
+def receipt_of(reply: dict):
+    from drivers.printer.receipt import Origin
+    from kiosk.journeys.document import render_document
+
+    document = next(s for s in PLAN.steps if s.kind == "print").settings.document
+    scope = {"receipt_no": "T-1-0001", "reply": reply, "card": {"name": "测试", "id_number": "440106199005209986"},
+             "form": {"organisation_form": "individual"}, "handoff": {"status": "confirmed"}, "picked": {"scope": []}}
+    return render_document(document, scope, PLAN.codes, lambda texts: texts["zh_CN"],
+                           Origin("厅", "T-1", datetime.datetime(2026, 11, 23, 10, 0)), "补打")
+
+
+def test_the_receipt_gives_the_offices_number_and_time_or_says_plainly_it_is_queued():
+    answered = dict(receipt_of({"receipt_no": "T-1-0001", "delivery": "delivered", "application_no": "DJ20261123000001",
+                                "expected_by": "2026-11-26"}).fields)
+    assert answered["受理编号"] == "DJ20261123000001" and answered["预计办结"] == "2026-11-26"
+    assert answered["办理状态"] == "已受理，等待审核" and answered["本机回执号"] == "T-1-0001"
+    queued = dict(receipt_of({"receipt_no": "T-1-0001", "delivery": "pending"}).fields)
+    assert "受理编号" not in queued and "预计办结" not in queued  # no number the office has not given
+    assert "受理编号会短信通知您" in queued["办理状态"] and "办理进度查询" in queued["办理状态"]
+    assert queued["本机回执号"] == "T-1-0001"
 
 
 def test_refusal_codes_are_contract_codes():

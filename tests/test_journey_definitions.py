@@ -178,7 +178,8 @@ class WalkingRunner:
             return Outcome(True, self.backends.payment.order(effect.order_id))
         if isinstance(effect, Sign):  # the examples' terminal: the reference backend knows its key
             return Outcome(True, EXAMPLE_TERMINAL.envelope(effect.form, effect.strokes, effect.face_check,
-                                                           datetime.datetime.now().astimezone().replace(microsecond=0)))
+                                                           datetime.datetime.now().astimezone().replace(microsecond=0),
+                                                           effect.signer))
         raise AssertionError(f"unexpected {effect!r}")
 
 

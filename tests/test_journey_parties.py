@@ -151,9 +151,10 @@ def test_each_party_signs_the_same_form_with_their_own_face_check(world):
         token, sign = runner.last(Sign)
         signs.append(sign)
         at = datetime.datetime(2026, 11, 21, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
-        engine.effect_done(token, Outcome(True, EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, at)))
+        engine.effect_done(token, Outcome(True, EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, signer=sign.signer, signed_at=at)))
     assert signs[0].form == signs[1].form and "lessor_signature" not in signs[1].form  # one form, bound twice
     assert [s.face_check for s in signs] == ["verified", "verified"]
+    assert [s.signer for s in signs] == ["applicant", "lessee"]  # the definition here names no lessor role
     assert signs[0].form["lessee"] == {"id_number": Tenant.id_number, "name": "租客"}
     _, enqueue = runner.last(Enqueue)
     assert enqueue.confirm and enqueue.body["lessee"]["name"] == "租客"
@@ -224,6 +225,15 @@ def test_a_binding_to_a_party_no_step_identifies_is_a_load_error():
         compile_journey("rental_filing", raw, load_contract())
 
 
+def test_a_signer_role_the_contract_does_not_know_is_a_load_error():
+    raw = definition()
+    raw["steps"][-5]["signer"] = "landlord"
+    with pytest.raises(DefinitionError, match=r"journey step 9 \(signature\): signer: 'landlord' is not a signer role "
+                                              r"of the envelope 'lessor_signature' of registration.file_rental; set "
+                                              r"signer to one of: applicant, lessor, lessee"):
+        compile_journey("rental_filing", raw, load_contract())
+
+
 def test_the_catalog_names_the_file_the_step_and_the_key(tmp_path: Path):
     text = (SERVICES_DIR / "rental_filing.toml").read_text(encoding="utf-8")
     old = 'kind = "card"\nid = "lessee_card"\nparty = "lessee"'
@@ -235,3 +245,66 @@ def test_the_catalog_names_the_file_the_step_and_the_key(tmp_path: Path):
     message = str(caught.value)
     assert message.startswith(str(tmp_path / "rental_filing.toml")) and "\n" not in message
     assert "(face): party: no card step for 'lessee' before this face check" in message
+
+
+def test_the_rental_receipt_draws_both_signatures_each_under_its_party():
+    from drivers.printer.receipt import Origin
+    from kiosk.journeys.document import render_document
+
+    plan = next(s.plan for s in load_catalog() if s.id == "rental_filing")
+    document = next(s for s in plan.steps if s.kind == "print").settings.document
+    lessor, lessee = drawn_signature(strokes=2), drawn_signature(strokes=3)
+    scope = {"form": {"lessor_signature": {"strokes": lessor}, "lessee_signature": {"strokes": lessee}}}
+    receipt = render_document(document, scope, plan.codes, lambda texts: texts["zh_CN"],
+                              Origin("厅", "T-1", datetime.datetime(2026, 11, 21, 10, 0)), "补打")
+    assert [d.caption for d in receipt.drawings] == ["出租人签名：", "承租人签名："]
+    assert [sum(len(line) for line in d.lines) for d in receipt.drawings] == \
+        [len(lessor["points"]), len(lessee["points"])]  # each party's own strokes under their own caption
+
+
+def early_world(place):
+    """The landlord lifts their card while still on a form, ``place(engine)`` lays a card on the reader
+    there, then the landlord finishes the term form: the tenant's card step starts."""
+    plan = compile_journey("rental_filing", definition(), load_contract())
+    session, runner = CitizenSession(60, 20), FakeRunner()
+    engine = JourneyEngine(session, {"rental_filing": plan}, runner, load_contract(), face_attempts=3,
+                           terminal_id="T-1", today=lambda: TODAY)
+    session.start()
+    session.choose("rental_filing")
+    engine.begin("rental_filing")
+    engine.action("agree")
+    engine.card_placed(FakeCard(), photo=b"landlord")
+    engine.face_decided(runner.last(StartFace)[0], "accept")
+    engine.action("set", name="use", value="residential")
+    engine.action("next")
+    assert engine.step.id == "term"
+    engine.card_removed()  # the landlord makes room while still entering the term
+    place(engine)
+    engine.action("set", name="end_date", value="2027-11-20")
+    engine.action("next")
+    return session, runner, engine
+
+
+def test_a_tenant_card_laid_on_the_reader_early_is_taken_at_the_tenants_card_step():
+    session, runner, engine = early_world(lambda e: e.card_placed(Tenant(), photo=b"tenant"))
+    assert engine.kind == "face" and engine.step.party == "lessee"  # nobody waits for a card lying there
+    assert runner.last(StartFace)[1].photo == b"tenant" and session.data.parties["lessee"].card.name == "租客"
+    assert session.data.card.id_number == FakeCard.id_number  # the landlord is still the landlord
+    assert session.data.waiting_card is None
+
+
+def test_the_landlords_own_card_laid_again_early_is_refused_at_the_tenants_card_step():
+    session, runner, engine = early_world(lambda e: e.card_placed(FakeCard(), photo=b"landlord"))
+    assert engine.kind == "card" and engine.step.party == "lessee" and engine.view.notice == IDENTITY["same_person"]
+
+
+def test_a_card_laid_early_and_lifted_again_is_not_taken_and_is_wiped():
+    early = Tenant()
+
+    def lay_and_lift(engine):
+        engine.card_placed(early, photo=b"tenant")
+        engine.card_removed()
+
+    session, runner, engine = early_world(lay_and_lift)
+    assert engine.kind == "card" and engine.step.party == "lessee" and engine.view.notice == IDENTITY["place_party_card"]
+    assert early.wiped and session.data.parties["lessee"].card is None

@@ -121,7 +121,7 @@ def signed(runner, engine) -> dict:
     engine.action("sign", strokes=drawn_signature())
     token, sign = runner.last(Sign)
     envelope = EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check,
-                                         datetime.datetime(2026, 11, 21, 10, 5, tzinfo=datetime.timezone.utc))
+                                         datetime.datetime(2026, 11, 21, 10, 5, tzinfo=datetime.timezone.utc), sign.signer)
     engine.effect_done(token, Outcome(True, envelope))
     return envelope
 

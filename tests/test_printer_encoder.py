@@ -129,10 +129,21 @@ def test_a_signature_is_printed_as_an_image_under_its_caption():
     from drivers.printer.receipt import Drawing
 
     wave = tuple((x * 10, 200 + (40 if x % 2 else -40)) for x in range(60))
-    r = receipt(notes=("已提交，等待核实",), drawing=Drawing(1000, 400, (wave, ((700, 100), (800, 300))), "申报人签名："))
+    r = receipt(notes=("已提交，等待核实",), drawings=(Drawing(1000, 400, (wave, ((700, 100), (800, 300))), "申报人签名："),))
     job = printed(ReceiptEncoder(P80).encode(r))
     assert job.rasters == 1 and "申报人签名：" in job.text_lines
-    assert "Drawing(<hidden>)" == repr(r.drawing)  # a signature never reaches a log line
+    assert "Drawing(<hidden>)" == repr(r.drawings[0])  # a signature never reaches a log line
     with_drawing, without = FeedCounter(203), FeedCounter(203)
     assert with_drawing.feed(ReceiptEncoder(P80).encode(r)) > \
         without.feed(ReceiptEncoder(P80).encode(receipt(notes=("已提交，等待核实",)))) + 100  # the paper counters see it
+
+
+def test_two_signatures_are_printed_each_under_its_own_caption():
+    from drivers.printer.receipt import Drawing
+
+    wave = tuple((x * 10, 200 + (40 if x % 2 else -40)) for x in range(60))
+    r = receipt(drawings=(Drawing(1000, 400, (wave,), "出租人签名："), Drawing(1000, 400, (wave[:30],), "承租人签名：")))
+    job = printed(ReceiptEncoder(P80).encode(r))
+    assert job.rasters == 2
+    lines = job.text_lines
+    assert lines.index("出租人签名：") < lines.index("承租人签名：")

@@ -85,12 +85,27 @@ def test_changed_strokes_or_a_forged_signature_are_refused(backends):
 def test_a_key_never_enrolled_is_refused_and_an_enrolled_one_accepted(backends, tmp_path):
     key = TerminalKey.load_or_create(tmp_path / "signature.key", "T-9")
     form = {k: v for k, v in example(RESIDENCE).items() if k != "signature"}
-    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW)}
+    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW, "applicant")}
     with pytest.raises(Rejected, match="signature/not_found"):
         submit(backends, body)
     backends.submit("registration.enroll_signing_key", key.enrolment(), str(uuid.uuid4()))
-    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW)}
+    body = form | {"signature": key.envelope(form, drawn_signature(), "verified", NOW, "applicant")}
     assert submit(backends, body)["status"] == "received"
+
+
+def test_swapped_envelopes_of_two_parties_are_refused(backends):
+    rental = "registration.file_rental"
+    body = example(rental)
+    assert (body["lessor_signature"]["signer"], body["lessee_signature"]["signer"]) == ("lessor", "lessee")
+    swapped = body | {"lessor_signature": body["lessee_signature"], "lessee_signature": body["lessor_signature"]}
+    with pytest.raises(Rejected) as refused:
+        backends.submit(rental, swapped, str(uuid.uuid4()))
+    assert [(f.field, f.code) for f in refused.value.fields] == [("lessor_signature", "signer")]
+    # relabelling the lessee's envelope as the lessor's breaks its digest: the role is signed too
+    relabelled = body | {"lessor_signature": body["lessee_signature"] | {"signer": "lessor"}}
+    with pytest.raises(Rejected, match="lessor_signature/mismatch"):
+        backends.submit(rental, relabelled, str(uuid.uuid4()))
+    assert backends.submit(rental, body, str(uuid.uuid4()))["status"] == "received"
 
 
 def test_a_signature_is_never_accepted_twice(backends):
@@ -167,11 +182,54 @@ def test_the_signature_binds_exactly_what_is_submitted_and_is_never_reused(journ
     assert engine.view.notice == MSG["empty"] and not runner.all(Sign)
     engine.action("sign", strokes=drawn_signature())
     token, sign = runner.last(Sign)
-    envelope = EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, NOW)
+    envelope = EXAMPLE_TERMINAL.envelope(sign.form, sign.strokes, sign.face_check, signer=sign.signer, signed_at=NOW)
     engine.effect_done(token, Outcome(True, envelope))
+    # a last look at what was signed, with the signature itself drawn
+    assert engine.kind == "review" and engine.step.id == "signed"
+    [drawing] = engine.step.drawings(engine, lambda texts: texts.zh_CN)
+    assert drawing.caption == "申报人签名：" and sum(len(line) for line in drawing.lines) == len(sign.strokes["points"])
+    engine.action("next")
     assert engine.kind == "submit"
     body = runner.last(Enqueue)[1].body
     assert {k: v for k, v in body.items() if k != "signature"} == sign.form and body["signature"] is envelope
     assert sign.face_check == "verified" and sign.form["phone"] == "13800138000"
-    engine.back()  # back to the pad (the citizen cancelled the wait): the signature is gone, sign again
+    engine.back()  # back past the last review to the pad (the citizen cancelled the wait): sign again
+    engine.back()
     assert engine.kind == "signature" and "signature" not in session.data.form
+
+
+def test_the_address_chain_starts_at_the_address_on_record_and_can_be_changed():
+    from kiosk.journeys.steps.choose import MSG as CHOOSE
+
+    plan = next(s.plan for s in load_catalog() if s.id == "residence_registration")
+    session, runner = CitizenSession(60, 20), FakeRunner()
+    engine = JourneyEngine(session, {"residence_registration": plan}, runner, load_contract(), face_attempts=3,
+                           terminal_id="T-1", today=lambda: NOW.date())
+    session.start()
+    session.choose("residence_registration")
+    engine.begin("residence_registration")
+    engine.action("agree")
+    engine.card_placed(FakeCard(), photo=b"p")
+    engine.face_decided(runner.last(StartFace)[0], "accept")
+    units = {"district": "440106", "street": "440106001", "community": "440106001002", "road": "440106001002001",
+             "number": "440106001002001065", "room": "4401060010020010650302"}
+    engine.effect_done(runner.last(Call)[0], Outcome(True, {"phone": "13800138000", "household": [],
+                                                            "address_units": units}))
+
+    def listed(*codes):
+        engine.effect_done(runner.last(Call)[0], Outcome(True, {"units": [{"code": c, "name": c} for c in codes]}))
+
+    assert engine.step.id == "district"
+    listed("440104", "440106")
+    assert engine.data.form["district_code"] == "440106" and engine.view.notice == CHOOSE["from_records"]
+    shown = engine.step.options(engine, lambda t: t.en, {})
+    assert [(o.value, o.chosen, o.from_records) for o in shown] == [("440104", False, False), ("440106", True, True)]
+    engine.action("next")
+    assert engine.step.id == "street" and runner.last(Call)[1].body == {"level": "street", "parent": "440106"}
+    listed("440106001", "440106002")
+    assert engine.data.form["street_code"] == "440106001"
+    engine.action("pick", value="440106002")  # the citizen lives elsewhere now
+    assert engine.view.notice == "" and not any(o.from_records for o in engine.step.options(engine, lambda t: t.en, {}))
+    engine.action("next")
+    listed("440106002001")  # another street's communities: the one on record is not among them
+    assert "community_code" not in engine.data.form and engine.view.notice == ""

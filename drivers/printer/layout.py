@@ -172,10 +172,10 @@ def lay_out(receipt: Receipt, columns: int) -> list[Block]:
         blocks.extend(TextLine(line, "right", bold=True) for line in key_value(key, value, columns))
     for note in receipt.notes:
         blocks.extend(TextLine(line) for line in wrap(note, columns))
-    if receipt.drawing is not None:
-        if receipt.drawing.caption:
-            blocks.extend(TextLine(line) for line in wrap(receipt.drawing.caption, columns))
-        blocks.append(DrawingBlock(receipt.drawing))
+    for drawing in receipt.drawings:
+        if drawing.caption:
+            blocks.extend(TextLine(line) for line in wrap(drawing.caption, columns))
+        blocks.append(DrawingBlock(drawing))
     if receipt.qr:
         blocks += [FeedBlock(1), QrBlock(receipt.qr)]
     if receipt.barcode:

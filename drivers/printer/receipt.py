@@ -69,7 +69,7 @@ class Receipt:
         barcode: CODE128 payload (printable ASCII), or "". Printed only when it fits the paper
             (a long one does not on 58 mm): put the same data in the QR code.
         footer: small centered lines at the end.
-        drawing: a line drawing (a signature) printed as an image after the notes, or None.
+        drawings: line drawings (signatures, each under its caption) printed as images after the notes.
         reprint: True on a copy of a job that already went (partly) to paper.
         reprint_label: the mark printed on such a copy, in the receipt's language.
     """
@@ -87,7 +87,7 @@ class Receipt:
     qr: str = ""
     barcode: str = ""
     footer: tuple[str, ...] = ()
-    drawing: Drawing | None = None
+    drawings: tuple[Drawing, ...] = ()
     reprint: bool = False
     reprint_label: str = "REPRINT"
 

@@ -59,6 +59,8 @@ _FIELD_MESSAGES = {
     "full": N_("This time slot has just been taken. Please choose another."),
     "not_found": N_("This was not found. Please check it."),
     "mismatch": N_("This does not match our records. Please check it."),
+    "changed": N_("The application was changed after you confirmed it on your phone. Please confirm it on your phone again."),
+    "signer": N_("A signature was given in the wrong person's place. Please both sign again."),
     "over_limit": N_("This is more than allowed at one time."),
     "not_sole_proprietor": N_("Only individual businesses can use this service here."),
     "no_records": N_("No records were found for this period."),

@@ -58,6 +58,14 @@ class TableSpec(_Spec):
             ctx.check_template(cell, f"{key}.total.{i}")
 
 
+class SignatureSpec(_Spec):
+    """A signature drawn on the paper under its caption: ``value`` is a source holding a signature
+    envelope (``"form.lessee_signature"``), ``caption`` says whose it is (承租人签名：)."""
+
+    value: str
+    caption: Texts
+
+
 class DocumentSpec(_Spec):
     """A printed document."""
 
@@ -77,10 +85,14 @@ class DocumentSpec(_Spec):
     footer: list[Texts] = []
     signature: str = ""                  # a source holding a signature envelope (e.g. "form.signature"): drawn
     signature_caption: Texts | None = None
+    signatures: list[SignatureSpec] = []  # several signers (both parties), each drawn under its own caption
 
     def check(self, ctx: DefinitionContext, key: str) -> None:
         if self.signature:
             ctx.check_source(self.signature, f"{key}.signature")
+        for i, signed in enumerate(self.signatures):
+            ctx.check_source(signed.value, f"{key}.signatures.{i}.value")
+            ctx.check_texts(signed.caption, f"{key}.signatures.{i}.caption")
         for name in ("fields", "totals"):
             for i, item in enumerate(getattr(self, name)):
                 ctx.check_template(item.value, f"{key}.{name}.{i}.value")
@@ -132,17 +144,30 @@ def render_document(spec: DocumentSpec, scope: Mapping[str, Any], codes: Mapping
         spec.kind, pick(spec.title.as_dict()), origin,
         heading=tuple(pick(h.as_dict()) for h in spec.heading),
         subtitle=tuple(pick(h.as_dict()) for h in spec.subtitle),
-        fields=tuple((pick(f.label.as_dict()), fill(f.value)) for f in fields),
+        # a field whose values are all empty is left out (the department's number while it is queued)
+        fields=tuple((pick(f.label.as_dict()), fill(f.value)) for f in fields if _any_value(f.value, scope)),
         table=table,
         totals=tuple((pick(t.label.as_dict()), fill(t.value)) for t in spec.totals),
         notes=tuple(n for n in notes if n),  # a note whose values are all empty is left out
         qr=fill(spec.qr), barcode=fill(spec.barcode),
         footer=tuple(fill(pick(f.as_dict())) for f in spec.footer),
         reprint=bool(spec.reprint and template.lookup(scope, spec.reprint)),
-        drawing=_drawing(template.lookup(scope, spec.signature) if spec.signature else None,
-                         pick(spec.signature_caption.as_dict()) if spec.signature_caption else ""),
+        drawings=signature_drawings(signatures(spec, pick), scope),
         reprint_label=reprint_label,
     )
+
+
+def signatures(spec: DocumentSpec, pick: Pick) -> list[tuple[str, str]]:
+    """``(source, caption)`` of every signature the document draws, in order."""
+    single = [(spec.signature, pick(spec.signature_caption.as_dict()) if spec.signature_caption else "")] \
+        if spec.signature else []
+    return single + [(s.value, pick(s.caption.as_dict())) for s in spec.signatures]
+
+
+def signature_drawings(signed: list[tuple[str, str]], scope: Mapping[str, Any]) -> tuple[Drawing, ...]:
+    """The signatures ``(source, caption)`` whose source holds an envelope in ``scope``, as drawings."""
+    drawings = (_drawing(template.lookup(scope, source), caption) for source, caption in signed)
+    return tuple(d for d in drawings if d is not None)
 
 
 def _any_value(text: str, scope: Mapping[str, Any]) -> bool:

@@ -93,11 +93,13 @@ class Print:
 @dataclass(frozen=True, repr=False)
 class Sign:
     """Bind a handwritten signature (``strokes``) to ``form`` (the request without its envelope) and
-    the face check's outcome, signed with the terminal's key; the outcome's value is the envelope."""
+    the face check's outcome and the signer's role, signed with the terminal's key; the outcome's
+    value is the envelope."""
 
     form: dict
     strokes: dict
     face_check: str
+    signer: str
 
     def __repr__(self) -> str:
         return "Sign(<form and strokes hidden>)"

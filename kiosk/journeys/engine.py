@@ -321,7 +321,21 @@ class JourneyEngine:
             self.step.card_placed(self, card, photo)
         elif self.data.face is None and self.kind != "ticket":  # not identified yet: keep it for the card step
             self.data.card, self.data.photo = card, photo
+        elif self._card_step_ahead():  # e.g. the tenant's card while the landlord is still on a form
+            self.data.waiting_card = {"card": card, "photo": photo}
         self.changed()
+
+    def _card_step_ahead(self) -> bool:
+        """True when a later card step still waits for its person's card."""
+        if self.step is None or self.step is self.plan.fallback:
+            return False
+        return any(s.kind == "card" and self.identity(s.party).card is None
+                   for s in self.plan.steps[self.step.index + 1:])
+
+    def take_waiting_card(self) -> tuple[Any, Any] | None:
+        """The card lying on the reader since before the current card step (card, photo), or None."""
+        waiting, self.data.waiting_card = self.data.waiting_card, None
+        return (waiting["card"], waiting["photo"]) if waiting else None
 
     def card_unreadable(self, msgid: str | None = None) -> None:
         """A card is on the reader but could not be read; ``msgid`` is the reader's explanation."""
@@ -332,6 +346,9 @@ class JourneyEngine:
     def card_removed(self) -> None:
         """The card left the reader."""
         self.refused_card = ""
+        waiting = self.take_waiting_card()  # the card lifted was one no step had taken yet
+        if waiting is not None and hasattr(waiting[0], "wipe"):
+            waiting[0].wipe()
         if self.kind == "farewell":
             self.session.end("done")
             return

@@ -80,7 +80,8 @@ class EffectRunner:
             self._later(token, effect.seconds)
         elif isinstance(effect, Sign):
             self._background(token, "sign", lambda: self.runtime.signer.envelope(
-                effect.form, effect.strokes, effect.face_check, datetime.now().astimezone().replace(microsecond=0)))
+                effect.form, effect.strokes, effect.face_check, datetime.now().astimezone().replace(microsecond=0),
+                effect.signer))
         elif isinstance(effect, IssueTicket):
             # One key per session's request, reused on "try again", so nobody gets two tickets.
             self._ticket_key = self._ticket_key or uuid.uuid4().hex

@@ -2,12 +2,15 @@
 ones that cannot be chosen greyed), a letter keypad to narrow a long list, and Next."""
 from __future__ import annotations
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.gridlayout import GridLayout
 
+from common.i18n import N_
 from kiosk.journeys.document import resolved_codes
 from screens.steps.base import StepScreen, button
 
+FROM_RECORDS = N_("From your records")
 LETTERS = "ABCDEFGHJKLMNOPQRSTWXYZ"  # no I, U, V: no pinyin syllable starts with them
 
 
@@ -39,10 +42,13 @@ class ChooseScreen(StepScreen):
         grid = self.ids.options
         grid.clear_widgets()
         for option in options:
-            text = f"{option.label}\n{option.detail}" if option.detail else option.label
+            lines = [option.label, option.detail, self.translator.gettext(FROM_RECORDS) if option.from_records else ""]
+            text = "\n".join(line for line in lines if line)
             tile = button(text, f"option {option.value}", lambda v=option.value: self.act("pick", value=v),
                           primary=option.chosen, disabled=not option.enabled)
             grid.add_widget(tile)
+            if option.from_records:  # the pick the records made is in view, however long the list
+                Clock.schedule_once(lambda _dt, t=tile: t.parent is grid and grid.parent.scroll_to(t, animate=False))
 
     def _build_keypad(self) -> None:
         pad: GridLayout = self.ids.keypad

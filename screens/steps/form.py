@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.metrics import dp
 from kivy.properties import StringProperty
 
 from kiosk.journeys.document import resolved_codes
 from kiosk.texts import Texts
 from screens.steps.base import StepScreen, button
 from screens.steps.fields import WIDGETS, FieldBox, TextField
+from screens.steps.signature import SignatureView
 
 
 class FormScreen(StepScreen):
@@ -89,6 +91,9 @@ class ReviewScreen(StepScreen):
         box.clear_widgets()
         from kivy.factory import Factory
 
+        for drawing in self.step.drawings(self.engine, self.pick):  # what was signed, signatures first: in view
+            box.add_widget(Factory.ReviewSignature(text=drawing.caption))
+            box.add_widget(SignatureView(drawing, size_hint_y=None, height=dp(180)))
         codes = resolved_codes(self.engine.plan.codes, self.translator.pick)
         for entry in self.step.entries(self.engine, self.pick, codes):
             row = Factory.ReviewRow()  # a kv dynamic class: its properties exist only once built

@@ -22,6 +22,29 @@ MAX_POINTS = 4000       # the contract's limit
 INK_RGBA = (0.05, 0.10, 0.30, 1)
 
 
+class SignatureView(Widget):
+    """A signature given before, drawn read-only and scaled into the widget (the review shows what was
+    signed). ``drawing`` is a ``drivers.printer.receipt.Drawing``; dropped with the review's rows."""
+
+    def __init__(self, drawing, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.drawing = drawing
+        self.bind(size=lambda *_: self._draw(), pos=lambda *_: self._draw())
+
+    def _draw(self) -> None:
+        d = self.drawing
+        self.canvas.clear()
+        scale = min(self.width / max(d.width, 1), self.height / max(d.height, 1))
+        left = self.x + (self.width - d.width * scale) / 2
+        top = self.top - (self.height - d.height * scale) / 2
+        with self.canvas:
+            Color(*INK_RGBA)
+            for line in d.lines:
+                points = [c for x, y in line for c in (left + x * scale, top - y * scale)]
+                if len(points) >= 4:
+                    Line(points=points, width=2)
+
+
 class SignaturePad(Widget):
     """A box to sign in with a finger (kv: ``SignaturePad`` in signature.kv)."""
 

@@ -113,6 +113,13 @@ def draw_signature(ui, strokes: int = 3) -> None:
     ui.pump()
 
 
+def signature_views(ui) -> list:
+    """The signatures drawn on the screen shown now (the review after signing)."""
+    from screens.steps.signature import SignatureView
+
+    return [w for w in ui.walk() if isinstance(w, SignatureView)]
+
+
 def type_chinese(ui, field: str, words: list[tuple[str, str]]) -> None:
     """Type on the on-screen keyboard of text field ``field`` as a citizen would: for each
     (pinyin, word), the letters, then the word among the candidates (paging on if need be)."""

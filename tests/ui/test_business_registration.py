@@ -108,6 +108,8 @@ def test_whole_application_signed_on_the_phone_submitted_and_printed(ui, tmp_pat
     ui.until(lambda: app.current_step == "print", timeout=20, what="the submission")
     receipt_no = session.data.receipt_no
     assert receipt_no.startswith(app.context.settings.kiosk.terminal_id)
+    reply = dict(session.data.reply)  # the office answered while the citizen waited
+    assert reply["delivery"] == "delivered" and reply["application_no"].startswith("DJ") and reply["expected_by"]
 
     ui.tap("print")
     ui.until(lambda: engine.view.print_state == "printed", timeout=40, what="printing")
@@ -116,7 +118,8 @@ def test_whole_application_signed_on_the_phone_submitted_and_printed(ui, tmp_pat
     printed = "\n".join(job.text_lines)
     for line in ("个体户登记申请回执", receipt_no, "晓峰", "餐饮服务", "食品经营许可证", "日用百货销售",
                  f"{address['district']}{address['street']}{address['detail']}", "个人经营", "已在手机上完成",
-                 "1到3个工作日"):
+                 "1到3个工作日", f"受理编号：{reply['application_no']}", f"预计办结：{reply['expected_by']}",
+                 "已受理，等待审核"):
         assert line in printed, line
     assert DEMO_ID not in printed and "?" not in printed
     assert decode_qr(job.png_path) == receipt_no

@@ -14,7 +14,7 @@ from drivers.idcard.card import Card
 from tests.qr import decode_qr
 from tests.test_outbox_privacy import encodings
 from tests.ui.conftest import lift_card
-from tests.ui.journey import draw_signature
+from tests.ui.journey import draw_signature, signature_views
 from tests.ui.test_tax_journey import visible_texts_everywhere
 
 pytestmark = pytest.mark.ui
@@ -108,6 +108,9 @@ def test_two_people_file_and_sign_then_nothing_of_either_is_left(ui, tmp_path):
     assert TENANT_LABEL in ui.find("notice").text
     draw_signature(ui, strokes=4)
     ui.tap("signature confirm")
+    ui.until(lambda: app.current_step == "review", timeout=30, what="the last look at what both signed")
+    assert {"出租人签名：", "承租人签名："} <= set(ui.texts()) and len(signature_views(ui)) == 2
+    ui.tap("review confirm")
     ui.until(lambda: app.current_step == "print", timeout=30, what="the submission")
     receipt_no, reply = session.data.receipt_no, dict(session.data.reply)
     assert reply["delivery"] == "delivered" and reply["filing_no"].startswith("BA")  # verified, both signatures
@@ -118,11 +121,11 @@ def test_two_people_file_and_sign_then_nothing_of_either_is_left(ui, tmp_path):
     job = printer.jobs[-1]
     printed = "".join(job.text_lines)  # long notes wrap over several lines of paper
     for line in ("房屋租赁备案回执", receipt_no, f"备案编号：{reply['filing_no']}", "已提交，待复核",
-                 "上门查看房子", "广州市房屋租赁合同备案证明", "4,200.00", "居住 68㎡", "出租人签名",
+                 "上门查看房子", "广州市房屋租赁合同备案证明", "4,200.00", "居住 68㎡", "出租人签名", "承租人签名",
                  "4401**********4035"):
         assert line in printed, line
     assert LANDLORD_ID not in printed and TENANT_ID not in printed
-    assert job.rasters >= 1  # the signature, drawn
+    assert job.rasters == 2  # both signatures, drawn
     assert decode_qr(job.png_path) == receipt_no
 
     ui.tap("done")
@@ -135,6 +138,8 @@ def test_two_people_file_and_sign_then_nothing_of_either_is_left(ui, tmp_path):
     assert session.data.is_empty()
     pad = next(s for s in app.journey_screens if s.name == "signature").ids.pad
     assert pad.points == []
+    from screens.steps.signature import SignatureView
+    assert not [w for s in app.journey_screens for w in s.walk() if isinstance(w, SignatureView)]  # the review's too
     gc.collect()
     secrets = (LANDLORD_ID, TENANT_ID, TENANT_NAME, "4401**********4035")
     assert not [t for t in visible_texts_everywhere(app) if any(s in t for s in secrets)]

@@ -8,7 +8,7 @@ import gc
 import pytest
 
 from tests.test_outbox_privacy import encodings
-from tests.ui.journey import draw_signature, type_chinese
+from tests.ui.journey import draw_signature, signature_views, type_chinese
 
 pytestmark = pytest.mark.ui
 DEMO_ID, DEMO_NAME, DEMO_PHONE = "440106199005209986", "测试市民", "19037400432"  # the demo card and its records
@@ -83,6 +83,9 @@ def test_residence_registration_end_to_end(ui):
     draw_signature(ui)
     assert len(ui.find("signature pad").points) > 20
     ui.tap("signature confirm")
+    ui.until(lambda: app.current_step == "review", timeout=30, what="the last look at what was signed")
+    assert "申报人签名：" in ui.texts() and len(signature_views(ui)) == 1  # the signature itself, drawn
+    ui.tap("review confirm")
     ui.until(lambda: app.current_step == "print", timeout=30, what="the submission")
     receipt_no = engine.data.receipt_no
 

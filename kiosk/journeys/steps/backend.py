@@ -51,6 +51,26 @@ def back_to_form(engine, before: int, refused: tuple, explained: dict[str, Texts
     engine.notice(MSG["refused"], speak=True)
 
 
+def handoff_bound(step) -> set[str]:
+    """The request properties of ``step`` bound to the phone hand-off (``$handoff.*``), e.g. ``signing_id``."""
+    return {name for name, value in step.settings.request.items()
+            if isinstance(value, str) and value.startswith("$handoff.")}
+
+
+def back_to_handoff(engine, step, refused: tuple) -> bool:
+    """A refused property the request of ``step`` binds to the phone hand-off (the department says the
+    confirmed document is not this one, or the confirmation is used up): back to the latest hand-off
+    step to confirm again on the phone, told why. False when the refusal is about something else."""
+    problem = next((f for f in refused if f.field in handoff_bound(step)), None)
+    handoffs = [s for s in engine.plan.steps[:step.index] if s.kind == "handoff"]
+    if problem is None or not handoffs:
+        return False
+    engine.data.handoff = None  # what was confirmed does not count for this request
+    engine.goto(handoffs[-1].index)
+    engine.notice(problem.msgid, speak=True)
+    return True
+
+
 class _Request:
     """Shared by the steps that call an operation: the body from bindings and forms."""
 
@@ -244,14 +264,16 @@ class SubmitStep(_Request, Step):
             engine.data.reply = answer | {"receipt_no": receipt_no} | ({"delivery": delivery} if delivery else {})
             engine.data.receipt_no = receipt_no
             if delivery == "rejected" and refused and not paid:  # e.g. the end of a term before its start
-                back_to_form(engine, self.index, refused)
+                if not back_to_handoff(engine, self, refused):
+                    back_to_form(engine, self.index, refused)
                 return
             if delivery == "rejected":
                 engine.notice(MSG["refused_refund"] if paid else CANNOT_DO_HERE, speak=True)
                 return
             engine.next()
         elif outcome.fields:
-            back_to_form(engine, self.index, outcome.fields)
+            if not back_to_handoff(engine, self, outcome.fields):
+                back_to_form(engine, self.index, outcome.fields)
         elif paid:
             engine.notice(MSG["not_stored_paid"], speak=True)
         else:

@@ -6,6 +6,8 @@ up); the pick fills one request property of a later operation (``target``/``fiel
 available to templates as ``{picked.<step id>.<row property>}``. A chain (district, street,
 community) is consecutive choose steps whose request binds the previous pick. With ``search``
 the citizen narrows a long list by the pinyin initials of the rows' labels ("TH" finds 天河区).
+With ``prefill`` (a source such as ``$records.address_units.district``) the step starts with the row
+whose value it holds chosen, marked "From your records"; the citizen may choose another.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ MSG = {
     "pick_one": N_("Please choose one."),
     "pick_some": N_("Please choose at least one."),
     "not_available": N_("This one can no longer be chosen. Please choose another."),
+    "from_records": N_("Chosen from your records. Choose another if it is not right."),
 }
 NAME = r"^[a-z_][a-z0-9_]*$"
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -47,15 +50,18 @@ class ChooseSettings(StepSettings):
     search: bool = False
     intro: Texts | None = None
     empty: Texts | None = None
+    prefill: str | None = Field(default=None, pattern=r"^\$")  # a source: the value chosen at the start
 
 
 class Option:
-    """One row as the screen shows it."""
+    """One row as the screen shows it (``from_records``: chosen, and the value the records hold)."""
 
-    __slots__ = ("value", "label", "detail", "enabled", "chosen")
+    __slots__ = ("value", "label", "detail", "enabled", "chosen", "from_records")
 
-    def __init__(self, value: Any, label: str, detail: str, enabled: bool, chosen: bool) -> None:
+    def __init__(self, value: Any, label: str, detail: str, enabled: bool, chosen: bool,
+                 from_records: bool = False) -> None:
         self.value, self.label, self.detail, self.enabled, self.chosen = value, label, detail, enabled, chosen
+        self.from_records = from_records
 
 
 class ChooseStep(Step):
@@ -98,6 +104,10 @@ class ChooseStep(Step):
             self._check_row_template(ctx, getattr(s, key), key, row)
         ctx.check_texts(s.intro, "intro")
         ctx.check_texts(s.empty, "empty")
+        if s.prefill is not None:
+            if s.multiple:
+                raise DefinitionError("prefill: starts a single choice; this step takes several")
+            ctx.check_source(s.prefill[1:], "prefill")
         target = ctx.operation(s.target, "target")
         prop = ctx.contract.request_schema(target).get("properties", {}).get(s.field)
         if prop is None:
@@ -161,6 +171,22 @@ class ChooseStep(Step):
             self._store(engine, kept, rows)
         elif not rows and s.empty is not None:
             engine.notice("")
+        elif not kept and self._prefill(engine, rows) is not None:
+            self._store(engine, [self._prefill(engine, rows)], rows)
+        if self._from_records(engine):
+            engine.notice(MSG["from_records"])
+
+    def _prefill(self, engine, rows: list[dict]) -> Any:
+        """The pickable value ``prefill`` holds (None without one, or when no such row can be chosen)."""
+        s = self.settings
+        value = engine.resolve(s.prefill) if s.prefill else None
+        found = value is not None and any(r.get(s.value) == value and self._enabled(r) for r in rows)
+        return value if found else None
+
+    def _from_records(self, engine) -> bool:
+        """True while the pick is still the one ``prefill`` made."""
+        chosen = self._chosen(engine)
+        return bool(chosen) and chosen[0] == self._prefill(engine, self.rows(engine) or [])
 
     def action(self, engine, name: str, args: dict[str, Any]) -> None:
         s = self.settings
@@ -175,7 +201,7 @@ class ChooseStep(Step):
             else:
                 chosen = [row[s.value]]
             self._store(engine, chosen, rows)
-            engine.notice("")
+            engine.notice(MSG["from_records"] if self._from_records(engine) else "")
         elif name == "search":
             engine.view.search = str(args["letters"]).upper()[:8]
         elif name == "retry":
@@ -196,13 +222,16 @@ class ChooseStep(Step):
         the citizen's language (``pick`` chooses from a definition's texts)."""
         s, scope = self.settings, engine.scope()
         chosen = self._chosen(engine)
+        recorded = self._prefill(engine, self.rows(engine) or [])
         out = []
         for row in self.rows(engine) or []:
             label = template.render(_text(s.label, pick), {**scope, "row": row}, codes)
             if searched and engine.view.search and not matches(label, engine.view.search):
                 continue
             detail = template.render(_text(s.detail, pick), {**scope, "row": row}, codes) if s.detail else ""
-            out.append(Option(row.get(s.value), label, detail, self._enabled(row), row.get(s.value) in chosen))
+            value = row.get(s.value)
+            out.append(Option(value, label, detail, self._enabled(row), value in chosen,
+                              value in chosen and value == recorded))
         return out
 
     def _enabled(self, row: dict) -> bool:

@@ -17,7 +17,7 @@ from pydantic import Field
 from common.i18n import N_
 from kiosk.journeys import template
 from kiosk.journeys.definition import DefinitionContext, DefinitionError, is_source
-from kiosk.journeys.document import LabelledValue
+from kiosk.journeys.document import LabelledValue, SignatureSpec, signature_drawings
 from kiosk.journeys.steps.base import Spec, Step, StepSettings
 from kiosk.texts import Texts
 
@@ -213,6 +213,9 @@ class ReviewSettings(StepSettings):
     # Lines shown first, without "change": what the citizen did not type, e.g. who the parties are
     # (``{label = {...}, value = "{party.lessee.name} {party.lessee.id_number|mask_id}"}``).
     shows: list[LabelledValue] = []
+    # Signatures drawn under the entries, each under its caption (a review after signing shows
+    # what was signed with the signatures themselves); one not given yet is left out.
+    signatures: list[SignatureSpec] = []
 
 
 class ReviewStep(Step):
@@ -226,6 +229,13 @@ class ReviewStep(Step):
         for i, line in enumerate(self.settings.shows):
             ctx.check_texts(line.label, f"shows.{i}.label")
             ctx.check_template(line.value, f"shows.{i}.value")
+        for i, signed in enumerate(self.settings.signatures):
+            ctx.check_source(signed.value, f"signatures.{i}.value")
+            ctx.check_texts(signed.caption, f"signatures.{i}.caption")
+
+    def drawings(self, engine, pick: Callable[[Texts], str]) -> tuple:
+        """The signatures given so far as drawings (``drivers.printer.receipt.Drawing``), captioned."""
+        return signature_drawings([(s.value, pick(s.caption)) for s in self.settings.signatures], engine.scope())
 
     def action(self, engine, name: str, args: dict[str, Any]) -> None:
         if name == "change":

@@ -13,8 +13,6 @@ change (the citizen went back and changed the form), a confirmed hand-off no lon
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +21,9 @@ from pydantic import Field
 from common.i18n import N_
 from kiosk.journeys.definition import DefinitionContext, DefinitionError, is_source
 from kiosk.journeys.effects import After, Call, Outcome
-from kiosk.journeys.steps.backend import SENDS, Binding
+from kiosk.journeys.steps.backend import SENDS, Binding, handoff_bound
 from kiosk.journeys.steps.base import Step, StepSettings
+from kiosk.signing import document_digest
 from kiosk.texts import Texts
 
 # What the contract's hand-off operations must answer (property: JSON type).
@@ -43,7 +42,7 @@ class HandoffSettings(StepSettings):
     start_request: dict[str, Binding] = {}
     status: str                                  # the query polled until it is decided
     status_request: dict[str, Binding] = {}      # e.g. { handoff_id = "$handoff.handoff_id" }
-    digest: str | None = None                    # a start request property that gets the SHA-256 of the form
+    digest: str | None = None                    # a start request property that gets the SHA-256 of what is signed
     instructions: Texts                          # what to do on the phone, one line per action
     poll_s: int = Field(default=2, ge=1, le=30)  # seconds between two status requests
 
@@ -119,7 +118,8 @@ class HandoffStep(Step):
     # -- run time --------------------------------------------------------------------------------
     def passes(self, engine) -> bool:
         handoff = engine.data.handoff
-        return handoff is not None and handoff.state == "confirmed" and handoff.asked == _digest(self._start_body(engine))
+        return handoff is not None and handoff.state == "confirmed" \
+            and handoff.asked == document_digest(self._start_body(engine))
 
     def enter(self, engine) -> None:
         if self.passes(engine):  # confirmed for exactly this, earlier in the session
@@ -156,7 +156,7 @@ class HandoffStep(Step):
     # -- the states ------------------------------------------------------------------------------
     def _start(self, engine) -> None:
         body = self._start_body(engine)
-        engine.data.handoff = Handoff(asked=_digest(body))
+        engine.data.handoff = Handoff(asked=document_digest(body))
         engine.view.busy, engine.view.waiting = True, False
         engine.notice("")
         engine.do(Call(self.settings.start, body))
@@ -195,8 +195,17 @@ class HandoffStep(Step):
     def _start_body(self, engine) -> dict:
         body = self._body(engine, self.settings.start, self.settings.start_request)
         if self.settings.digest:
-            body[self.settings.digest] = _digest(engine.data.form or {})
+            body[self.settings.digest] = document_digest(self._document(engine))
         return body
+
+    def _document(self, engine) -> dict:
+        """What the citizen confirms: the request of the submission after this step without what names
+        the hand-off itself (so the department recomputes the digest from what it receives); the form
+        when no submission follows."""
+        submit = next((s for s in engine.plan.steps[self.index + 1:] if s.kind == "submit"), None)
+        if submit is None:
+            return engine.data.form or {}
+        return {k: v for k, v in submit.body(engine).items() if k not in handoff_bound(submit)}
 
     @staticmethod
     def _body(engine, op_id: str, bindings: dict) -> dict:
@@ -205,8 +214,3 @@ class HandoffStep(Step):
         body.update({k: v for k, v in (engine.data.form or {}).items() if k in names and k not in body})
         return {k: v for k, v in body.items() if v is not None}
 
-
-def _digest(value: Any) -> str:
-    """SHA-256 of canonical JSON (sorted keys, no spaces): the same value gives the same digest."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

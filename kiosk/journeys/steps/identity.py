@@ -93,6 +93,10 @@ class CardStep(_PartyStep):
         if engine.identity(self.party).card is not None:  # placed earlier (the attract screen, the consent)
             engine.next()
             return
+        waiting = engine.take_waiting_card()  # laid on the reader before this step (a tenant who came early)
+        if waiting is not None:
+            self.card_placed(engine, *waiting)
+            return
         if self.party is not None:
             engine.notice(engine.refused_card or MSG["place_party_card"], speak=True, party=self.label(engine))
             return

@@ -8,7 +8,9 @@ check's outcome and the time, and signs the digest with the terminal's key
 submission. A signature is never reused: entering the step (again) drops any earlier one.
 
 With ``party`` a second person signs (e.g. the lessee): their envelope carries their own face
-check's outcome. Every signature of one submission binds the same request: the request without
+check's outcome. Every envelope names its signer's role (``signer``: the party, else ``applicant``,
+or the definition's own, e.g. ``lessor``), bound by the digest, so a department can tell the
+lessee's signature from the lessor's. Every signature of one submission binds the same request: the request without
 any of its envelopes, so the order in which the parties sign does not matter.
 """
 from __future__ import annotations
@@ -41,6 +43,7 @@ class SignatureSettings(StepSettings):
     field: str = "signature"       # the request property that carries the envelope
     statement: Texts               # what the citizen confirms by signing, in one or two sentences
     party: str | None = None       # who signs: a party of [journey.parties]; omitted: the citizen
+    signer: str | None = None      # the signer's role in the envelope (the contract's enum); default: party or applicant
 
 
 def refusal(strokes: Any) -> str:
@@ -78,6 +81,10 @@ class SignatureStep(Step):
         if prop is None or "strokes" not in prop.get("properties", {}):
             raise DefinitionError(f"field: {s.field!r} is not a signature envelope in the request of {op.id}")
         ctx.check_party(s.party)
+        roles = prop["properties"].get("signer", {}).get("enum", [])
+        if self.signer not in roles:
+            raise DefinitionError(f"signer: {self.signer!r} is not a signer role of the envelope {s.field!r} of {op.id}; "
+                                  f"set signer to one of: {', '.join(roles)}")
         if s.party not in ctx.faced:
             raise DefinitionError("a signature binds the signer's face check: put a face step"
                                   f"{'' if s.party is None else f' with party = {s.party!r}'} before it")
@@ -106,11 +113,17 @@ class SignatureStep(Step):
                 engine.notice(problem, speak=True)
                 return
             engine.view.busy = True
-            engine.do(Sign(self.signed_request(engine), strokes, engine.identity(self.settings.party).face or ""))
+            engine.do(Sign(self.signed_request(engine), strokes, engine.identity(self.settings.party).face or "",
+                           self.signer))
 
     @property
     def party(self) -> str | None:
         return self.settings.party
+
+    @property
+    def signer(self) -> str:
+        """The role the envelope names: the definition's ``signer``, else the party, else ``applicant``."""
+        return self.settings.signer or self.settings.party or "applicant"
 
     def label(self, engine) -> Texts | None:
         """Who signs, as the screen shows it (None: the citizen)."""

@@ -53,7 +53,7 @@ def test_chunks_count_the_same_as_the_whole_job_and_tall_lines_take_their_height
 def drawing_receipt() -> Receipt:
     wave = tuple((x * 10, 200 + (40 if x % 2 else -40)) for x in range(60))
     return Receipt("submission", "业务受理回执", ORIGIN, notes=("已提交，等待核实",),
-                   drawing=Drawing(1000, 400, (wave,), "申报人签名："), qr="R-2024-000123")
+                   drawings=(Drawing(1000, 400, (wave,), "申报人签名："),), qr="R-2024-000123")
 
 
 @pytest.mark.parametrize("receipt", [

@@ -140,7 +140,7 @@ class WalkingRunner:
         if not isinstance(effect, (Speak, CancelFace)):
             self.pending.append((token, effect))
 
-    def printer_ready(self):
+    def printer_ready(self, printer="receipt"):
         return True
 
     def render(self, document, scope, codes):

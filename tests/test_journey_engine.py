@@ -42,7 +42,7 @@ class FakeRunner:
     def run(self, token, effect):
         self.effects.append((token, effect))
 
-    def printer_ready(self):
+    def printer_ready(self, printer="receipt"):
         return self.ready
 
     def render(self, document, scope, codes):

@@ -1,7 +1,7 @@
 """Steps that end on paper: printing a document, and the counter queue ticket (the ticket route)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from common.i18n import N_
 from kiosk.journeys.definition import DefinitionContext
@@ -25,6 +25,7 @@ MSG = {
 class PrintSettings(StepSettings):
     document: DocumentSpec
     summary: Texts | None = None  # shown above Print: a template, e.g. what happens next
+    printer: Literal["receipt", "a4"] = "receipt"  # "a4": an official document, on the A4 printer
 
 
 class PrintStep(Step):
@@ -47,7 +48,7 @@ class PrintStep(Step):
         if name == "print":
             if engine.view.print_state in ("printing", "printed"):
                 return
-            if not engine.printer_ready():
+            if not engine.printer_ready(self.settings.printer):
                 engine.view.print_state = "unavailable"
                 engine.notice(MSG["printer_unavailable"], speak=True)
                 return
@@ -55,7 +56,7 @@ class PrintStep(Step):
             if engine.view.print_state == "failed":  # part of it may have come out: this is a copy
                 receipt = receipt.as_reprint()
             engine.view.print_state = "printing"
-            engine.do(Print(receipt, self.settings.document.kind))
+            engine.do(Print(receipt, self.settings.document.kind, self.settings.printer))
         elif name == "next":
             engine.next()
 

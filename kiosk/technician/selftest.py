@@ -101,6 +101,12 @@ def device_checks(runtime, voice=None) -> list[Check]:
         detail = f"{status.state.value} {status.reason} paper={paper}".strip()
         return driver.printable(status), detail
 
+    def a4printer():
+        driver = runtime.a4printer.driver
+        status = driver.status()
+        detail = f"{status.state.value} {status.reason} code={status.conditions.get('code', '?')}"
+        return driver.printable(status), detail.replace("  ", " ")
+
     def idcard():
         status = runtime.bus.last_status("idcard")
         sam = runtime.idcard.supervisor.sam_id
@@ -143,5 +149,5 @@ def device_checks(runtime, voice=None) -> list[Check]:
         voice.say("Technician mode")
         return True, "test phrase played"
 
-    return [("printer", printer), ("idcard", idcard), ("camera", camera), ("face", face),
+    return [("printer", printer), ("a4printer", a4printer), ("idcard", idcard), ("camera", camera), ("face", face),
             ("backends", backends), ("outbox", outbox), ("voice", speech)]

@@ -15,6 +15,7 @@ MSG = {
     "printer_unavailable": N_("The printer cannot print right now. Please note the receipt number or scan the code."),
     "print_failed": N_("Printing did not finish. Please note the receipt number or scan the code."),
     "printed": N_("Printed. Please take your paper."),
+    "printed_a4": N_("Printed. Please take your document from the A4 printer."),
     "ticket_offer": N_("Take a queue ticket for the counter."),
     "ticket_failed": N_("A queue ticket could not be issued. Please go to the information desk."),
     "ticket_printed": N_("Your ticket has been printed. Please wait for your number to be called."),
@@ -62,7 +63,8 @@ class PrintStep(Step):
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.print_state = "printed" if outcome.ok else "failed"
-        engine.notice(MSG["printed" if outcome.ok else "print_failed"], speak=True)
+        printed = "printed_a4" if self.settings.printer == "a4" else "printed"
+        engine.notice(MSG[printed if outcome.ok else "print_failed"], speak=True)
 
 
 class TicketStep(Step):

@@ -132,10 +132,15 @@ def test_the_page_is_real_text_with_a_qr_code_a_phone_reads(tmp_path):
 
 
 def test_a_long_table_runs_onto_numbered_pages_with_its_header_repeated():
-    pages = pdf_text(render_pdf(document(rows=45)))
+    data = render_pdf(document(rows=45))
+    pages = pdf_text(data)
     assert len(pages) == 2
     assert "1 / 2" in pages[0] and "2 / 2" in pages[1]
     assert all("扣缴义务人" in page for page in pages)
+    for page in pypdfium2.PdfDocument(data):  # every page's foot is printed black, not in the table's grey
+        image = page.render(scale=2).to_pil().convert("L")
+        foot = image.crop((0, image.height - 90, image.width, image.height - 40))
+        assert foot.getextrema()[0] < 80
 
 
 # -- the driver against the virtual printer ------------------------------------------------------

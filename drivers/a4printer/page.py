@@ -200,9 +200,11 @@ def _row(pdf: _Sheet, cells: tuple[str, ...] | list[str], widths: list[float], n
     row_h = max(len(lines) for lines in wrapped) * height + 2
     x, y = MARGIN, pdf.get_y()
     for i, (lines, w) in enumerate(zip(wrapped, widths)):
-        if fill:
-            pdf.set_fill_color(230, 230, 230)
-        pdf.rect(x, y, w, row_h, style="DF" if fill else "D")
+        if fill:  # a local graphics state: a page's foot, drawn last, must not inherit the grey
+            with pdf.local_context(fill_color=(230, 230, 230)):
+                pdf.rect(x, y, w, row_h, style="DF")
+        else:
+            pdf.rect(x, y, w, row_h, style="D")
         for n, line in enumerate(lines):
             pdf.set_xy(x + 3, y + 1 + n * height)
             pdf.cell(w - 6, height, line, align="R" if i in numeric and not bold else "L")
@@ -261,7 +263,6 @@ def _qr(pdf: _Sheet, data: str) -> None:
     pdf.room(QR_MM + 8)
     pdf.ln(4)
     x0, y0 = (pdf.w - QR_MM) / 2, pdf.get_y()
-    pdf.set_fill_color(0, 0, 0)
     for r, row in enumerate(matrix):
         c = 0
         while c < size:
@@ -282,7 +283,6 @@ def _barcode(pdf: _Sheet, data: str) -> None:
     pdf.room(BARCODE_MM + text_h + 4)
     pdf.ln(2)
     x0, y0 = (pdf.w - width) / 2, pdf.get_y()
-    pdf.set_fill_color(0, 0, 0)
     for i, dark in enumerate(modules):
         if dark:
             pdf.rect(x0 + i * BARCODE_MODULE_MM, y0, BARCODE_MODULE_MM, BARCODE_MM, style="F")

@@ -84,7 +84,7 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     ui.until(lambda: app.current_step == "print", timeout=30, what="the record to be issued")
     ui.tap("print")
     ui.until(lambda: app.journey.view.print_state == "printed", timeout=60, what="printing")
-    assert "打印完成，请从A4打印机取走文件。" in ui.texts()  # where to look for it
+    assert "打印完成，请到文件打印机取走文件。" in ui.texts()  # where to look for it
     assert printer.wait_for_jobs(jobs_before + 1, 5)
     printed, qr = read_a4(printer.jobs[-1].pdf_path)
     assert "个人所得税纳税记录" in printed and "（原《税收完税证明》）" in printed

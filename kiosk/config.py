@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from common.settings import Section
 from kiosk.remote.allowlist import refused
+from drivers.a4printer.settings import A4PrinterSettings
 from drivers.camera.settings import CameraSettings
 from drivers.face.settings import FaceSettings
 from drivers.idcard.settings import IdCardSettings
@@ -216,6 +217,7 @@ class Settings(Section):
     camera: CameraSettings = CameraSettings()
     face: FaceSettings = FaceSettings()
     printer: PrinterSettings = PrinterSettings()
+    a4printer: A4PrinterSettings = A4PrinterSettings()
     backend: BackendSection = BackendSection()
     outbox: OutboxSection = OutboxSection()
     payment: PaymentSection = PaymentSection()

@@ -39,6 +39,7 @@ PROMPTS: dict[str, str] = {
     "printer_unavailable": N_("The printer cannot print right now. Please note the receipt number or scan the code."),
     "print_failed": N_("Printing did not finish. Please note the receipt number or scan the code."),
     "printed": N_("Printed. Please take your paper."),
+    "printed_a4": N_("Printed. Please take your document from the A4 printer."),
     "payment": N_("Please scan the payment code on the screen with your phone."),
     "rate": N_("Please rate this service."),
     "reason_needed": N_("Please tell us what went wrong."),

@@ -15,6 +15,7 @@ from drivers.camera.source import FrameSource
 from drivers.face.verifier import FaceVerifier
 from drivers.idcard.device import IdCardDevice
 from drivers.idcard.device import from_settings as idcard_from_settings
+from drivers.a4printer.setup import A4PrinterSetup, a4printer_from_settings
 from drivers.printer.setup import PrinterSetup, printer_from_settings
 from kiosk.backends.hub import Backends
 from kiosk.call.line import CallLine
@@ -37,6 +38,7 @@ class Runtime:
     bus: EventBus
     idcard: IdCardDevice
     printer: PrinterSetup
+    a4printer: A4PrinterSetup
     backends: Backends
     outbox: Outbox
     sender: Sender
@@ -64,6 +66,7 @@ class Runtime:
             bus=bus,
             idcard=idcard_from_settings(settings.idcard, bus, simulator=idcard_simulator),
             printer=printer_from_settings(settings.printer, settings.path(settings.paths.data_dir), bus),
+            a4printer=a4printer_from_settings(settings.a4printer, settings.path(settings.paths.data_dir), bus),
             backends=backends,
             outbox=outbox,
             sender=Sender.from_settings(outbox, backends.submit, settings, bus=bus),
@@ -81,6 +84,7 @@ class Runtime:
         self.face.start()  # the worker loads its models while the citizen reads the attract screen
         self.idcard.start()
         self.printer.driver.start()
+        self.a4printer.start()
         enrol(self.signer, self.outbox.enqueue)  # before any signature it binds (harmless when enrolled)
         self.sender.start()
         self.settler.start()  # finishes orders a previous run left open, paid or refused
@@ -88,7 +92,7 @@ class Runtime:
     def stop(self) -> None:
         """Stop everything; a part that fails to stop is logged and does not keep the others running."""
         for name, stop in (("sender", self.sender.stop), ("settler", self.settler.stop), ("idcard", self.idcard.stop),
-                           ("printer", self.printer.close), ("backends", self.backends.close), ("call", self.call.close),
+                           ("printer", self.printer.close), ("a4printer", self.a4printer.close), ("backends", self.backends.close), ("call", self.call.close),
                            ("face", self.face.stop), ("camera", self.camera.stop),
                            ("outbox", self.outbox.close)):
             try:

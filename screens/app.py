@@ -59,7 +59,8 @@ CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
 TAKE_CARD = N_("Please take your ID card from the reader.")
 # Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
 DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",
-             "r": "lift the card", "p": "printer paper out / back in", "v": "call a service agent",
+             "r": "lift the card", "p": "printer paper out / back in", "a": "A4 printer paper out / back in",
+             "v": "call a service agent",
              "s": "confirm the phone hand-off (the citizen signs in the official app)",
              "$": "the citizen pays the code on screen with the phone"}
 
@@ -115,6 +116,7 @@ class KioskApp(App):
         self._overlay: CountdownOverlay | None = None
         self._recovery_event = None
         self._demo_paper_out = False
+        self._demo_a4_paper_out = False
         self._help: HelpOverlay | None = None
         self.site_file, self.restart_requested, self.remote = site_file, False, None
 
@@ -322,6 +324,9 @@ class KioskApp(App):
         elif key == "p" and printer is not None:
             self._demo_paper_out = not self._demo_paper_out
             printer.set_paper("out" if self._demo_paper_out else "ok")
+        elif key == "a" and (a4 := self.runtime.a4printer.virtual_printer) is not None:
+            self._demo_a4_paper_out = not self._demo_a4_paper_out
+            a4.set_paper("out" if self._demo_a4_paper_out else "ok")
 
     def _demo_phone_confirms(self) -> None:
         """The reference backend's simulated phone confirms the newest pending hand-off (off the UI thread)."""

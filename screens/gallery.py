@@ -33,6 +33,7 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
     without a file name is not pictured."""
     session, journey = app.context.session, app.journey
     reader, printer = app.runtime.idcard.simulator, app.runtime.printer.virtual_printer
+    a4 = app.runtime.a4printer.virtual_printer  # the official documents' printer
     at = lambda step: lambda: app.current_step == step  # noqa: E731
 
     def fresh() -> None:
@@ -41,11 +42,11 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         session.end("gallery")
 
     def no_paper() -> None:
-        printer.set_paper("out")
+        a4.set_paper("out")
 
     def certificate() -> None:
         fresh()
-        printer.set_paper("ok")
+        a4.set_paper("ok")
         session.start()
         session.choose("tax_certificate")
         journey.begin("tax_certificate")
@@ -60,6 +61,7 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
     def invoices() -> None:
         fresh()
         printer.set_paper("ok")
+        a4.set_paper("ok")
         session.start()
         session.choose("invoice_claim")
         journey.begin("invoice_claim")
@@ -171,9 +173,9 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
          lambda: app.current_step == "query" and journey.data.reply is not None),
         ("08b-issue", lambda: journey.action("next"), lambda: app.current_step == "send" and not journey.view.busy),
         ("09-print", lambda: journey.action("send"), at("print")),
-        ("10-no-paper", no_paper, lambda: app.context.bus.last_status("printer").state.value == "user_error"),
+        ("10-no-paper", no_paper, lambda: app.context.bus.last_status("a4printer").state.value == "user_error"),
         ("11-no-paper-receipt", lambda: journey.action("print"), lambda: journey.view.print_state == "unavailable"),
-        ("12-rating", lambda: (printer.set_paper("ok"), journey.action("next")), at("rate")),
+        ("12-rating", lambda: (a4.set_paper("ok"), journey.action("next")), at("rate")),
         ("13-farewell", lambda: journey.action("send", level="satisfied"), at("farewell")),
         ("14-ticket", ticket_route, at("ticket")),
         ("15-countdown", lambda: (fresh(), session.start(), app._show_countdown(12)), at("home")),
@@ -183,8 +185,8 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         ("18-certificate-vouchers", lambda: journey.action("next"),
          lambda: app.current_step == "choose" and journey.step.rows(journey) is not None),
         ("19-certificate-issue", pick_vouchers, lambda: app.current_step == "send"),
-        ("20-certificate-no-paper", lambda: (printer.set_paper("out"), journey.action("send")),
-         lambda: app.current_step == "print" and app.context.bus.last_status("printer").state.value == "user_error"),
+        ("20-certificate-no-paper", lambda: (a4.set_paper("out"), journey.action("send")),
+         lambda: app.current_step == "print" and app.context.bus.last_status("a4printer").state.value == "user_error"),
         # The card is lifted here (the journey goes on): placed again at once, the reader would not see a new card.
         ("21-certificate-code", lambda: (reader.remove(), journey.action("print")),
          lambda: journey.view.print_state == "unavailable"

@@ -42,7 +42,7 @@ SERVICE = "hk_macau_endorsement"
 
 
 class _Runner(EffectRunner):
-    def printer_ready(self) -> bool:
+    def printer_ready(self, printer: str = "receipt") -> bool:
         return False  # no printer here: the print step shows the receipt number instead
 
 

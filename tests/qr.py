@@ -20,3 +20,22 @@ def decode_qr(png) -> str:
             if data:
                 return data
     return ""
+
+
+def read_a4(pdf_path) -> tuple[str, str]:
+    """The text of a printed A4 PDF (all pages, whitespace runs as one space) and its QR code, read
+    from the pages rendered as a scanner would see them (last page first: the code comes at the end)."""
+    import re
+    from pathlib import Path
+
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    qr = ""
+    for number in reversed(range(len(pdf))):
+        png = Path(pdf_path).with_suffix(f".page{number + 1}.png")
+        pdf[number].render(scale=2).to_pil().save(png)
+        if qr := decode_qr(png):
+            break
+    return re.sub(r"\s+", " ", text), qr

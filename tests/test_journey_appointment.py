@@ -35,7 +35,7 @@ class SimRunner:
         if not isinstance(effect, (Speak, CancelFace)):
             self.pending.append((token, effect))
 
-    def printer_ready(self):
+    def printer_ready(self, printer="receipt"):
         return True
 
     def render(self, document, scope, codes):

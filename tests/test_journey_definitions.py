@@ -140,7 +140,7 @@ class WalkingRunner:
         if not isinstance(effect, (Speak, CancelFace)):
             self.pending.append((token, effect))
 
-    def printer_ready(self):
+    def printer_ready(self, printer="receipt"):
         return True
 
     def render(self, document, scope, codes):
@@ -261,3 +261,14 @@ def test_every_definition_walks_to_the_farewell_against_the_reference_backend(se
     assert session.step is Step.ATTRACT and seen[-1] == "farewell"
     every_kind = {s.kind for s in service.plan.steps if s.when is None}  # a conditional step has its own tests
     assert every_kind <= set(seen), f"steps never reached: {every_kind - set(seen)}"
+
+
+def test_a_print_step_names_a_printer_the_kiosk_has(tmp_path):
+    services = tmp_path / "services"
+    services.mkdir()
+    source = (SERVICES_DIR / "tax_records.toml").read_text(encoding="utf-8")
+    assert 'printer = "a4"' in source
+    (services / "tax_records.toml").write_text(source.replace('printer = "a4"', 'printer = "laser"'), encoding="utf-8")
+    with pytest.raises(CatalogError) as refused:
+        load_catalog(services)
+    assert "tax_records.toml" in str(refused.value) and "printer" in str(refused.value)

@@ -38,12 +38,13 @@ class FakeCard:
 class FakeRunner:
     def __init__(self):
         self.effects, self.ready, self.ended = [], True, 0
+        self.a4_ready = True  # the A4 printer, apart from the receipt printer
 
     def run(self, token, effect):
         self.effects.append((token, effect))
 
-    def printer_ready(self):
-        return self.ready
+    def printer_ready(self, printer="receipt"):
+        return self.a4_ready if printer == "a4" else self.ready
 
     def render(self, document, scope, codes):
         return ("document", document.kind, scope["receipt_no"])
@@ -121,6 +122,7 @@ def test_happy_path_to_farewell_and_wipe(world):
     engine.action("print")
     token, printed = runner.last(Print)
     assert printed.receipt == ("document", "income_tax_record", DOCUMENT["document_no"])
+    assert printed.printer == "a4"  # the official record, as its definition says
     engine.effect_done(token, Outcome(True))
     assert engine.view.print_state == "printed"
     engine.action("print")
@@ -201,11 +203,13 @@ def test_face_mismatch_retries_then_offers_a_queue_ticket(world):
     engine.face_decided(token, "reject")
     assert engine.kind == "ticket" and engine.view.notice == ID_MSG["face_failed"]
     assert runner.all(CancelFace) and session.data.photo is None
+    runner.a4_ready = False  # a queue ticket is not an official document: the roll prints it
     engine.action("take")
     token, ticket = runner.last(IssueTicket)
     assert ticket.queue == "tax"
     engine.effect_done(token, Outcome(True, {"number": "A012"}))
     assert engine.view.ticket == {"number": "A012"} and runner.last(Print)[1].kind == "queue_ticket"
+    assert runner.last(Print)[1].printer == "receipt"
     engine.effect_done(runner.last(Print)[0], Outcome(True))
     assert engine.view.notice == PAPER_MSG["ticket_printed"]  # says what happened: printed
     engine.action("done")
@@ -261,7 +265,7 @@ def test_printer_out_of_paper_shows_the_receipt_number_instead(world):
     engine.action("next")
     engine.action("send")
     engine.effect_done(runner.last(Call)[0], Outcome(True, DOCUMENT))
-    runner.ready = False
+    runner.a4_ready = False  # the record's printer; the receipt roll is fine and is not used instead
     engine.action("print")
     assert engine.view.print_state == "unavailable" and session.data.receipt_no == DOCUMENT["document_no"]
     assert engine.view.notice == PAPER_MSG["printer_unavailable"] and not runner.all(Print)

@@ -192,7 +192,7 @@ def test_self_test_passes_on_the_simulators_and_names_a_failing_device(kiosk):
     printer, reader = technician.runtime.printer.virtual_printer, technician.runtime.idcard.simulator
     report, saved = technician.self_test(print_report=True)
     results = {r.device: r.passed for r in report.results}
-    assert results["printer"] and results["idcard"] and results["camera"] and results["face"]
+    assert results["printer"] and results["a4printer"] and results["idcard"] and results["camera"] and results["face"]
     assert json.loads(saved.read_text())["results"][0]["device"] == "printer"
     assert printer.jobs[-1].text_lines[1].startswith("SELF-TEST")  # the printed report
 
@@ -203,6 +203,15 @@ def test_self_test_passes_on_the_simulators_and_names_a_failing_device(kiosk):
         printer.set_cover("closed")
     failed = [r for r in report.results if r.passed is False]
     assert [r.device for r in failed] == ["printer"] and "cover" in failed[0].detail and not report.passed
+
+    a4 = technician.runtime.a4printer.virtual_printer
+    a4.set_paper("out")
+    try:
+        report, _ = technician.self_test(print_report=False)
+    finally:
+        a4.set_paper("ok")
+    failed = [r for r in report.results if r.passed is False]
+    assert [r.device for r in failed] == ["a4printer"] and "paper_out" in failed[0].detail
 
     bus = technician.context.bus
     events, unsubscribe = wait_for(bus, {"status"})

@@ -81,10 +81,12 @@ class CheckOrder:
 
 @dataclass(frozen=True, repr=False)
 class Print:
-    """Print a document (a ``drivers.printer.receipt.Receipt``)."""
+    """Print a document (a ``drivers.printer.receipt.Receipt``) on the receipt printer or, with
+    ``printer="a4"``, on the A4 printer (an official document)."""
 
     receipt: Any
     kind: str = "document"
+    printer: str = "receipt"
 
     def __repr__(self) -> str:
         return f"Print({self.kind!r})"

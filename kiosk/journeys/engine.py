@@ -44,7 +44,7 @@ class Runner(Protocol):
     """What the engine needs of the effect runner (:class:`kiosk.journeys.runner.EffectRunner`)."""
 
     def run(self, token: int, effect: Any) -> None: ...
-    def printer_ready(self) -> bool: ...
+    def printer_ready(self, printer: str = "receipt") -> bool: ...
     def render(self, document: Any, scope: Mapping[str, Any], codes: Mapping) -> Any: ...
     def session_ended(self) -> None: ...
 
@@ -211,8 +211,9 @@ class JourneyEngine:
         self._token += 1
         self.view.busy = False
 
-    def printer_ready(self) -> bool:
-        return self.runner.printer_ready()
+    def printer_ready(self, printer: str = "receipt") -> bool:
+        """True when ``printer`` (``"receipt"`` or ``"a4"``) last reported it can print."""
+        return self.runner.printer_ready(printer)
 
     def identity(self, party: str | None) -> Any:
         """Who a card or face step identifies: the citizen's own fields of the session data

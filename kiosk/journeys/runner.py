@@ -75,7 +75,7 @@ class EffectRunner:
         elif isinstance(effect, CheckOrder):
             self._background(token, "payment-check", lambda: self._check_order(effect))
         elif isinstance(effect, Print):
-            self._background(token, f"print-{effect.kind}", lambda: self._print(effect.receipt))
+            self._background(token, f"print-{effect.kind}", lambda: self._print(effect.receipt, effect.printer))
         elif isinstance(effect, After):
             self._later(token, effect.seconds)
         elif isinstance(effect, Sign):
@@ -162,15 +162,19 @@ class EffectRunner:
             ledger.closing(order.order_id)  # watched a while for a late payment once the session lets go
         return order
 
-    def _print(self, receipt: Receipt) -> Outcome:
+    def _print(self, receipt: Receipt, printer: str = "receipt") -> Outcome:
         # Not printed: the driver's status and log say why; the step shows the number on screen.
-        return Outcome(self.runtime.printer.driver.print_job(uuid.uuid4().hex, receipt).printed)
+        return Outcome(self._printer(printer).print_job(uuid.uuid4().hex, receipt).printed)
+
+    def _printer(self, printer: str) -> Any:
+        return self.runtime.a4printer.driver if printer == "a4" else self.runtime.printer.driver
 
     # -- queries the engine makes ----------------------------------------------------------------
-    def printer_ready(self) -> bool:
+    def printer_ready(self, printer: str = "receipt") -> bool:
         # The supervisor's last status: asking the printer here would block the UI thread.
-        status = self.runtime.bus.last_status("printer")
-        return status is not None and self.runtime.printer.driver.printable(status)
+        driver = self._printer(printer)
+        status = self.runtime.bus.last_status(driver.device)
+        return status is not None and driver.printable(status)
 
     def _origin(self) -> Origin:
         settings = self.runtime.settings

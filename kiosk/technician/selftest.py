@@ -105,6 +105,12 @@ def device_checks(runtime, voice=None, read_test: Callable[[], object] | None = 
         detail = f"{status.state.value} {status.reason} paper={paper}".strip()
         return driver.printable(status), detail
 
+    def a4printer():
+        driver = runtime.a4printer.driver
+        status = driver.status()
+        detail = f"{status.state.value} {status.reason} code={status.conditions.get('code', '?')}"
+        return driver.printable(status), detail.replace("  ", " ")
+
     def idcard():
         status = runtime.bus.last_status("idcard")
         sam = runtime.idcard.supervisor.sam_id
@@ -153,5 +159,5 @@ def device_checks(runtime, voice=None, read_test: Callable[[], object] | None = 
         voice.say("Technician mode")
         return True, "test phrase played"
 
-    return [("printer", printer), ("idcard", idcard), ("idcard_read_test", idcard_read_test), ("camera", camera), ("face", face),
-            ("backends", backends), ("outbox", outbox), ("voice", speech)]
+    return [("printer", printer), ("a4printer", a4printer), ("idcard", idcard), ("idcard_read_test", idcard_read_test),
+            ("camera", camera), ("face", face), ("backends", backends), ("outbox", outbox), ("voice", speech)]

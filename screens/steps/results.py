@@ -30,16 +30,18 @@ class TableRow(BoxLayout):
 
 
 class QueryScreen(StepScreen):
-    """While the department answers: progress with Cancel. Then the summary and the table; on a
-    failure the client's message with Try again."""
+    """While the department answers: progress with Cancel. Then the summary and the table, with
+    the definition's ``finish`` button when it has one; on a failure the client's message with Try again."""
 
     summary = StringProperty("")
     has_reply = BooleanProperty(False)
+    finish_label = StringProperty("")  # the definition's "Done" (end here, on to the rating), or ""
 
     def refresh(self) -> None:
         settings, engine = self.step.settings, self.engine
         reply = engine.data.reply
         self.has_reply = reply is not None
+        self.finish_label = self.pick(settings.finish) if settings.finish is not None and reply is not None else ""
         table = self.ids.table
         if reply is None:
             self.summary = ""
@@ -71,7 +73,7 @@ class QueryScreen(StepScreen):
 
     def clear(self) -> None:
         super().clear()
-        self.summary, self.has_reply = "", False
+        self.summary, self.has_reply, self.finish_label = "", False, ""
         self._blank_rows()
         self.ids.table.data = []
 

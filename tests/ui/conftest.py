@@ -44,6 +44,8 @@ key_file = "{directory}/signature.key"
 enabled = false
 [printer]
 status_timeout_s = 2.0  # the virtual printer shares this process's CPU with the app under test
+[a4printer]
+poll_interval_s = 1.0  # a fault a test sets is noticed at once
 [call]
 weekday_hours = "00:00-24:00"
 weekend_hours = "00:00-24:00"

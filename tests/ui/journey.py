@@ -49,11 +49,11 @@ def to_print(ui) -> None:
     ui.until(lambda: ui.app.current_step == "print", timeout=30, what="the record to be issued")
 
 
-def printer_state(ui, state: DeviceState) -> None:
-    """Wait until the printer's supervisor has published ``state``."""
+def printer_state(ui, state: DeviceState, device: str = "printer") -> None:
+    """Wait until the supervisor of ``device`` (the receipt ``printer`` or the ``a4printer``) has published ``state``."""
     bus = ui.app.context.bus
-    ui.until(lambda: (s := bus.last_status("printer")) is not None and s.state is state,
-             timeout=15, what=f"printer {state.value}")
+    ui.until(lambda: (s := bus.last_status(device)) is not None and s.state is state,
+             timeout=15, what=f"{device} {state.value}")
 
 
 def fill_refused_fields(ui) -> None:

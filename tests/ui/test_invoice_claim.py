@@ -1,12 +1,24 @@
 """Invoices for individual businesses through the real app: the business (an ineligible one greyed,
 saying why and what to do), the real-name check on the tax app as a phone hand-off (confirmed by the
 reference backend's simulated phone, or timing out), the digital-invoice quota, and paper invoices
-collected with a printed slip decoded from the virtual printer."""
+collected with a printed slip decoded from the virtual receipt printer (a slip for the counter, not an
+official document: the 80 mm roll); a business that only came to see its quota finishes with Done."""
 import pytest
 
-from tests.ui.test_tax_documents import printed_record
+from tests.qr import decode_qr
 
 pytestmark = pytest.mark.ui
+
+
+def printed_slip(ui) -> tuple[str, str]:
+    """Print the slip on the print step; its text on the receipt roll and its decoded QR code."""
+    roll, a4 = ui.app.runtime.printer.virtual_printer, ui.app.runtime.a4printer.virtual_printer
+    jobs_before, a4_before = len(roll.jobs), len(a4.jobs)
+    ui.tap("print")
+    ui.until(lambda: ui.app.journey.view.print_state == "printed", timeout=40, what="printing")
+    assert roll.wait_for_jobs(jobs_before + 1, 5) and len(a4.jobs) == a4_before
+    job = roll.jobs[-1]
+    return "\n".join(job.text_lines), decode_qr(job.png_path)
 
 
 def to_businesses(ui) -> list[dict]:
@@ -61,7 +73,7 @@ def test_quota_shown_and_paper_invoices_collected_with_a_printed_slip(ui):
     ui.tap("send confirm")
     ui.until(lambda: app.current_step == "print", timeout=30, what="the collection")
     slip = app.journey.data.reply
-    text, qr = printed_record(ui)
+    text, qr = printed_slip(ui)
     assert "发票领用凭条" in text and qr == slip["collection_no"]
     assert f"发票号码：{slip['first_no']}-{slip['last_no']}" in text and "份数：5" in text
     assert business["business_name"] in text and "增值税普通发票" in text
@@ -77,3 +89,16 @@ def test_phone_confirmation_timing_out_offers_a_new_code_and_a_way_back(ui):
     assert app.journey.data.reply is None or "quota_total" not in app.journey.data.reply  # no services shown
     ui.tap("back")
     assert app.current_step == "choose"
+
+
+def test_a_business_that_only_wanted_its_quota_finishes_with_done(ui):
+    app = ui.app
+    to_phone(ui)
+    app.runtime.backends.sim.handoff("confirm")
+    ui.until(lambda: app.current_step == "query" and not app.journey.view.busy, timeout=30, what="the services")
+    assert ui.find("finish").text == "看完了" and not ui.find("finish").disabled
+    ui.tap("finish")
+    assert app.current_step == "rate" and app.journey.data.replies.get("collection") is None  # nothing collected
+    ui.tap("level very_satisfied")
+    ui.tap("send rating")
+    assert app.current_step == "farewell"

@@ -45,7 +45,7 @@ def test_certificate_for_chosen_vouchers_is_printed_and_verifies(ui):
     checked = verify(app, query["no"][0], query["code"][0])
     total = sum(Decimal(v["amount"]) for v in chosen)
     assert checked["document_kind"] == "payment_certificate" and Decimal(checked["total"]) == total
-    assert f"查验码：{query['code'][0]}" in text and f"￥{total:,.2f}" in text
+    assert f"查验码 {query['code'][0]}" in text and f"¥{total:,.2f}" in text
 
 
 def test_a_year_with_nothing_paid_says_so_and_offers_another(ui):

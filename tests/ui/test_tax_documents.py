@@ -1,7 +1,7 @@
-"""The official 纳税记录 through the real app: issued by the tax backend, printed with its
-verification code and a QR code that leads to verification, and checked through the contract's
-verification operation; the printer running out of paper after the record was issued (the code
-on screen, a reprint later without a second document)."""
+"""The official 纳税记录 through the real app: issued by the tax backend, printed on the A4 printer
+with its verification code and a QR code that leads to verification (read back from the PDF), and
+checked through the contract's verification operation; the A4 printer running out of paper after
+the record was issued (the code on screen, a reprint later without a second document)."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from common.device_status import DeviceState
 from kiosk.backends import Rejected
 from tests.ui.journey import printer_state, to_form, to_print
-from tests.qr import decode_qr
+from tests.qr import decode_qr, read_a4
 
 pytestmark = pytest.mark.ui
 VERIFY = "tax.query_document_verification"
@@ -24,14 +24,15 @@ def documents_issued(app) -> int:
 
 
 def printed_record(ui) -> tuple[str, str]:
-    """Print the record on the print step; its text and decoded QR code."""
-    printer = ui.app.runtime.printer.virtual_printer
-    jobs_before = len(printer.jobs)
+    """Print the official document on the print step; the A4 page's text and decoded QR code
+    (nothing of it on the receipt roll)."""
+    a4, roll = ui.app.runtime.a4printer.virtual_printer, ui.app.runtime.printer.virtual_printer
+    jobs_before, rolls_before = len(a4.jobs), len(roll.jobs)
     ui.tap("print")
-    ui.until(lambda: ui.app.journey.view.print_state == "printed", timeout=40, what="printing")
-    assert printer.wait_for_jobs(jobs_before + 1, 5)
-    job = printer.jobs[-1]
-    return "\n".join(job.text_lines), decode_qr(job.png_path)
+    ui.until(lambda: ui.app.journey.view.print_state == "printed", timeout=60, what="printing")
+    assert a4.wait_for_jobs(jobs_before + 1, 5) and a4.jobs[-1].complete
+    assert len(roll.jobs) == rolls_before
+    return read_a4(a4.jobs[-1].pdf_path)
 
 
 
@@ -41,7 +42,7 @@ def test_printed_record_verifies_through_its_qr_code_and_an_altered_code_does_no
     text, qr = printed_record(ui)
     query = parse_qs(urlsplit(qr).query)
     number, code = query["no"][0], query["code"][0]
-    assert qr.startswith("https://") and f"查验码：{code}" in text and f"记录编号：{number}" in text
+    assert qr.startswith("https://") and f"查验码 {code}" in text and f"记录编号 {number}" in text
     assert "中华人民共和国" in text and "个人所得税纳税记录" in text
     assert ("补打" in text) == app.journey.data.reply["reprint"]
     checked = verify(app, number, code)
@@ -55,7 +56,7 @@ def test_printed_record_verifies_through_its_qr_code_and_an_altered_code_does_no
 
 
 def test_paper_out_after_issue_shows_the_code_and_a_later_session_reprints_the_same_record(ui, tmp_path):
-    app, printer = ui.app, ui.app.runtime.printer.virtual_printer
+    app, printer = ui.app, ui.app.runtime.a4printer.virtual_printer
     issued_before = documents_issued(app)
 
     def issue_three_years() -> None:
@@ -73,14 +74,14 @@ def test_paper_out_after_issue_shows_the_code_and_a_later_session_reprints_the_s
     assert not first["reprint"] and documents_issued(app) == issued_before + 1
     printer.set_paper("out")
     try:
-        printer_state(ui, DeviceState.USER_ERROR)
+        printer_state(ui, DeviceState.USER_ERROR, "a4printer")
         ui.tap("print")
         assert app.journey.view.print_state == "unavailable"
         assert f"回执编号：{first['document_no']}\n查验码：{first['verification_code']}" in ui.texts()
         assert decode_qr(ui.screenshot(tmp_path / "screen.png")) == first["verification_url"]
     finally:
         printer.set_paper("ok")
-        printer_state(ui, DeviceState.ONLINE)
+        printer_state(ui, DeviceState.ONLINE, "a4printer")
     # The citizen leaves and asks again (here, or at another kiosk): a new session, a new key.
     ui.app.runtime.idcard.simulator.remove()
     app.context.session.end("walked away")
@@ -90,5 +91,5 @@ def test_paper_out_after_issue_shows_the_code_and_a_later_session_reprints_the_s
     assert again["reprint"] and again["document_no"] == first["document_no"]
     assert again["verification_code"] == first["verification_code"]
     text, qr = printed_record(ui)
-    assert text.startswith("** 补打 **") and first["verification_code"] in text and qr == first["verification_url"]
+    assert "补打 / REPRINT" in text and first["verification_code"] in text and qr == first["verification_url"]
     assert documents_issued(app) == issued_before + 1  # no second document

@@ -12,7 +12,7 @@ from PIL import Image
 from drivers.idcard.card import Card, parse_card
 from drivers.idcard.simcards import load_fixture
 from common.device_status import DeviceState
-from tests.qr import decode_qr
+from tests.qr import decode_qr, read_a4
 from tests.ui.journey import printer_state, start_service, to_card_step, to_form, to_print, to_result
 
 pytestmark = pytest.mark.ui
@@ -39,7 +39,7 @@ def visible_texts_everywhere(app) -> list[str]:
 
 def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path):
     app, runtime = ui.app, ui.app.runtime
-    printer = runtime.printer.virtual_printer
+    printer = runtime.a4printer.virtual_printer  # the official record: on A4
     jobs_before = len(printer.jobs)
     start_service(ui)
     assert "开始前，请了解我们如何使用您的信息" in ui.texts()
@@ -83,17 +83,16 @@ def test_whole_journey_from_card_to_printed_records_rating_and_wipe(ui, tmp_path
     ui.tap("send confirm")
     ui.until(lambda: app.current_step == "print", timeout=30, what="the record to be issued")
     ui.tap("print")
-    ui.until(lambda: app.journey.view.print_state == "printed", timeout=40, what="printing")
-    assert "打印完成，请取走凭条。" in ui.texts()
+    ui.until(lambda: app.journey.view.print_state == "printed", timeout=60, what="printing")
+    assert "打印完成，请到文件打印机取走文件。" in ui.texts()  # where to look for it
     assert printer.wait_for_jobs(jobs_before + 1, 5)
-    job = printer.jobs[-1]
-    printed = "\n".join(job.text_lines)
+    printed, qr = read_a4(printer.jobs[-1].pdf_path)
     assert "个人所得税纳税记录" in printed and "（原《税收完税证明》）" in printed
     assert DEMO_ID not in printed and DEMO_ID[:4] in printed  # masked
-    assert f"￥{Decimal(totals['tax_withheld']):,.2f}" in printed and "?" not in printed
+    assert f"¥{Decimal(totals['tax_withheld']):,.2f}" in printed and "?" not in printed
     assert "所得项目" in printed and "税种" not in printed
     document = app.journey.data.reply
-    assert decode_qr(job.png_path) == document["verification_url"]
+    assert qr == document["verification_url"]
     assert app.journey.data.receipt_no == document["document_no"] and document["verification_code"] in printed
 
     def ratings_at_hall():
@@ -241,11 +240,11 @@ def test_table_cells_stay_on_one_line_in_large_text(ui):
 
 
 def test_printer_out_of_paper_shows_the_receipt_number_and_qr_on_screen(ui, tmp_path):
-    printer = ui.app.runtime.printer.virtual_printer
+    printer = ui.app.runtime.a4printer.virtual_printer  # the record's printer
     to_print(ui)
     printer.set_paper("out")
     try:
-        printer_state(ui, DeviceState.USER_ERROR)
+        printer_state(ui, DeviceState.USER_ERROR, "a4printer")
         ui.tap("print")
         assert "打印机暂时不能打印。请记下回执编号或扫描二维码。" in ui.texts()
         document = ui.app.journey.data.reply
@@ -253,7 +252,7 @@ def test_printer_out_of_paper_shows_the_receipt_number_and_qr_on_screen(ui, tmp_
         assert decode_qr(ui.screenshot(tmp_path / "qr.png")) == document["verification_url"]
     finally:
         printer.set_paper("ok")
-        printer_state(ui, DeviceState.ONLINE)
+        printer_state(ui, DeviceState.ONLINE, "a4printer")
 
 
 def test_negative_rating_asks_for_a_reason(ui):

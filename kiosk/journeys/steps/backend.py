@@ -158,6 +158,8 @@ class QuerySettings(StepSettings):
     # (e.g. taken): the citizen goes back to the form with the entry marked.
     refusals: dict[str, Texts] = {}
     pass_empty: bool = False           # nothing in the table: the step passes by itself (a lookup before a form)
+    finish: Texts | None = None        # a button with this label ends the service here, on to the rating
+                                       # (a citizen who only came to look: a business checking its invoice quota)
 
 
 class QueryStep(_Request, Step):
@@ -172,6 +174,7 @@ class QueryStep(_Request, Step):
         self.check_request(ctx, submission=False)
         s: QuerySettings = self.settings
         ctx.check_texts(s.summary, "summary")
+        ctx.check_texts(s.finish, "finish")
         if s.table is not None:
             s.table.check(ctx, "table")
         elif s.pass_empty:
@@ -209,6 +212,8 @@ class QueryStep(_Request, Step):
             self.enter(engine)
         elif name == "next" and engine.data.reply is not None:
             engine.next()
+        elif name == "finish" and self.settings.finish is not None and engine.data.reply is not None:
+            engine.jump("rate")
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.busy = False

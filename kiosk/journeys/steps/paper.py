@@ -1,7 +1,7 @@
 """Steps that end on paper: printing a document, and the counter queue ticket (the ticket route)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from common.i18n import N_
 from kiosk.journeys.definition import DefinitionContext
@@ -15,6 +15,7 @@ MSG = {
     "printer_unavailable": N_("The printer cannot print right now. Please note the receipt number or scan the code."),
     "print_failed": N_("Printing did not finish. Please note the receipt number or scan the code."),
     "printed": N_("Printed. Please take your paper."),
+    "printed_a4": N_("Printed. Please take your document from the A4 printer."),
     "ticket_offer": N_("Take a queue ticket for the counter."),
     "ticket_failed": N_("A queue ticket could not be issued. Please go to the information desk."),
     "ticket_printed": N_("Your ticket has been printed. Please wait for your number to be called."),
@@ -25,6 +26,7 @@ MSG = {
 class PrintSettings(StepSettings):
     document: DocumentSpec
     summary: Texts | None = None  # shown above Print: a template, e.g. what happens next
+    printer: Literal["receipt", "a4"] = "receipt"  # "a4": an official document, on the A4 printer
 
 
 class PrintStep(Step):
@@ -47,7 +49,7 @@ class PrintStep(Step):
         if name == "print":
             if engine.view.print_state in ("printing", "printed"):
                 return
-            if not engine.printer_ready():
+            if not engine.printer_ready(self.settings.printer):
                 engine.view.print_state = "unavailable"
                 engine.notice(MSG["printer_unavailable"], speak=True)
                 return
@@ -55,13 +57,14 @@ class PrintStep(Step):
             if engine.view.print_state == "failed":  # part of it may have come out: this is a copy
                 receipt = receipt.as_reprint()
             engine.view.print_state = "printing"
-            engine.do(Print(receipt, self.settings.document.kind))
+            engine.do(Print(receipt, self.settings.document.kind, self.settings.printer))
         elif name == "next":
             engine.next()
 
     def done(self, engine, outcome: Outcome) -> None:
         engine.view.print_state = "printed" if outcome.ok else "failed"
-        engine.notice(MSG["printed" if outcome.ok else "print_failed"], speak=True)
+        printed = "printed_a4" if self.settings.printer == "a4" else "printed"
+        engine.notice(MSG[printed if outcome.ok else "print_failed"], speak=True)
 
 
 class TicketStep(Step):

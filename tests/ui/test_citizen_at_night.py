@@ -175,7 +175,7 @@ def test_every_screen_from_home_on_offers_help_says_what_to_do_and_the_card_is_a
 
 
 def test_an_expired_card_says_lift_and_replace_on_attract_and_at_the_card_step_and_goes_when_lifted(ui, said):
-    """Problem 5; and Cancel on the face screen (problem 10)."""
+    """Problem 5; Cancel on the face screen (problem 10); the card asked for after the idle timeout (problem 4)."""
     app, reader = ui.app, ui.app.runtime.idcard.simulator
     expired = text(ui, ENGINE_MSG["card_expired"])
     reader.place("resident_expired")
@@ -198,6 +198,16 @@ def test_an_expired_card_says_lift_and_replace_on_attract_and_at_the_card_step_a
     ui.tap("cancel")
     assert app.current_step == "home" and not app.face_check.running
 
+    # The citizen walks away, the card still on the reader: the idle timeout asks for it too (problem 4).
+    session, offset = app.context.session, [0.0]
+    real_clock, session._clock = session._clock, lambda: time.monotonic() + offset[0]
+    try:
+        offset[0] += session.idle_timeout_s + session.countdown_s + 1
+        ui.until(lambda: app.current_step == "attract", what="the idle timeout")
+    finally:
+        session._clock = real_clock
+    assert text(ui, TAKE_CARD) in ui.texts() and said[-1] == TAKE_CARD
+
 
 def test_the_ticket_route_says_what_happened_and_when_the_counter_opens(ui, said, monkeypatch, tmp_path):
     """Problem 6, and the farewell's Finish after a press in an earlier session (problem 7)."""
@@ -209,6 +219,7 @@ def test_the_ticket_route_says_what_happened_and_when_the_counter_opens(ui, said
     reader.place("demo_citizen")
     ui.until(lambda: app.current_step == "ticket", timeout=150, what="the face check to fail")
     assert text(ui, ID_MSG["face_failed"]) in ui.texts() and ID_MSG["face_failed"] in said
+    help_is_offered(ui, said)
     jobs_before = len(printer.jobs)
     ui.tap("take ticket")
     ui.until(lambda: app.journey.view.print_state in ("printed", "failed"), timeout=40, what="the ticket")
@@ -328,3 +339,30 @@ def test_a_service_that_cannot_be_done_now_says_why_on_its_tile_and_above_start(
         assert measured.background != pytest.approx(style_colour("PRIMARY"), abs=0.02)  # does not look live
     finally:
         bus.publish_status(before)
+
+
+def test_guides_on_screen_break_chinese_by_the_rules_in_large_text(ui):
+    """Problem 8 on the real screens: "60元" stays together, no line starts with "，" or ends with "（"."""
+    from screens.linebreak import BrokenLabel
+    from tests.linebreak_rules import violations
+
+    app = ui.app
+    ui.tap("call to action")
+    app.set_large_text(True)
+    problems, texts = [], []
+    for language in ("zh_CN", "zh_HK"):
+        app.set_language(language)
+        for service in ("exit_entry_appointment", "tax_records"):
+            ui.pump(5)  # the tiles laid out again in the new language and size
+            ui.tap(f"service {service}")
+            assert app.current_step == "guide", (language, service)
+            ui.pump(3)
+            for label in (w for w in ui.walk() if isinstance(w, BrokenLabel) and w.text and w.text_size[0]):
+                lines = ["".join(word.text for word in line.words).rstrip() for line in label._label._cached_lines]
+                width = label.text_size[0] - label.padding[0] - label.padding[2]
+                problems += [f"{language} {service}: {v}" for v in violations(
+                    lines, width, lambda t, label=label: label._label.get_extents(t)[0], label.text)]
+                texts.append(label.text)
+            ui.tap("back")
+    assert any("60元" in t for t in texts)  # the case the citizen met is on screen
+    assert not problems, "\n".join(problems)

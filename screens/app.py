@@ -23,7 +23,6 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.idcard.messages import unreadable_message
-from common.i18n import N_
 from kiosk import sdnotify
 from kiosk.context import KioskContext
 from common.events import Event
@@ -57,7 +56,7 @@ KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "
             "steps/signature.kv", "keyboard.kv"]
 KEY_ESCAPE, KEY_F1 = 27, 282
 CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
-TAKE_CARD = N_("Please take your ID card from the reader.")
+TAKE_CARD = PROMPTS["take_card_reminder"]
 SPOKEN_ON_ARRIVAL = {Step.HOME: PROMPTS["home"], Step.GUIDE: PROMPTS["guide"]}
 # Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
 DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",

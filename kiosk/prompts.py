@@ -45,7 +45,7 @@ PROMPTS: dict[str, str] = {
     "reason_needed": N_("Please tell us what went wrong."),
     "ticket_failed": N_("A queue ticket could not be issued. Please go to the information desk."),
     "take_card": N_("Please take your ID card. Thank you."),
-    "take_card_reminder": N_("Please take your ID card"),
+    "take_card_reminder": N_("Please take your ID card from the reader."),  # on attract, after the session
     # the face check (drivers.face.texts): each liveness action, the hints, the outcome
     **{f"face_{action}": msgid for action, msgid in face_texts.PROMPTS.items()},
     **{f"face_hint_{word}": msgid for word, msgid in face_texts.HINTS.items()},

@@ -23,13 +23,13 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
 from drivers.idcard.messages import unreadable_message
-from common.i18n import N_
 from kiosk import sdnotify
 from kiosk.context import KioskContext
 from common.events import Event
 from kiosk.backends.contract import load_contract
 from kiosk.journeys.engine import JourneyEngine
 from kiosk.journeys.runner import EffectRunner
+from kiosk.prompts import PROMPTS
 from kiosk.runtime import Runtime
 from kiosk.session import Step
 from kiosk.voice import Voice
@@ -56,7 +56,8 @@ KV_FILES = ["style.kv", "attract.kv", "home.kv", "guide.kv", "unavailable.kv", "
             "steps/signature.kv", "keyboard.kv"]
 KEY_ESCAPE, KEY_F1 = 27, 282
 CARD_EVENTS = {"card_placed", "card_unreadable", "card_removed"}
-TAKE_CARD = N_("Please take your ID card from the reader.")
+TAKE_CARD = PROMPTS["take_card_reminder"]
+SPOKEN_ON_ARRIVAL = {Step.HOME: PROMPTS["home"], Step.GUIDE: PROMPTS["guide"]}
 # Demo mode only: keys a developer uses in place of a citizen's hands at the simulated devices.
 DEMO_KEYS = {"c": "place the demo citizen's card", "x": "place an expired card",
              "r": "lift the card", "p": "printer paper out / back in", "a": "A4 printer paper out / back in",
@@ -241,6 +242,7 @@ class KioskApp(App):
         settings, tr = self.context.settings, self.context.translator
         self._help = HelpOverlay(phone=settings.help.phone, hours=tr.pick(settings.help.counter_hours.model_dump()))
         self._help.open(animation=False)
+        self.voice.say(PROMPTS["help"])
 
     # -- language and text size ------------------------------------------------------------------
     def set_language(self, language: str) -> None:
@@ -261,6 +263,8 @@ class KioskApp(App):
     def _show_step(self, step: Step) -> None:
         if step is Step.GUIDE:
             self.guide.show(self.context.service(self.context.session.data.service_id))
+        if step in SPOKEN_ON_ARRIVAL:  # what to do here, said as the screen appears
+            self.voice.say(SPOKEN_ON_ARRIVAL[step])
         if step is Step.JOURNEY:
             self._show_journey_step()
             return

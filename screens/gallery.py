@@ -306,6 +306,8 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
             app.set_large_text(args.large_text)
             try:
                 action()
+                app.set_language(args.lang)  # the action may have ended a session, which restores the default look
+                app.set_large_text(args.large_text)
             except Exception:  # noqa: BLE001  (the app's recovery would swallow it and the gallery would wait forever)
                 failures.append(f"{name or 'the card lifted'} failed:\n{traceback.format_exc()}")
                 app.stop()

@@ -216,6 +216,26 @@ def test_face_mismatch_retries_then_offers_a_queue_ticket(world):
     assert engine.kind == "rate"
 
 
+def test_a_new_attempt_after_a_failed_face_check_says_why_it_goes_to_the_counter(world):
+    session, runner, engine = world
+    engine.action("agree")
+    engine.card_placed(FakeCard(), photo=b"p")
+    engine.face_decided(runner.last(StartFace)[0], "reject")
+    engine.action("home")  # Cancel on the ticket screen; the card stays on the reader
+    session.choose("tax_records")
+    engine.begin("tax_records")
+    engine.action("agree")
+    assert engine.kind == "ticket" and engine.view.notice == ID_MSG["face_failed"]  # not "cannot check this card"
+    assert runner.spoken[-1] == ID_MSG["face_failed"] and len(runner.all(StartFace)) == 1
+    engine.action("home")
+    engine.card_removed()  # lifted at home and placed again: its photo is read again and checked afresh
+    engine.card_placed(FakeCard(), photo=b"p")
+    session.choose("tax_records")
+    engine.begin("tax_records")
+    engine.action("agree")
+    assert engine.kind == "face" and len(runner.all(StartFace)) == 2
+
+
 def test_ticket_on_screen_when_printer_cannot_print(world):
     session, runner, engine = world
     engine.action("agree")

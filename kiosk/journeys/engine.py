@@ -30,6 +30,7 @@ from kiosk.journeys import template
 from kiosk.journeys.definition import JourneyPlan
 from kiosk.journeys.effects import CancelFace, Outcome, Speak
 from kiosk.journeys.steps.base import Step
+from kiosk.journeys.steps.identity import VERIFIED
 from kiosk.session import CitizenSession, Party, Step as ShellStep
 
 log = logging.getLogger(__name__)
@@ -370,6 +371,8 @@ class JourneyEngine:
     def _drop_card(self, party: str | None = None) -> None:
         who = self.identity(party)
         who.card = who.photo = None
+        if who.face != VERIFIED:  # a failed check was of the card lifted; a card placed again is checked afresh
+            who.face = None
 
     # -- the shell's states ----------------------------------------------------------------------
     def _shell_step(self, step: ShellStep) -> None:

@@ -2,6 +2,7 @@
 document on paper, or its number and QR code on screen when the printer cannot print)."""
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.factory import Factory
 from kivy.uix.boxlayout import BoxLayout
@@ -118,15 +119,20 @@ class PrintScreen(StepScreen):
 
 
 class TicketScreen(StepScreen):
-    """The ticket route: a counter queue ticket, its number also on screen."""
+    """The ticket route: a counter queue ticket, its number and the counters' hours also on screen."""
 
     ticket_text = StringProperty("")
+    print_state = StringProperty("")
+    hours = StringProperty("")
 
     def refresh(self) -> None:
         ticket = self.engine.view.ticket
         self.ticket_text = ticket.ticket_no if ticket is not None else ""
+        self.print_state = self.engine.view.print_state
+        settings = App.get_running_app().context.settings
+        self.hours = self.translator.pick(settings.help.counter_hours.model_dump()) if ticket is not None else ""
         self.can_go_back = False
 
     def clear(self) -> None:
         super().clear()
-        self.ticket_text = ""
+        self.ticket_text = self.print_state = self.hours = ""

@@ -15,8 +15,12 @@ del _card
 
 
 
-def test_apply_pay_and_print_the_acknowledgement_and_payment_slip(ui, tmp_path):
+def test_apply_pay_and_print_the_acknowledgement_and_payment_slip(ui, tmp_path, monkeypatch):
+    from kiosk.journeys.steps.payment import MSG as PAY_MSG
+
     app, runtime = ui.app, ui.app.runtime
+    said = []  # what the voice is asked to say (it is off in UI tests)
+    monkeypatch.setattr(app.voice, "say", lambda msgid, **_args: said.append(msgid))
     engine, printer = app.journey, runtime.printer.virtual_printer
     ui.tap("call to action")
     ui.tap("service hk_macau_endorsement")
@@ -42,6 +46,7 @@ def test_apply_pay_and_print_the_acknowledgement_and_payment_slip(ui, tmp_path):
     ui.until(lambda: engine.view.pay_state == "waiting", timeout=30, what="the payment code")
     assert ui.find("pay amount").text == "¥30.00"  # the department's figure
     assert ui.find("pay countdown").text.startswith("剩余付款时间：")
+    assert PAY_MSG["scan"] in said  # the step asking the citizen to pay says so
     order = engine.view.order
     assert decode_qr(ui.screenshot(tmp_path / "pay.png")) == order.qr_code
     jobs_before = len(printer.jobs)

@@ -5,6 +5,7 @@ The gallery (``python -m screens.gallery OUTDIR --lang L [--large-text] --labels
 app once per language and size; ``screens.contrast`` measures each label's background on the
 screenshot. Slow (the whole journey per run), so one run per case.
 """
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ from screens.contrast import WCAG_AA, measure_gallery
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
+CJK = re.compile(r"[\u3400-\u9fff]")
+LANGUAGE_BUTTONS = {"简体中文", "繁體中文"}
 
 
 def render_gallery(outdir: Path, lang: str, large: bool) -> subprocess.CompletedProcess:
@@ -44,6 +47,13 @@ def test_gallery_text_contrast_and_home_departments(tmp_path, lang, large):
     assert not low, f"{len(low)} labels under {WCAG_AA}:1:\n" + "\n".join(low)
     blank = [r.describe() for r in results if r.full and not r.inked]
     assert not blank, "labels whose text is not drawn:\n" + "\n".join(blank)
+
+    if lang == "en":  # the shell's own screens too, not only the journey's (a session end restores Chinese)
+        shell = {name: json.loads((tmp_path / f"{name}.labels.json").read_text(encoding="utf-8"))
+                 for name in ("01-attract", "15-countdown", "16-unavailable")}
+        chinese = {name: [r["text"] for r in records if CJK.search(r["text"]) and r["text"] not in LANGUAGE_BUTTONS]
+                   for name, records in shell.items()}
+        assert not any(chinese.values()), f"Chinese in the English gallery: {chinese}"
 
     home = json.loads((tmp_path / "02-home.labels.json").read_text(encoding="utf-8"))
     shown = {label["text"] for label in home if label["full"]}

@@ -21,6 +21,7 @@ MSG = {
     "same_person": N_("This is the card that was placed before. {party}: please place YOUR OWN ID card."),
     "party_look": N_("{party}: please look at the camera and follow the instructions."),
 }
+VERIFIED, REJECTED = "verified", "rejected"  # a face verdict (never an image)
 READS_CARD = N_("Read your ID card: name, ID number and the card photo.")
 READS_FACE = N_("Take pictures of your face with the camera and compare them with the card photo, here on this "
                 "terminal. It also checks that a real person is present (you will be asked to blink or turn your head).")
@@ -132,17 +133,20 @@ class FaceStep(_PartyStep):
         return (READS_FACE,)
 
     def passes(self, engine) -> bool:
-        return engine.identity(self.party).face is not None
+        return engine.identity(self.party).face == VERIFIED
 
     def enter(self, engine) -> None:
         who = engine.identity(self.party)
-        if who.face is not None:  # verified earlier in this session
+        if who.face == VERIFIED:  # verified earlier in this session
             engine.next()
             return
         if who.photo is None:
-            engine.notice(MSG["no_photo"], speak=True)
+            # Failed before in this session (the card photo was dropped then): say that, not that
+            # this terminal cannot check this card.
+            msgid = MSG["face_failed"] if who.face == REJECTED else MSG["no_photo"]
+            engine.notice(msgid, speak=True)
             engine.jump("ticket")
-            engine.notice(MSG["no_photo"], speak=False)
+            engine.notice(msgid, speak=False)
             return
         engine.view.attempts_left = engine.face_attempts
         if self.party is not None:
@@ -157,7 +161,7 @@ class FaceStep(_PartyStep):
     def decided(self, engine, decision: str, attempts_left: int) -> None:
         who = engine.identity(self.party)
         if decision == "accept":
-            who.face = "verified"  # the verdict only: no image or encoding is kept
+            who.face = VERIFIED  # the verdict only: no image or encoding is kept
             who.photo = None       # the card photo is not needed any more
             engine.next()
         elif decision == "retry":
@@ -165,5 +169,7 @@ class FaceStep(_PartyStep):
             engine.notice(MSG["face_retry"], speak=True, attempts=attempts_left)
         else:
             who.photo = None
+            if decision == "reject":  # a new attempt in this session goes to the counter too
+                who.face = REJECTED
             engine.jump("ticket")
             engine.notice(MSG["face_failed"], speak=True)

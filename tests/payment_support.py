@@ -115,12 +115,12 @@ class Kiosk:
     """The engine, the runner and the durable parts, in this process."""
 
     def __init__(self, folder: Path, sim: SimHandle, *, confirm_wait_s: float = 3.0, late_grace_s: float = 0.0,
-                 hold: Hold = Hold()) -> None:
+                 hold: Hold = Hold(), read_timeout_s: float = 10.0) -> None:
         # The settler re-creates an interrupted order with the terminal id the runner created it with.
         settings = Settings.model_validate({"kiosk": {"terminal_id": "T-1"}, "payment": {"poll_interval_s": 0.5},
                                             "outbox": {"confirm_wait_s": confirm_wait_s}})
         self.sim = sim
-        self.backends = Backends(transports(sim.base_url, query_attempts=1))
+        self.backends = Backends(transports(sim.base_url, query_attempts=1, read_timeout_s=read_timeout_s))
         self.outbox = Outbox(folder / "outbox.db", folder / "outbox.key", "T-1")
 
         def deliver(service_id: str, payload: dict, key: str) -> dict:
@@ -241,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     faulthandler.register(signal.SIGUSR1)  # the test asks a child that seems stuck where it is
     sim = SimHandle(args.base_url, args.folder, "", "", "", args.folder / "none.log", process=None)
-    kiosk = Kiosk(args.folder, sim, confirm_wait_s=1.0, hold=Hold(args.point if args.mode == "citizen" else None))
-    kiosk.pump_timeout_s = 240.0  # a loaded CI machine: a slow step is not what this test is about
+    # A loaded CI machine: a slow reply or step is not what this test is about (the walk never tries again).
+    kiosk = Kiosk(args.folder, sim, confirm_wait_s=1.0, hold=Hold(args.point if args.mode == "citizen" else None),
+                  read_timeout_s=60.0)
+    kiosk.pump_timeout_s = 240.0
     kiosk.start()
     if args.mode == "recover":
         pause, deadline = threading.Event(), time.monotonic() + HOLD_LIMIT_S

@@ -72,7 +72,7 @@ def test_every_paid_order_ends_as_one_submission_or_one_refund(tmp_path):
     kiosk_dir = tmp_path / "kiosk"
     kiosk_dir.mkdir()
     children: list[Child] = []
-    with open(tmp_path / "children.log", "ab") as log, launch(tmp_path / "sim", latency_ms=30) as sim:
+    with open(tmp_path / "children.log", "ab") as log, launch(tmp_path / "sim", latency_ms=30, timeout_s=WAIT_S) as sim:
         sim.faults(refund_after_s=0.2)
         killed_at: dict[str, str] = {}
         try:

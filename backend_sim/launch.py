@@ -66,7 +66,8 @@ class SimHandle:
     def faults(self, **settings) -> dict:
         """Set simulator faults (``backend_sim.payment.DEFAULTS``: ``payment_down``, ``exit_entry_down``, ``confirm_delay_s``,
         ``late_payment``, ``duplicate_notifications``, ``order_ttl_s``, ``refund_after_s``,
-        ``refuse_endorsements``); returns them all."""
+        ``refuse_endorsements``, ``appointments_lag_s``: bookings younger than this are not listed yet);
+        returns them all."""
         return self._request("POST", "/_sim/faults", settings)
 
     def payments(self) -> dict:

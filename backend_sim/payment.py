@@ -29,7 +29,8 @@ from backend_sim.store import SimStore
 PAYEE = "广东省财政厅（非税收入）"
 VERIFY_URL = "https://czt.gd.gov.cn/fsjk/verify"  # the 广东公共服务支付平台's receipt check (a demo address)
 DEFAULTS = {"payment_down": False, "exit_entry_down": False, "confirm_delay_s": 0.0, "late_payment": False,
-            "duplicate_notifications": False, "order_ttl_s": 180.0, "refund_after_s": 2.0, "refuse_endorsements": False}
+            "duplicate_notifications": False, "order_ttl_s": 180.0, "refund_after_s": 2.0, "refuse_endorsements": False,
+            "appointments_lag_s": 0.0}
 
 
 # -- faults ---------------------------------------------------------------------------------------

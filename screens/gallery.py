@@ -98,6 +98,20 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         journey.action("pick", value=usable[0].value)
         journey.action("next")
 
+    def booked_elsewhere() -> None:
+        """The citizen books another time on the phone while at the review, then confirms here."""
+        from kiosk.backends import new_idempotency_key
+
+        card, form = journey.data.card, journey.data.form
+        date = form["date"]
+        slot = next(s for s in app.runtime.backends.call("exit_entry.list_appointment_slots", {
+            "business": form["business"], "office_id": form["office_id"], "date_from": date, "date_to": date})["slots"]
+            if s["remaining"] and s["slot_id"] != form["slot_id"])
+        app.runtime.backends.call("exit_entry.book_appointment", {
+            "id_number": card.id_number, "name": card.name, "phone": form["phone"], "business": form["business"],
+            "slot_id": slot["slot_id"]}, idempotency_key=new_idempotency_key())
+        journey.action("next")
+
     def endorsement() -> None:
         fresh()
         session.start()
@@ -199,7 +213,8 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
          and journey.data.handoff.state == "waiting"),
         ("24-invoice-services", lambda: app.runtime.backends.sim.handoff("confirm"),
          lambda: app.current_step == "query" and journey.data.reply is not None),
-        # The exit-entry appointment: document, hall, day, time, phone, review, slip; then the held booking.
+        # The exit-entry appointment: document, hall, day, time, phone, review, slip; then the held booking,
+        # and a second booking refused with the one held shown.
         lifted,
         ("17-appointment-document", lambda: begin("exit_entry_appointment"), on("document")),
         ("18-appointment-hall", lambda: journey.action("next"), on("hall")),
@@ -213,6 +228,14 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         ("25-appointment-cancel", lambda: journey.action("next"), on("cancel")),
         ("26-appointment-cancelled", lambda: journey.action("send"),
          lambda: on("cancel")() and journey.step.passes(journey)),
+        # Booked again, but another time was booked on the phone meanwhile: refused, that booking shown.
+        (None, lambda: journey.action("next"), on("document")),
+        (None, lambda: journey.action("next"), on("hall")),
+        (None, pick_first, on("day")),
+        (None, pick_first, on("slot")),
+        (None, pick_first, on("contact")),
+        (None, lambda: journey.action("next"), at("review")),
+        ("26b-appointment-refused-held", booked_elsewhere, lambda: on("existing")() and journey.view.told is not None),
         # Application progress: a 受理编号 or nothing, then the stages.
         lifted,
         ("27-progress-number", lambda: begin("application_progress"), on("number")),

@@ -4,13 +4,15 @@ real outbox, payment ledger, sender and settler, against the reference backend a
 ``Kiosk(tmp_path, sim)`` builds it; ``walk(kiosk, stop_at)`` plays the demo citizen (agree, card,
 face accepted, permit number typed, the first endorsement picked, confirm) up to a step kind.
 Run as ``python -m tests.payment_support CHILD_ARGS`` it is the process the kill-and-restart test
-kills (see :func:`main`).
+kills (see :func:`main`): it stops at a chosen point between "paid" and "submitted", says so, and
+waits there to be killed, so where the kill lands does not depend on how busy the machine is.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import faulthandler
+import os
 import queue
 import signal
 import sys
@@ -39,11 +41,55 @@ from common.i18n import Translator
 from tests.backend_support import transports
 
 SERVICE = "hk_macau_endorsement"
+# Where a child can stop to be killed, in the order a paid application passes them: the ledger says
+# paid (the pay step has not moved on); the submission is about to be stored; it is stored (ledger
+# "submitted"), not yet sent; the department took it but the outbox has not recorded the delivery.
+HOLD_POINTS = ("paid", "storing", "stored", "sent")
+HOLD_LIMIT_S = 600.0  # a child nobody kills gives up (the test has failed by then)
+
+
+class Hold:
+    """Where a child stops to be killed (``point``; None: nowhere). When the gateway says the order
+    is paid it prints ``PAID <order>`` (before the pay step hears of it); the thread that reaches
+    ``point`` for that order prints ``AT <point> <order>`` and waits to be killed. A child nobody
+    kills exits with status 3 after :data:`HOLD_LIMIT_S`."""
+
+    def __init__(self, point: str | None = None) -> None:
+        if point is not None and point not in HOLD_POINTS:
+            raise ValueError(f"hold point {point!r}: one of {', '.join(HOLD_POINTS)}")
+        self.point = point
+        self.order_id: str | None = None  # the order this child paid
+        self._never = threading.Event()
+
+    def paid(self, order_id: str) -> None:
+        if self.point is not None:
+            self.order_id = order_id
+            print(f"PAID {order_id}", flush=True)
+            self("paid", order_id)
+
+    def __call__(self, point: str, order_id: str | None) -> None:
+        if point != self.point or order_id is None or order_id != self.order_id:
+            return  # another point, or an earlier child's submission the sender delivers first
+        print(f"AT {point} {order_id}", flush=True)
+        self._never.wait(HOLD_LIMIT_S)
+        os._exit(3)
 
 
 class _Runner(EffectRunner):
+    hold = Hold()
+
     def printer_ready(self, printer: str = "receipt") -> bool:
         return False  # no printer here: the print step shows the receipt number instead
+
+    def _check_order(self, effect):
+        order = super()._check_order(effect)
+        if order.status == "paid":  # the ledger says so now; the pay step hears of it after this returns
+            self.hold.paid(order.order_id)
+        return order
+
+    def _enqueue(self, effect):
+        self.hold("storing", effect.payment_order_id)
+        return super()._enqueue(effect)
 
 
 class _Face:
@@ -68,14 +114,21 @@ def demo_card(**changes):
 class Kiosk:
     """The engine, the runner and the durable parts, in this process."""
 
-    def __init__(self, folder: Path, sim: SimHandle, *, confirm_wait_s: float = 3.0, late_grace_s: float = 0.0) -> None:
-        settings = Settings.model_validate({"payment": {"poll_interval_s": 0.5},
+    def __init__(self, folder: Path, sim: SimHandle, *, confirm_wait_s: float = 3.0, late_grace_s: float = 0.0,
+                 hold: Hold = Hold(), read_timeout_s: float = 10.0) -> None:
+        # The settler re-creates an interrupted order with the terminal id the runner created it with.
+        settings = Settings.model_validate({"kiosk": {"terminal_id": "T-1"}, "payment": {"poll_interval_s": 0.5},
                                             "outbox": {"confirm_wait_s": confirm_wait_s}})
         self.sim = sim
-        self.backends = Backends(transports(sim.base_url, query_attempts=1))
+        self.backends = Backends(transports(sim.base_url, query_attempts=1, read_timeout_s=read_timeout_s))
         self.outbox = Outbox(folder / "outbox.db", folder / "outbox.key", "T-1")
-        self.sender = Sender(self.outbox, self.backends.submit, retry_initial_s=0.1, retry_max_s=0.5,
-                             poll_interval_s=0.1)
+
+        def deliver(service_id: str, payload: dict, key: str) -> dict:
+            hold("stored", payload.get("payment_order_id"))
+            reply = self.backends.submit(service_id, payload, key)
+            hold("sent", payload.get("payment_order_id"))
+            return reply
+        self.sender = Sender(self.outbox, deliver, retry_initial_s=0.1, retry_max_s=0.5, poll_interval_s=0.1)
         self.ledger = PaymentLedger(self.outbox.store)
         self.settler = Settler(self.ledger, self.backends.payment, "T-1", initial_s=0.1, max_s=0.5,
                                late_grace_s=late_grace_s)
@@ -87,6 +140,7 @@ class Kiosk:
                                   settler=self.settler, settings=settings, printer=printer)
         voice = SimpleNamespace(say=lambda *a, **k: None, stop=lambda: None)
         self.runner = _Runner(runtime, Translator("en"), voice, deliver, face)
+        self.runner.hold = hold
         self.session = CitizenSession(600, 20)
         plan = next(s for s in load_catalog() if s.id == SERVICE).plan
         self.engine = JourneyEngine(self.session, {SERVICE: plan}, self.runner, load_contract(), face_attempts=3,
@@ -172,40 +226,43 @@ def pay(kiosk: Kiosk) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The kiosk the kill-and-restart test kills: ``citizens FOLDER BASE_URL N`` pays and submits N
-    applications one after the other, printing ``PAID <order>`` when each is paid;
-    ``recover FOLDER BASE_URL`` starts the sender and settler (as the kiosk does on start) and exits
-    once every order is settled, closed or refunded and nothing waits in the outbox."""
+    """The kiosk the kill-and-restart test kills.
+
+    ``citizen FOLDER BASE_URL POINT``: one citizen pays (``PAID <order>``) and goes on to the
+    submission; the thread that reaches ``POINT`` (one of :data:`HOLD_POINTS`) prints
+    ``AT <point> <order>`` and stops there, and the child waits to be killed.
+    ``recover FOLDER BASE_URL``: starts the sender and settler (as the kiosk does on start) and exits
+    once every order is settled, closed or refunded and nothing waits in the outbox (``SETTLED``)."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["citizens", "recover"])
+    parser.add_argument("mode", choices=["citizen", "recover"])
     parser.add_argument("folder", type=Path)
     parser.add_argument("base_url")
-    parser.add_argument("n", type=int, nargs="?", default=1)
+    parser.add_argument("point", nargs="?", choices=HOLD_POINTS, default="paid")
     args = parser.parse_args(argv)
     faulthandler.register(signal.SIGUSR1)  # the test asks a child that seems stuck where it is
     sim = SimHandle(args.base_url, args.folder, "", "", "", args.folder / "none.log", process=None)
-    kiosk = Kiosk(args.folder, sim, confirm_wait_s=1.0)
-    kiosk.pump_timeout_s = 90.0  # a loaded CI machine: a slow step is not what this test is about
+    # A loaded CI machine: a slow reply or step is not what this test is about (the walk never tries again).
+    kiosk = Kiosk(args.folder, sim, confirm_wait_s=1.0, hold=Hold(args.point if args.mode == "citizen" else None),
+                  read_timeout_s=60.0)
+    kiosk.pump_timeout_s = 240.0
     kiosk.start()
     if args.mode == "recover":
-        pause = threading.Event()
+        pause, deadline = threading.Event(), time.monotonic() + HOLD_LIMIT_S
         while [r for r in kiosk.ledger.rows() if r.state not in ("settled", "closed", "refunded")] \
                 or kiosk.outbox.status().pending:
-            pause.wait(0.1)
+            if time.monotonic() > deadline:
+                return 1
+            pause.wait(0.1)  # the settler and the sender work in their threads; this only watches
         print("SETTLED all", flush=True)
+        kiosk.close()
         return 0
-    for _ in range(args.n):
-        walk(kiosk, "pay")
-        kiosk.pump(lambda: kiosk.engine.view.pay_state == "waiting", what="the QR code")
-        order_id = kiosk.engine.view.order.order_id
-        sim.pay(order_id)
-        kiosk.pump(lambda: kiosk.ledger.state_of(order_id) == "paid", what="paid")
-        print(f"PAID {order_id}", flush=True)
-        kiosk.pump(lambda: kiosk.engine.kind != "pay", what="leaving the pay step")
-        kiosk.pump(lambda: kiosk.engine.kind not in ("pay", "submit") or kiosk.engine.view.notice, what="submitted")
-        print(f"SUBMITTED {order_id}", flush=True)
-        kiosk.end_session()
-    return 0
+    walk(kiosk, "pay")
+    kiosk.pump(lambda: kiosk.engine.view.pay_state == "waiting", what="the QR code")
+    order_id = kiosk.engine.view.order.order_id
+    sim.pay(order_id)
+    # On to the submission, until a worker thread stops at the point and the test kills this process.
+    kiosk.pump(lambda: False, timeout_s=HOLD_LIMIT_S, what=f"being killed at {args.point}")
+    return 3
 
 
 if __name__ == "__main__":

@@ -100,6 +100,9 @@ def test_one_booking_per_citizen_the_second_is_refused_with_the_first_returned(s
     with pytest.raises(Rejected) as refused:  # the kiosk's client accepts the reply as the contract's 409
         book(b, who, second["slot_id"])
     assert [(f.field, f.code) for f in refused.value.fields] == [("id_number", "already_booked")]
+    # ... and hands on the booking it carries, validated, but never in its message (logs)
+    assert refused.value.carried == {"appointment": first}
+    assert first["appointment_no"] not in str(refused.value) and first["appointment_no"] not in repr(refused.value)
 
 
 def test_cancelling_frees_the_place_and_lets_the_citizen_book_again(checked):

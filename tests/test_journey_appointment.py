@@ -29,6 +29,7 @@ class SimRunner:
         self.backends = backends
         self.pending: list = []
         self.keys: list[str | None] = []  # the idempotency key of every submission sent
+        self.operations: list[str] = []    # every operation called
         self.lose_next_reply = False
 
     def run(self, token, effect):
@@ -52,12 +53,13 @@ class SimRunner:
             return Outcome(True, effect.receipt)
         assert isinstance(effect, Call), effect
         op = self.backends._contract.operation(effect.operation)
+        self.operations.append(effect.operation)
         if op.submission:
             self.keys.append(effect.idempotency_key)
         try:
             value = self.backends.call(effect.operation, effect.body, idempotency_key=effect.idempotency_key)
         except Rejected as e:
-            return Outcome(False, msgid=e.msgid, fields=e.fields)
+            return Outcome(False, msgid=e.msgid, fields=e.fields, refusal=e.carried)
         if self.lose_next_reply:  # done by the department, but the answer never arrives
             self.lose_next_reply = False
             return Outcome(False, msgid="The department did not answer.")
@@ -238,13 +240,28 @@ def test_a_second_booking_is_refused_and_the_one_held_is_shown(backends):
         "business": "passport", "office_id": "YXCRJ", "date_from": str(datetime.date.today() + datetime.timedelta(5)),
         "date_to": str(datetime.date.today() + datetime.timedelta(7))})["slots"] if s["remaining"])
     held = c.book_elsewhere(other_day["slot_id"])  # on the phone, while at the kiosk
+    c.runner.operations.clear()
     c.engine.action("next")
     c.settle()
     assert c.step == "existing"
     assert c.engine.view.told is not None and "already have a booking" in c.engine.view.told.en
-    assert [a["appointment_no"] for a in c.engine.data.reply["appointments"]] == [held["appointment_no"]]
+    # The booking the refusal carried is shown (its number, hall, date and time), not asked for again.
+    assert c.runner.operations == ["exit_entry.book_appointment"]
+    assert c.engine.data.reply["appointments"] == [held]
     assert len(backends.call("exit_entry.query_appointments", {
         "id_number": c.card.id_number, "name": c.card.name})["appointments"]) == 1
+    c.engine.action("next")  # the way to cancel it
+    assert c.step == "cancel"
+    c.engine.action("send")
+    c.settle()
+    assert c.engine.data.reply["appointment_no"] == held["appointment_no"]
+    c.engine.action("next")  # Continue: the same time again is a new request, with a new key
+    c.settle()
+    c.to_review()
+    c.engine.action("next")
+    c.settle()
+    assert c.engine.kind == "print" and c.engine.data.reply["status"] == "booked"
+    assert c.runner.keys[0] != c.runner.keys[-1]
 
 
 def test_a_lost_reply_is_tried_again_with_the_same_key_and_books_once(backends):
@@ -311,6 +328,12 @@ def broken(tmp_path, old: str, new: str) -> str:
     ('confirm_label = { zh_CN = "取消预约", zh_HK = "取消預約", en = "Cancel the booking" }\n', '',
      "confirm: give confirm and confirm_label together"),
     ('receipt = "appointment_no"', 'receipt = "number"', "receipt: the reply of exit_entry.book_appointment has no"),
+    ('reply = { appointments = "appointment" }', 'reply = { bookings = "appointment" }',
+     "refusals.already_booked.reply.bookings: the reply of 'existing' has no 'bookings'"),
+    ('reply = { appointments = "appointment" }', 'reply = { appointments = "booking" }',
+     "refusals.already_booked.reply.appointments: the refusals of exit_entry.book_appointment carry no 'booking'"),
+    ('step = "existing"\nreply', 'step = "document"\nreply',
+     "refusals.already_booked.reply: 'document' is not a query step"),
     ('rows = "reply.appointments"\n', 'rows = "reply.appointments"\n', None),
 ])
 def test_a_broken_appointment_definition_names_the_step_and_key(tmp_path, old, new, expected):

@@ -1,15 +1,18 @@
 """The encoder's bytes, checked byte-exactly and by feeding them to the printer emulator."""
 from datetime import datetime
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from drivers.printer import escpos
+from drivers.printer import code128, escpos
 from drivers.printer.emulator import EscPosEmulator
 from drivers.printer.encoder import ReceiptEncoder
 from drivers.printer.feed import FeedCounter
 from drivers.printer.layout import LayoutError
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Origin, Receipt
+from tests.qr import decode_code128, decode_qr
 
 ORIGIN = Origin("天河区24小时智慧政务大厅", "DEMO-0001", datetime(2024, 6, 15, 14, 3, 5))
 P80 = PrinterProfile.standard(80)
@@ -101,16 +104,30 @@ def test_parts_are_whole_commands_so_status_queries_can_go_between_any_two():
     assert emulator.jobs[0].cut and emulator.jobs[0].errors == []
 
 
-def test_qr_code_and_barcode_carry_their_data():
-    job = printed(ReceiptEncoder(P80).encode(receipt(qr="SB202406150001", barcode="SB202406150001")))
-    assert job.qr_codes == ["SB202406150001"] and job.barcodes == ["SB202406150001"]
+def test_qr_code_and_barcode_carry_their_data(tmp_path):
+    job = printed(ReceiptEncoder(P80).encode(receipt(qr="SB202406150001", barcode="SB202406150001")), out_dir=tmp_path)
+    assert decode_qr(job.png_path) == "SB202406150001" and decode_code128(job.png_path) == "SB202406150001"
 
 
-def test_a_barcode_too_wide_for_58mm_is_left_out_but_the_qr_code_stays():
+def test_the_barcode_reader_checks_the_symbol(tmp_path):
+    """Bars in the wrong order fail the check symbol and are not read (so a wrong drawing is noticed)."""
+    def scanned(modules: list[bool]) -> str:
+        row = np.repeat(np.where(np.array(modules), 0, 255).astype(np.uint8), 3)
+        image = Image.fromarray(np.pad(np.tile(row, (120, 1)), 60, constant_values=255), "L")
+        image.save(tmp_path / "bars.png")
+        return decode_code128(tmp_path / "bars.png")
+
+    bars = code128.bar_modules(code128.epson_data("AB"))
+    swapped = bars[:11] + bars[22:33] + bars[11:22] + bars[33:]  # "BA" with the check symbol of "AB"
+    assert scanned(bars) == "AB" and scanned(swapped) == ""
+
+
+def test_a_barcode_too_wide_for_58mm_is_left_out_but_the_qr_code_stays(tmp_path):
     profile = PrinterProfile.standard(58)
     long_number = "SB-ABCDEFGHIJKLMNOPQRST"
-    job = printed(ReceiptEncoder(profile).encode(receipt(qr=long_number, barcode=long_number)), profile)
-    assert job.barcodes == [] and job.qr_codes == [long_number]
+    job = printed(ReceiptEncoder(profile).encode(receipt(qr=long_number, barcode=long_number)), profile,
+                  out_dir=tmp_path)
+    assert job.barcodes == [] and decode_code128(job.png_path) == "" and decode_qr(job.png_path) == long_number
 
 
 def test_a_qr_payload_too_large_for_the_paper_is_an_error_before_anything_is_sent():

@@ -181,6 +181,20 @@ class Contract:
                 return _resolved(doc, schema) if schema else {}
         return {}
 
+    def refusal_schema(self, op: Operation) -> dict:
+        """What the operation's refusals (its 4xx replies) may carry, as one object schema whose
+        properties are those of every 4xx reply body, resolved ({} when none)."""
+        doc = self.documents[op.department]
+        spec = doc["paths"][op.path][op.method.lower()]
+        properties: dict = {}
+        for status in sorted(spec["responses"]):
+            if str(status).startswith("4"):
+                reply, _ = self._resolve(doc, spec["responses"][status])
+                schema = reply.get("content", {}).get("application/json", {}).get("schema")
+                if schema:
+                    properties.update(_resolved(doc, schema).get("properties", {}))
+        return {"type": "object", "properties": properties}
+
     def value_errors(self, op: Operation, name: str, value: Any) -> list[str]:
         """Field error codes of one request property's value (``[]`` = valid)."""
         schema = self.request_schema(op).get("properties", {}).get(name)

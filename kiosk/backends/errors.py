@@ -155,18 +155,21 @@ class Rejected(BackendError):
         status: the HTTP status (400, 404, 409, 422).
         code: the contract's error word: ``validation``, ``conflict``, ``not_found``, ...
         fields: which request members were refused, and why.
+        carried: what the refusal carries besides its error, message and fields, validated against
+            the contract (e.g. the booking a citizen already holds); never part of ``str()``.
     """
 
     transient = False
 
     def __init__(self, department: str, operation: str, status: int, code: str,
-                 fields: tuple[FieldError, ...] = ()) -> None:
+                 fields: tuple[FieldError, ...] = (), carried: dict | None = None) -> None:
         described = ", ".join(f"{f.field}/{f.code}" for f in fields)
         detail = f"rejected: HTTP {status} {code}" + (f" ({described})" if described else "")
         super().__init__(department, operation, detail)
         self.status = status
         self.code = code
         self.fields = tuple(fields)
+        self.carried = dict(carried or {})
 
     @property
     def msgid(self) -> str:

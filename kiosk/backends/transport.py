@@ -203,7 +203,8 @@ class Transport:
         if 400 <= status < 500 and status not in _TRANSIENT_4XX:
             if data is not _NOT_JSON and not self._reply_problems(op, status, data):
                 fields = tuple(FieldError(f["field"], f["code"]) for f in data.get("fields", []))
-                raise Rejected(dept, name, status, data["error"], fields)
+                carried = {k: v for k, v in data.items() if k not in ("error", "message", "fields")}
+                raise Rejected(dept, name, status, data["error"], fields, carried)
             # not the contract's answer (e.g. a gateway's HTML page): the request was not judged
             raise BadReply(dept, name, f"HTTP {status} without the contract's error body", status)
         raise ServerError(dept, name, f"HTTP {status}", status)

@@ -126,13 +126,16 @@ class Speak:
 class Outcome:
     """The result of an effect: ``value`` on success, else a citizen-facing message id.
 
-    ``fields`` lists the request fields a department refused (``FieldError``s), if any.
+    ``fields`` lists the request fields a department refused (``FieldError``s), if any;
+    ``refusal`` is None unless the department refused the request, then what its refusal carried
+    besides the field errors (validated against the contract; e.g. the booking already held).
     """
 
     ok: bool
     value: Any = None
     msgid: str = ""
     fields: tuple = ()
+    refusal: dict | None = None
 
     def __repr__(self) -> str:
         return f"Outcome(ok={self.ok}, msgid={self.msgid!r})"

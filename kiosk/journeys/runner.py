@@ -97,7 +97,7 @@ class EffectRunner:
                 value = work()
                 outcome = value if isinstance(value, Outcome) else Outcome(True, value)
             except Rejected as e:
-                outcome = Outcome(False, msgid=e.msgid, fields=e.fields)
+                outcome = Outcome(False, msgid=e.msgid, fields=e.fields, refusal=e.carried)
             except BackendError as e:
                 log.warning("%s failed: %s", name, type(e).__name__)
                 outcome = Outcome(False, msgid=e.msgid)

@@ -1,10 +1,11 @@
 """The exit-entry appointment and progress services, end to end in the real app: card, face, the
 hall, day and time from the reference backend, the phone on the keypad, the booking, the printed
-预约凭条 (its text, its barcode as the printer took it, its QR code read off the paper); a booking already held
-shown and cancelled; progress by 受理编号 with the stages on screen and printed on request."""
+预约凭条 (its text, its barcode and QR code read off the paper); a booking already held shown and cancelled; a
+second booking refused with the one held shown (from the refusal) and cancelled there; progress by 受理编号
+with the stages on screen and printed on request."""
 import pytest
 
-from tests.qr import decode_qr
+from tests.qr import decode_code128, decode_qr
 from tests.ui.test_tax_journey import DEMO_ID, DEMO_NAME
 
 pytestmark = pytest.mark.ui
@@ -88,8 +89,8 @@ def test_booking_from_card_to_the_printed_slip_with_its_barcode(ui, tmp_path):
     assert "出入境办证预约凭条" in printed and number in printed and "往来港澳通行证" in printed
     assert "邮政速递（EMS）" in printed and "请带：本人居民身份证原件" in printed
     assert DEMO_ID not in printed and "?" not in printed
-    # The barcode as the printer received it (CODE128), the QR code as a camera reads it off the paper.
-    assert job.barcodes == [number] and decode_qr(job.png_path) == number
+    # The barcode as a counter scanner reads it off the paper (CODE128), the QR code as a phone's camera does.
+    assert decode_code128(job.png_path) == number and decode_qr(job.png_path) == number
     ui.tap("done")
     assert app.current_step == "rate"
 
@@ -118,6 +119,63 @@ def test_a_held_booking_is_shown_and_cancelled_at_the_kiosk(ui):
     assert held(app) == []
     ui.tap("send finish")
     assert app.current_step == "rate"
+
+
+def book_at_the_kiosk(ui) -> None:
+    """From the document form to the department's answer: the first hall, day and time, the phone
+    from the records, confirmed on the review."""
+    app = ui.app
+    ui.tap("business passport")
+    ui.tap("form next")
+    for step in ("hall", "day", "slot"):
+        choose_first(ui, step)
+    ui.until(lambda: app.journey.step.id == "contact", what="the contact form")
+    ui.tap("form next")
+    assert app.current_step == "review"
+    ui.tap("review confirm")
+    ui.until(lambda: app.current_step != "review" and not app.journey.view.busy, timeout=30, what="the answer")
+
+
+@pytest.mark.timeout(600)  # booking twice and cancelling in between: three walks to the department
+def test_a_second_booking_is_refused_with_the_one_held_shown_and_cancelled_there(ui):
+    app = ui.app
+    cancel_held(app)
+    sim = app.runtime.backends.sim
+    sim.faults(appointments_lag_s=600.0)  # the list of bookings lags: only the refusal itself knows the first one
+    try:
+        identify(ui, "exit_entry_appointment", "document")  # the lookup found no booking
+        book_at_the_kiosk(ui)
+        assert app.current_step == "print"
+        first = app.journey.data.reply
+        # Back to the contact form, by post this time, confirmed again: a second booking, refused.
+        ui.tap("back")
+        assert app.current_step == "review"
+        ui.tap("back")
+        assert app.journey.step.id == "contact"
+        ui.tap("collection post")
+        ui.tap("form next")
+        ui.tap("review confirm")
+        ui.until(lambda: app.current_step != "review" and not app.journey.view.busy, timeout=30, what="the answer")
+        assert app.journey.step.id == "existing"
+        texts = " ".join(ui.texts())
+        assert "您已经有一个预约" in texts and "您已有预约" in texts
+        row = ui.find("records table").data[1]["cells"]  # the booking held: number, document, hall, time
+        slot = first["slot"]
+        assert row == [first["appointment_no"], "普通护照", slot["office_name"],
+                       f"{slot['date']} {slot['start']}-{slot['end']}"]
+        ui.tap("next")  # the way to cancel it
+        question = ui.find("send question").text
+        assert "要取消" in question and slot["start"] in question and slot["office_name"] in question
+        ui.tap("send confirm")
+        ui.until(lambda: "已取消" in ui.find("send question").text, timeout=30, what="the cancellation")
+        ui.tap("send confirm")  # Continue: book again, the same time is free again
+        ui.until(lambda: app.journey.step.id == "document", what="the document form")
+        book_at_the_kiosk(ui)
+        assert app.current_step == "print"
+        sim.faults(appointments_lag_s=0.0)
+        assert [a["appointment_no"] for a in held(app)] == [app.journey.data.reply["appointment_no"]]
+    finally:
+        sim.faults(appointments_lag_s=0.0)
 
 
 def test_progress_by_application_number_on_screen_and_printed(ui, tmp_path):

@@ -189,6 +189,11 @@ class QueryStep(_Request, Step):
         kept = engine.data.replies.get(self.id)
         return self.settings.pass_empty and kept is not None and not self._rows(engine, kept[1])
 
+    def show(self, engine, reply: dict) -> None:
+        """Show ``reply`` as this step's answer the next time it is entered, instead of asking (a later
+        step's refusal carried it, e.g. the booking the citizen already holds)."""
+        engine.data.replies[self.id] = (self.body(engine), reply)
+
     def _rows(self, engine, reply: dict) -> list:
         return template.lookup(engine.scope(reply=reply), self.settings.table.rows) or []
 

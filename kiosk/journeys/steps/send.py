@@ -8,7 +8,9 @@ network failure or stops waiting, so a booking or document whose reply was lost 
 a changed body (another slot, other years) is another question with a new key. A field the
 department refuses with a code listed in ``refusals`` sends the citizen to the step named there (a
 choose step fetches its list afresh) with that text; other refused fields send them back to the
-form that holds the field.
+form that holds the field. A refusal can carry what it refers to (the booking the citizen already
+holds): with ``reply`` the target query step shows that instead of asking again. A refused request
+gets a new key next time (the department would answer the same key with the same refusal).
 
 With ``confirm`` the step first asks ("Issue the record?", "Cancel this booking?"); with ``done``
 as well it then says what was done and offers to go on or to finish (a cancellation stays done even
@@ -18,7 +20,7 @@ department has answered, like ``submit``.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -38,6 +40,9 @@ class Refusal(Spec):
 
     step: str                  # the id of an earlier step
     message: Texts
+    # The target query step's reply, from what the refusal carries: { its reply property = the
+    # refusal's property }; a list property takes one object as its one row.
+    reply: dict[str, Annotated[str, Field(pattern=NAME)]] = {}
 
 
 class SendSettings(StepSettings):
@@ -62,6 +67,7 @@ class SendStep(_Request, Step):
     def __init__(self, index, step_id, settings, when) -> None:
         super().__init__(index, step_id, settings, when)
         self.interactive = settings.confirm is not None  # a question the citizen answers
+        self._lists: dict[str, frozenset[str]] = {}  # refusal code -> the reply properties that are lists
 
     # -- load time -------------------------------------------------------------------------------
     def check(self, ctx: DefinitionContext) -> None:
@@ -85,6 +91,8 @@ class SendStep(_Request, Step):
                 raise DefinitionError(f"refusals.{code}.step: no earlier step {refusal.step!r}; steps so far: "
                                       f"{', '.join(sorted(earlier))}")
             ctx.check_texts(refusal.message, f"refusals.{code}.message")
+            if refusal.reply:
+                self._lists[code] = _check_shown(ctx, op, refusal, f"refusals.{code}.reply")
         ctx.check_texts(s.done, "done")
 
     # -- run time --------------------------------------------------------------------------------
@@ -143,10 +151,17 @@ class SendStep(_Request, Step):
             else:
                 engine.notice("")
             return
-        listed = next((s.refusals[f.code] for f in outcome.fields if f.code in s.refusals), None)
-        if listed is not None:
+        if outcome.refusal is not None:  # final for this key: asking again (after a change) is a new request
+            engine.data.replies.pop(self.id, None)
+        code = next((f.code for f in outcome.fields if f.code in s.refusals), None)
+        if code is not None:
+            listed = s.refusals[code]
             target = next(step for step in engine.plan.steps if step.id == listed.step)
-            engine.data.replies.pop(target.id, None)  # what it shows is out of date: fetched afresh
+            shown = self._shown(code, outcome.refusal or {})
+            if shown is not None:
+                target.show(engine, shown)  # what the department just said, not a second question
+            else:
+                engine.data.replies.pop(target.id, None)  # what it shows is out of date: fetched afresh
             engine.goto(target.index)
             engine.tell(listed.message)
         elif outcome.fields:
@@ -154,7 +169,44 @@ class SendStep(_Request, Step):
         else:
             engine.notice(outcome.msgid, speak=True)
 
+    def _shown(self, code: str, carried: dict) -> dict | None:
+        """The reply a refusal's target shows, from what the refusal carried (None: no ``reply``
+        mapping, or the department left out what it maps)."""
+        mapping = self.settings.refusals[code].reply
+        if not mapping or not all(source in carried for source in mapping.values()):
+            return None
+        lists = self._lists.get(code, frozenset())
+        return {name: [carried[source]] if name in lists else carried[source] for name, source in mapping.items()}
+
     def _use(self, engine, reply: dict) -> None:
         engine.data.reply = reply
         if self.settings.receipt is not None:
             engine.data.receipt_no = str(reply.get(self.settings.receipt, ""))
+
+
+def _check_shown(ctx: DefinitionContext, op, refusal: Refusal, key: str) -> frozenset[str]:
+    """Check a refusal's ``reply`` against the contract; returns the target properties that are lists
+    (one carried object becomes their one row)."""
+    target = ctx.queried.get(refusal.step)
+    if target is None:
+        raise DefinitionError(f"{key}: {refusal.step!r} is not a query step; only a query step shows a reply")
+    shows = target.get("properties", {})
+    carries = ctx.contract.refusal_schema(op).get("properties", {})
+    lists = set()
+    for name, source in refusal.reply.items():
+        if name not in shows:
+            raise DefinitionError(f"{key}.{name}: the reply of {refusal.step!r} has no {name!r}; it has: "
+                                  f"{', '.join(shows)}")
+        if source not in carries:
+            raise DefinitionError(f"{key}.{name}: the refusals of {op.id} carry no {source!r}; they carry: "
+                                  f"{', '.join(carries) or 'nothing'}")
+        if shows[name] == carries[source]:
+            continue
+        if shows[name].get("type") == "array" and shows[name].get("items") == carries[source]:
+            lists.add(name)
+            continue
+        raise DefinitionError(f"{key}.{name}: {source!r} of the refusal is not what {refusal.step!r} shows as {name!r}")
+    missing = [name for name in target.get("required", []) if name not in refusal.reply]
+    if missing:
+        raise DefinitionError(f"{key}: the reply of {refusal.step!r} needs {', '.join(missing)} too")
+    return frozenset(lists)

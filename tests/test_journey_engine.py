@@ -291,6 +291,20 @@ def test_printer_out_of_paper_shows_the_receipt_number_instead(world):
     assert engine.view.notice == PAPER_MSG["printer_unavailable"] and not runner.all(Print)
 
 
+def test_a_printer_known_to_be_out_of_paper_is_said_on_arrival_with_the_number_on_screen(world):
+    session, runner, engine = world
+    to_records(session, runner, engine)
+    engine.action("next")
+    runner.a4_ready = False  # out of paper before the citizen reaches the print step
+    engine.action("send")
+    engine.effect_done(runner.last(Call)[0], Outcome(True, DOCUMENT))
+    assert engine.kind == "print" and engine.view.print_state == "unavailable"  # without pressing Print
+    assert engine.view.notice == PAPER_MSG["printer_unavailable"] and session.data.receipt_no == DOCUMENT["document_no"]
+    runner.a4_ready = True  # paper back: Print still works
+    engine.action("print")
+    assert engine.view.print_state == "printing" and runner.all(Print)
+
+
 def test_negative_rating_needs_a_reason(world):
     session, runner, engine = world
     to_records(session, runner, engine)

@@ -42,8 +42,14 @@ class PrintStep(Step):
         ctx.check_texts(self.settings.summary, "summary")
 
     def enter(self, engine) -> None:
-        engine.view.print_state = ""
-        engine.notice(MSG["print_offer"])
+        # A printer already known to be out of order is said at once, with the number and code on
+        # screen, rather than after the citizen presses Print (Print still tries again).
+        if engine.printer_ready(self.settings.printer):
+            engine.view.print_state = ""
+            engine.notice(MSG["print_offer"])
+        else:
+            engine.view.print_state = "unavailable"
+            engine.notice(MSG["printer_unavailable"], speak=True)
 
     def action(self, engine, name: str, args: dict[str, Any]) -> None:
         if name == "print":

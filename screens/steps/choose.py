@@ -2,7 +2,6 @@
 ones that cannot be chosen greyed), a letter keypad to narrow a long list, and Next."""
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.gridlayout import GridLayout
 
@@ -41,14 +40,16 @@ class ChooseScreen(StepScreen):
         self.empty = self.pick(s.empty) if rows == [] else ""
         grid = self.ids.options
         grid.clear_widgets()
+        # The pick the records made heads the list, in view however long the list is (scrolling to
+        # it would depend on the list having been laid out first).
+        options.sort(key=lambda option: not option.from_records)
+        if options and options[0].from_records:
+            grid.parent.scroll_y = 1
         for option in options:
             lines = [option.label, option.detail, self.translator.gettext(FROM_RECORDS) if option.from_records else ""]
             text = "\n".join(line for line in lines if line)
-            tile = button(text, f"option {option.value}", lambda v=option.value: self.act("pick", value=v),
-                          primary=option.chosen, disabled=not option.enabled)
-            grid.add_widget(tile)
-            if option.from_records:  # the pick the records made is in view, however long the list
-                Clock.schedule_once(lambda _dt, t=tile: t.parent is grid and grid.parent.scroll_to(t, animate=False))
+            grid.add_widget(button(text, f"option {option.value}", lambda v=option.value: self.act("pick", value=v),
+                                   primary=option.chosen, disabled=not option.enabled))
 
     def _build_keypad(self) -> None:
         pad: GridLayout = self.ids.keypad

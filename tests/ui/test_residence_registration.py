@@ -30,6 +30,10 @@ def to_owner_page(ui) -> None:
     ui.tap("consent agree")
     app.runtime.idcard.simulator.place("demo_citizen")
     ui.until(lambda: app.current_step == "choose" and not engine.view.busy, timeout=90, what="the district list")
+    # the district on record is chosen already, filled, marked as from the records, and heads the list
+    recorded = ui.find(f"option {engine.data.form['district_code']}")
+    assert type(recorded).__name__ == "KioskButton" and recorded.text.endswith("来自您的档案")
+    assert recorded is recorded.parent.children[-1] and recorded.parent.parent.scroll_y == 1
 
     # the district by its pinyin initials: T, H leaves 天河区 (Tianhe) alone
     ui.tap("letter T")

@@ -16,6 +16,7 @@ ignored and reported, never a reason not to start: a bad push must not take a fl
 from __future__ import annotations
 
 import os
+import sys
 import re
 import reprlib
 import tomllib
@@ -358,6 +359,16 @@ def _cross_check(file: Path, settings: Settings) -> None:
             f"{file}: [outbox] retry_initial_s must not be larger than retry_max_s "
             f"(got {settings.outbox.retry_initial_s} and {settings.outbox.retry_max_s})."
         )
+
+
+def settings_for_tool(site_file: str | os.PathLike | None = None) -> Settings:
+    """The settings a technician's command-line tool runs with: the kiosk's own, or, when they
+    cannot be read, the built-in defaults with a note on standard error saying why."""
+    try:
+        return load_settings(site_file)
+    except ConfigError as e:
+        print(f"note: using built-in defaults, the configuration could not be read: {e}", file=sys.stderr)
+        return Settings()
 
 
 def load_settings(site_file: str | os.PathLike | None = None, *, defaults_file: Path = DEFAULTS_FILE,

@@ -23,19 +23,11 @@ from drivers.a4printer.driver import A4PrinterDriver
 from drivers.a4printer.sim import VirtualA4Printer
 from drivers.printer.receipt import Origin
 from drivers.printer.test_page import technician_test_page
-from kiosk.config import ConfigError, Settings, load_settings
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as e:
-        print(f"note: using built-in defaults, the configuration could not be read: {e}", file=sys.stderr)
-        return Settings()
+from kiosk.config import Settings, settings_for_tool
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = _settings()
+    settings = settings_for_tool()
     cfg = settings.a4printer
     parser = argparse.ArgumentParser(prog="python -m drivers.a4printer", description="A4 printer check.")
     parser.add_argument("--port", help="tcp://HOST:9100 (default: [a4printer] port)")

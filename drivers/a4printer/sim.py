@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from common.console import serve_commands
 from drivers.a4printer.pjl import FF, UEL
 
 PAPER_OUT_CODE = 41202  # "load tray 2" (the A4 cassette)
@@ -348,22 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         "sheets": lambda n: printer.set_paper("ok", int(n)),
         "drop": printer.drop_next_job,
     }
-    try:
-        for line in sys.stdin:
-            word, *rest = line.split() or [""]
-            if word in ("quit", "exit"):
-                return 0
-            try:
-                commands[word](*rest)
-                print(f"ok: {line.strip()}", flush=True)
-            except (KeyError, TypeError, ValueError):
-                print("commands: paper ok|out, door open|closed, offline on|off, sheets N, drop, quit", flush=True)
-        threading.Event().wait()  # stdin closed (started in the background): serve until killed
-    except KeyboardInterrupt:
-        pass
-    finally:
-        printer.stop()
-    return 0
+    return serve_commands(commands, "paper ok|out, door open|closed, offline on|off, sheets N, drop", printer.stop)
 
 
 if __name__ == "__main__":

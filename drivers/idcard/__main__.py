@@ -25,7 +25,7 @@ from drivers.idcard import protocol as p
 from drivers.idcard.errors import CardInvalid, IdCardError
 from drivers.idcard.reader import IdCardReader, connect
 from drivers.idcard.supervisor import CARD_PLACED, CARD_UNREADABLE, ReaderSupervisor
-from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.config import Settings, settings_for_tool
 from kiosk.technician.control import ControlError, call, kiosk_running, socket_path
 
 EXIT_OK, EXIT_FAILURE, EXIT_NO_CARD = 0, 2, 3
@@ -79,14 +79,6 @@ def _print_card(fields: dict, as_json: bool) -> None:
     sys.stdout.flush()
 
 
-def _settings(config: str | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as e:
-        print(f"note: using built-in defaults, the configuration could not be read: {e}", file=sys.stderr)
-        return Settings()
-
-
 def _through_kiosk(settings: Settings, command: str) -> int:
     """The kiosk runs and holds the reader: ask it instead of opening the port."""
     try:
@@ -121,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     read.add_argument("--json", action="store_true", help="print one JSON object")
     read.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a card (default 30)")
     args = parser.parse_args(argv)
-    settings = _settings(args.config)
+    settings = settings_for_tool(args.config)
     port = args.port or settings.idcard.port
     if kiosk_running(socket_path(settings)) and (args.port is None or _same_port(port, settings.idcard.port)):
         return _through_kiosk(settings, args.command)

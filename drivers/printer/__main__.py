@@ -19,7 +19,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.config import Settings, settings_for_tool
 from common.events import EventBus
 
 from drivers.printer.driver import PrinterDriver
@@ -31,16 +31,8 @@ from drivers.printer.test_page import technician_test_page
 from kiosk.technician.control import ControlError, call, kiosk_running, socket_path
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as e:
-        print(f"note: using built-in defaults, the configuration could not be read: {e}", file=sys.stderr)
-        return Settings()
-
-
 def main(argv: list[str] | None = None) -> int:
-    settings = _settings()
+    settings = settings_for_tool()
     cfg = settings.printer
     parser = argparse.ArgumentParser(prog="python -m drivers.printer", description="Receipt printer check.")
     parser.add_argument("--port", help="/dev/ttyUSB0, /dev/usb/lp0, tcp://HOST:9100, file:PATH (default: [printer] port)")

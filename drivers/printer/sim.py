@@ -32,6 +32,7 @@ import tty
 from pathlib import Path
 from typing import Callable
 
+from common.console import serve_commands
 from drivers.printer.emulator import EscPosEmulator, PrintedJob
 from drivers.printer.profile import PrinterProfile
 
@@ -294,22 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         "paper": printer.set_paper, "cover": printer.set_cover,
         "unplug": lambda: printer.unplug(), "replug": lambda: printer.replug(), "tear": lambda: printer.tear_off(),
     }
-    try:
-        for line in sys.stdin:
-            word, *rest = line.split() or [""]
-            if word in ("quit", "exit"):
-                return 0
-            try:
-                commands[word](*rest)
-                print(f"ok: {line.strip()}", flush=True)
-            except (KeyError, TypeError, ValueError):
-                print("commands: paper ok|near_end|out, cover open|closed, unplug, replug, tear, quit", flush=True)
-        threading.Event().wait()  # stdin closed (started in the background): serve until killed
-    except KeyboardInterrupt:
-        pass
-    finally:
-        printer.stop()
-    return 0
+    return serve_commands(commands, "paper ok|near_end|out, cover open|closed, unplug, replug, tear", printer.stop)
 
 
 if __name__ == "__main__":

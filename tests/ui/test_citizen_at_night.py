@@ -151,7 +151,7 @@ def test_every_screen_from_home_on_offers_help_says_what_to_do_and_the_card_is_a
     ui.tap("print")
     ui.until(lambda: app.journey.view.print_state in ("printed", "failed"), timeout=40, what="printing")
     if app.journey.view.print_state == "printed":  # a loaded machine may time the virtual printer out
-        assert text(ui, PAPER_MSG["printed"]) in ui.texts()
+        assert text(ui, PAPER_MSG["printed_a4"]) in ui.texts()  # the record is an A4 document
         assert tuple(ui.find("notice").color[:3]) != style_colour("WARN")  # success is not a warning
     else:
         assert text(ui, PAPER_MSG["print_failed"]) in ui.texts()

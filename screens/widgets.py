@@ -1,6 +1,8 @@
 """Widgets shared by several screens."""
 from __future__ import annotations
 
+import re
+
 from kivy.core.text import Label as CoreLabel
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
@@ -32,10 +34,14 @@ class TopBar(BoxLayout):
         """Dispatched when the citizen touches Home."""
 
 
+_UNBREAKABLE = re.compile(r"[0-9A-Za-z*/:.,¥-]+")  # a receipt number, a code, a date, an amount: never split
+
+
 class FitLabel(Label):
     """A one-line label whose font shrinks (down to ``smallest`` of ``largest``) so its text fits
     its width instead of wrapping: a Chinese hall name has no word boundaries a line breaker could
     know ("智慧政 / 务大厅" splits 政务), and a table cell that wraps grows out of its row.
+    A number or code (``YY20261130000002``) shrinks below ``smallest`` rather than split.
     With ``wrap_words`` a text with spaces (English) wraps at them instead."""
 
     largest = NumericProperty(dp(30))   # the size it has when the text fits ("24sp" follows large text)
@@ -57,5 +63,7 @@ class FitLabel(Label):
         if self.text and room > 1 and not (self.wrap_words and " " in self.text.strip()):
             width = CoreLabel(font_name=self.font_name, font_size=size, bold=self.bold).get_extents(self.text)[0]
             if width > room:
-                size = max(self.largest * self.smallest, size * room / width * 0.98)
+                size = size * room / width * 0.98
+                if not _UNBREAKABLE.fullmatch(self.text):
+                    size = max(self.largest * self.smallest, size)
         self.font_size = size

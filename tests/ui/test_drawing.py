@@ -36,3 +36,18 @@ def test_no_stencil_clip_is_drawn_around_the_screens(kiosk_app):
     manager = kiosk_app.manager
     instructions = [*manager.canvas.before.children, *manager.canvas.children, *manager.canvas.after.children]
     assert not [i for i in instructions if isinstance(i, StencilPush)]
+
+
+@pytest.mark.parametrize("text, whole", [("YY20261130000002", True), ("增值税普通发票，电子发票专用", False)])
+def test_a_number_in_a_narrow_cell_shrinks_rather_than_split_a_chinese_name_stops_at_the_floor(kiosk_app, text, whole):
+    from kivy.core.text import Label as CoreLabel
+
+    from screens.widgets import FitLabel
+
+    cell = FitLabel(text=text, largest=40, smallest=0.6, size=(150, 40))
+    cell.fit()
+    width = CoreLabel(font_name=cell.font_name, font_size=cell.font_size).get_extents(text)[0]
+    if whole:  # a receipt number never wraps: it fits on its one line
+        assert width <= 150 and cell.font_size < 40 * 0.6
+    else:  # words can wrap; the text never becomes smaller than the floor
+        assert cell.font_size == 40 * 0.6

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from common.console import serve_commands
+from drivers.printer import raster
 from drivers.printer.emulator import EscPosEmulator, PrintedJob
 from drivers.printer.profile import PrinterProfile
 
@@ -77,6 +78,13 @@ class VirtualPrinter:
     def start(self) -> str:
         """Start serving; returns the port string for the driver (tcp URL or pty path)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        # Load the glyph fonts now: loading them inside the first job made a busy machine answer
+        # that job's status request later than the driver waits (a real printer answers at once).
+        for bold in (False, True):
+            try:
+                raster.glyph("印", bold)
+            except raster.FontMissing:
+                break  # the job will say so
         self._selector.register(self._wake_r, selectors.EVENT_READ)
         self._plug_in()
         self._thread = threading.Thread(target=self._serve, name="virtual-printer", daemon=True)

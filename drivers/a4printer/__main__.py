@@ -22,7 +22,7 @@ from common.events import EventBus
 from drivers.a4printer.driver import A4PrinterDriver
 from drivers.a4printer.sim import VirtualA4Printer
 from drivers.printer.receipt import Origin
-from drivers.printer.test_page import technician_test_page
+from drivers.printer.test_page import report_test_page, technician_test_page
 from kiosk.config import Settings, settings_for_tool
 
 
@@ -75,13 +75,7 @@ def _test_page(driver: A4PrinterDriver, settings: Settings) -> int:
     origin = Origin.now(settings.kiosk.hall_name.zh_CN, settings.kiosk.terminal_id)  # the test page is Chinese
     line = f"A4 PDF {'duplex' if driver.duplex else 'simplex'} {driver.port}"
     outcome = driver.print_job(f"test-page-{uuid.uuid4().hex[:12]}", technician_test_page(origin, line))
-    if outcome.printed:
-        print(f"test page printed on {driver.port}")
-        return 0
-    status = outcome.status
-    print(f"error: test page {outcome.state.value}: {status.state.value} {status.reason}. {status.detail}",
-          file=sys.stderr)
-    return 2
+    return report_test_page(outcome, driver.port)
 
 
 if __name__ == "__main__":

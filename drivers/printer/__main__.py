@@ -27,7 +27,7 @@ from drivers.printer.layout import LayoutError
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.raster import FontMissing
 from drivers.printer.receipt import Origin
-from drivers.printer.test_page import technician_test_page
+from drivers.printer.test_page import report_test_page, technician_test_page
 from kiosk.technician.control import ControlError, call, kiosk_running, socket_path
 
 
@@ -134,13 +134,7 @@ def _test_page(driver: PrinterDriver, settings: Settings, profile: PrinterProfil
     except LayoutError as e:
         print(f"error: the test page does not fit this profile: {e}", file=sys.stderr)
         return 2
-    if outcome.printed:
-        print(f"test page printed on {driver.port} ({line})")
-        return 0
-    status = outcome.status
-    print(f"error: test page {outcome.state.value}: {status.state.value} {status.reason}. {status.detail}",
-          file=sys.stderr)
-    return 2
+    return report_test_page(outcome, f"{driver.port} ({line})")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
 """The technician's test page: the printer driver's own diagnostic document."""
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 from drivers.printer.receipt import Origin, Receipt
+
+if TYPE_CHECKING:
+    from drivers.printer.driver import JobOutcome
 
 
 def technician_test_page(origin: Origin, profile_line: str) -> Receipt:
@@ -17,3 +23,15 @@ def technician_test_page(origin: Origin, profile_line: str) -> Receipt:
         qr="TEST-PAGE " + origin.terminal_id, barcode="TEST-0123456789",
         footer=("打印测试页",),
     )
+
+
+def report_test_page(outcome: JobOutcome, where: str) -> int:
+    """Say on the terminal how a technician's test page ended (``where``: the printer and its
+    profile); the command's exit status, 0 when it printed."""
+    if outcome.printed:
+        print(f"test page printed on {where}")
+        return 0
+    status = outcome.status
+    print(f"error: test page {outcome.state.value}: {status.state.value} {status.reason}. {status.detail}",
+          file=sys.stderr)
+    return 2

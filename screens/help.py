@@ -8,3 +8,8 @@ class HelpOverlay(ModalView):
 
     phone = StringProperty("")
     hours = StringProperty("")
+
+    def dismiss(self, *args, **kwargs) -> None:
+        """Close at once, also on a touch outside: while a view fades out it swallows touches, so the
+        citizen's next touch (Back, say) would be lost."""
+        super().dismiss(*args, **{**kwargs, "animation": False})

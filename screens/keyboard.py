@@ -91,7 +91,7 @@ class PinyinKeyboard(ModalView):
         elif key == "mode":
             self.latin, self.letters = not self.latin, ""
         elif key == "done":
-            self.dismiss()
+            self.dismiss(animation=False)  # at once: the next touch must reach the form, not the fading keyboard
         self.page = 0
         self._refresh()
 

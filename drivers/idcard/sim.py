@@ -226,10 +226,12 @@ class SimulatedReader:
             if self._stop_io.wait(delay + len(reply) * 10 / self.baud):  # + wire time, 10 bits a byte
                 return
         reply = self._damage(reply, command)
+        if accepted_rate:
+            # Answers at the old speed, then listens at the new one. Set before the answer leaves so
+            # that a host which has read it never finds the module still at the old speed.
+            self.baud = accepted_rate
         if reply:
             self._write(reply)
-        if accepted_rate:
-            self.baud = accepted_rate  # answered at the old speed, now listens at the new one
 
     def _respond(self, c: Command) -> bytes:
         card = self._card

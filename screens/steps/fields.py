@@ -157,7 +157,7 @@ class TextField(FieldBox):
         if self.keyboard is None:
             self.keyboard = PinyinKeyboard(self.label, self.shown, self._typed)
             self.keyboard.bind(on_dismiss=self._closed)
-            self.keyboard.open()
+            self.keyboard.open(animation=False)
 
     def _typed(self, text: str) -> None:
         self._input.text = text

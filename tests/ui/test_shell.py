@@ -187,6 +187,29 @@ def test_help_says_how_to_get_help_at_this_hall_and_keeps_the_citizens_place(ui)
     assert ui.app.current_step == "guide"
 
 
+@pytest.mark.parametrize("close", ["help close", "outside"])
+def test_the_touch_right_after_help_closes_reaches_the_screen(ui, close):
+    """A fading overlay swallows touches: Back touched at once after closing Help must still go back."""
+    from kivy.tests import UnitTestTouch
+
+    def touch(x, y):  # down and up with no frame between or after, as fast as a finger can follow
+        t = UnitTestTouch(x, y)
+        t.touch_down()
+        t.touch_up()
+
+    ui.tap("call to action")
+    ui.tap("service tax_records")
+    ui.tap("help button")
+    if close == "outside":
+        touch(20, 20)
+    else:
+        touch(*ui.find("help close").to_window(*ui.find("help close").center))
+    back = ui.find("back")
+    touch(*back.to_window(*back.center))
+    ui.pump()
+    assert ui.app.current_step == "home"
+
+
 def test_a_card_left_on_the_reader_is_asked_for_until_it_is_lifted(ui):
     from tests.ui.conftest import lift_card
 

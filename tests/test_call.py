@@ -4,7 +4,9 @@ queue and data tests, a signalling-only agent. Media is asserted on decoded pixe
 from __future__ import annotations
 
 import json
+import os
 import queue
+import threading
 import urllib.request
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +17,8 @@ import pytest
 
 from backend_sim.console import launch_console
 from drivers.camera import SimulatedCamera
-from kiosk.call.client import AGENT_HUNG_UP, AGENT_LEFT, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE, CallClient, CallOptions
+from kiosk.call.client import (AGENT_HUNG_UP, AGENT_LEFT, CALL_NICE, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE,
+                               CallClient, CallOptions)
 from kiosk.call.hours import AgentHours
 from kiosk.config import REPO_ROOT
 from tests.call_support import PROBE_JS, Browser, SignallingAgent, needs_chromium, until, write_tone
@@ -199,6 +202,20 @@ def test_queue_positions_and_expected_wait(console, tmp_path):
         assert second.expect("ended").reason == AGENT_HUNG_UP
     finally:
         agent.close()
+
+
+def test_the_call_runs_below_the_screens_priority(console, tmp_path):
+    """The call's threads (and those they start) yield the CPU to the UI thread: see benchmarks.call."""
+    screen = os.getpriority(os.PRIO_PROCESS, 0)
+    kiosk = Kiosk(console.kiosk_url, tmp_path)
+    kiosk.client.start(CONTEXT, SERVICES)
+    try:
+        kiosk.expect("queued")
+        call = next(t for t in threading.enumerate() if t.name == "call")
+        assert os.getpriority(os.PRIO_PROCESS, call.native_id) == min(19, screen + CALL_NICE)
+        assert os.getpriority(os.PRIO_PROCESS, 0) == screen
+    finally:
+        kiosk.hang_up()
 
 
 @pytest.mark.timeout(60)

@@ -13,6 +13,7 @@ service and step the citizen is on. Nothing of the citizen's card or form goes o
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import logging
 import threading
@@ -29,6 +30,7 @@ from kiosk.call.media import CameraTrack, RemoteAudio, RemoteVideo, open_microph
 
 log = logging.getLogger(__name__)
 CAMERA_OWNER = "call"
+CALL_NICE = 10  # how much lower than the UI's the call's threads run (see _run)
 
 # Why a call ended (CallEvent.reason).
 HUNG_UP = "hung_up"                # the citizen (or the session ending) hung up
@@ -159,6 +161,10 @@ class CallClient:
             reason = await self._call(context, services)
             self._emit(CallEvent("ended", reason=reason))
 
+        # Linux keeps a nice value per thread, and the threads this one starts (codecs, the camera
+        # while the call holds it) inherit it: the screen keeps its frame rate while the call runs
+        # (python -m benchmarks.call; docs/call.md).
+        os.setpriority(os.PRIO_PROCESS, 0, min(19, os.getpriority(os.PRIO_PROCESS, 0) + CALL_NICE))
         try:
             asyncio.run(main())
         except Exception:  # noqa: BLE001 - the thread's error boundary: the screen must hear "ended"

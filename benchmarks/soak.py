@@ -14,7 +14,7 @@ the reference backend as a child process) and plays sessions back to back, each 
 * **expired card**: an expired card placed and lifted.
 
 Between sessions faults start and stop at random: the reader unplugged and back, the printer out of
-paper, its cover open, unplugged; the reference backend killed and restarted, or restarted slow or
+paper, its cover open, unplugged; the camera unplugged; the reference backend killed and restarted, or restarted slow or
 failing a share of requests. At the end the backend is healthy, the outbox drains, and the script
 reports sessions by outcome, submissions the kiosk acknowledged against those the backend holds
 (lost, duplicated), resident memory, open files, threads and child processes at the start and the
@@ -32,8 +32,8 @@ import psutil
 
 from benchmarks.harness import start_app
 
-FAULTS = ("reader unplugged", "paper out", "cover open", "printer unplugged", "backend down", "backend slow",
-          "backend failing")
+FAULTS = ("reader unplugged", "paper out", "cover open", "printer unplugged", "camera unplugged", "backend down",
+          "backend slow", "backend failing")
 
 
 class Stuck(Exception):
@@ -223,6 +223,8 @@ class Soak:
             self.printer.set_cover("open")
         elif fault == "printer unplugged":
             self.printer.unplug()
+        elif fault == "camera unplugged":
+            self.app.runtime.camera.unplug()
         elif fault == "backend down":
             self._restart_backend(start=False)
         elif fault == "backend slow":
@@ -239,6 +241,8 @@ class Soak:
             self.printer.set_cover("closed")
         elif fault == "printer unplugged":
             self.printer.replug()
+        elif fault == "camera unplugged":
+            self.app.runtime.camera.replug()
         else:
             self._restart_backend()
 

@@ -13,7 +13,8 @@ from drivers.camera.demo_sequence import DEMO_PHOTO, LANDMARKS, CooperativeCitiz
 from drivers.camera.sim import read_rgb
 from kiosk.config import REPO_ROOT
 from drivers.camera.settings import CameraSettings
-from common.device_status import DeviceState
+from common.device_status import Action, DeviceState
+from common.events import EventBus
 
 
 def solid(value, size=(40, 30)):
@@ -165,3 +166,20 @@ def test_the_camera_has_one_owner_at_a_time():
     assert camera.wait_frame(0, timeout=2.0) is not None  # capturing again for the new owner
     assert camera.release("call") and camera.owner is None
     assert camera.latest() is None
+
+
+def test_unplugged_the_camera_reports_no_device_and_delivers_nothing_until_plugged_back():
+    from tests.test_camera_capture import Statuses
+
+    bus = EventBus()
+    statuses = Statuses(bus)
+    with SimulatedCamera([solid(v) for v in (10, 20)], fps=100, bus=bus) as camera:
+        collect(camera, 3)
+        camera.unplug()
+        missing = statuses.wait_for(DeviceState.NO_DEVICE)
+        assert (missing.reason, missing.action) == ("not_found", Action.MAINTENANCE)
+        last = camera.latest()[0]
+        assert camera.wait_frame(last, timeout=0.3) is None  # 30 frame periods without a frame
+        camera.replug()
+        statuses.wait_for(DeviceState.ONLINE)
+        assert camera.wait_frame(last, timeout=5) is not None

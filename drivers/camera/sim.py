@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -95,6 +96,24 @@ class SimulatedCamera(FrameSource):
             self._frames = list(source)
         else:
             self._frames = None
+        self._plugged = threading.Event()
+        self._plugged.set()
+
+    def unplug(self) -> None:
+        """Pull the (simulated) cable: frames stop and the camera reports no device until :meth:`replug`."""
+        self._plugged.clear()
+
+    def replug(self) -> None:
+        self._plugged.set()
+
+    def _absent(self) -> bool:
+        """While unplugged, report it as a real camera's capture does and wait; True if stopping meanwhile."""
+        self._publish(DeviceState.NO_DEVICE, "not_found", Action.MAINTENANCE, "the simulated camera is unplugged")
+        while not self._plugged.wait(0.1):
+            if self._stopping.is_set():
+                return True
+        self._publish(DeviceState.ONLINE, source="simulated")
+        return False
 
     def _play_once(self) -> Iterable[np.ndarray]:
         if self._frames is not None:
@@ -110,6 +129,8 @@ class SimulatedCamera(FrameSource):
         while not self._stopping.is_set():
             played = 0
             for frame in self._play_once():
+                if not self._plugged.is_set() and self._absent():
+                    return
                 if self._controls_changed.is_set() or not self.requested_controls:
                     self._controls_changed.clear()
                     self.requested_controls.append(self.controls)  # what a real device would be asked

@@ -9,9 +9,9 @@ within 0.6 s of the last challenge frame; the UI's frame rate while verification
 Stages run in this process on a 640 x 480 demo frame. Latency and end-to-end use the real worker
 process and the cooperative demo citizen (who performs each action when the worker asks, with a
 human-like pause); the end-to-end time is therefore mostly the citizen's own acting time.
-The UI part opens a Kivy window (540 x 960, half the kiosk's portrait screen) showing
-:class:`screens.face_preview.FacePreview` fed by a 30 fps simulated camera, and counts frames
-drawn (window flips; a spinner is redrawn every frame, capped at Kivy's 60 fps): idle and while
+The UI part opens a Kivy window (540 x 960, half the kiosk's portrait screen, with the kiosk's
+own Kivy settings) showing :class:`screens.face_preview.FacePreview` fed by a 30 fps simulated
+camera, and counts frames drawn (window flips; a spinner is redrawn every frame): idle and while
 the worker verifies continuously, alternating, then, for comparison, with the same work in a
 thread of the UI process.
 """
@@ -173,17 +173,11 @@ def worker_runs(runs: int) -> None:
 
 
 def ui_frame_rates(seconds: float, rounds: int, thread_comparison: bool) -> None:
-    import os
-
     import psutil
 
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_NO_CONFIG", "1")
-    os.environ.setdefault("KIVY_NO_FILELOG", "1")
-    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-    from kivy.config import Config
+    from screens.kivy_setup import configure_kivy
 
-    Config.set("graphics", "maxfps", "60")  # the kiosk's cap
+    configure_kivy(540, 960, fullscreen=False, show_cursor=False)  # as the kiosk: its frame cap, its X visual
     from kivy.app import App
     from kivy.clock import Clock
     from kivy.core.window import Window

@@ -40,6 +40,23 @@ class Stuck(Exception):
     """The generic citizen cannot go on (a step it does not know how to complete)."""
 
 
+def example_entries(plan) -> dict:
+    """The reference backend's example request values for every operation the journey calls, by field name
+    (a query form's fields are those of the operation it leads to)."""
+    from backend_sim.examples import example
+
+    entries: dict = {}
+    for step in plan.steps:
+        for key in ("operation", "target"):
+            operation = getattr(step.settings, key, None)
+            if isinstance(operation, str):
+                try:
+                    entries |= example(operation)
+                except KeyError:  # a query: no example body
+                    pass
+    return entries
+
+
 class Soak:
     def __init__(self, app, rng: random.Random) -> None:
         from kivy.base import EventLoop
@@ -146,10 +163,10 @@ class Soak:
                 engine.action("next")
             elif kind == "form" and engine.step.errors(engine):
                 # what the defaults leave empty, the demo citizen enters (the reference backend's examples)
-                from backend_sim.examples import example
-
-                entries = example(engine.step.settings.operation)
+                entries = example_entries(engine.plan)
                 for name in engine.step.errors(engine):
+                    if name not in entries:
+                        raise Stuck(f"form ({name}: no example value)")
                     engine.action("set", name=name, value=entries[name])
                 engine.action("next")
             elif kind == "signature":

@@ -13,9 +13,9 @@ service and step the citizen is on. Nothing of the citizen's card or form goes o
 from __future__ import annotations
 
 import asyncio
-import os
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass

@@ -71,7 +71,9 @@ class Soak:
         self._last_frame = time.monotonic()
         self.faults: dict[str, int] = {}  # active fault -> sessions left
         self.fault_counts: Counter = Counter()
-        self.enqueued = 0
+        # what the app enqueued before the soak began (the terminal's signing key) counts too
+        before = app.runtime.outbox.status()
+        self.enqueued = before.pending + before.rejected + before.delivered
         app.runtime.outbox.on_enqueue(self._count_enqueue)
 
     def _count_enqueue(self) -> None:
@@ -311,7 +313,7 @@ def main() -> None:
                 start, soak.gaps = resources(), []
             outcomes[soak.play()] += 1
             soak.between_sessions()
-            if number % 100 == 0:
+            if number % 25 == 0:
                 print(f"  {number} sessions, {time.monotonic() - started:.0f} s, "
                       f"{resources()['rss_mb']:.0f} MB", flush=True)
         soak.heal()

@@ -68,6 +68,9 @@ class Soak:
         self.backends = app.runtime.backends
         self.services = [s.id for s in app.context.catalog if s.plan is not None]
         self.gaps: list[float] = []
+        self.longest: tuple[float, str] = (0.0, "")  # the longest gap, and where the citizen was
+        self.playing = ""  # the session being played, for the longest gap's place
+        self.longest_faults: list[str] = []
         self._last_frame = time.monotonic()
         self.faults: dict[str, int] = {}  # active fault -> sessions left
         self.fault_counts: Counter = Counter()
@@ -81,9 +84,14 @@ class Soak:
 
     # -- the event loop --------------------------------------------------------------------------
     def pump(self) -> None:
+        where = self.engine.kind or self.app.current_step
         self.idle()
         now = time.monotonic()
-        self.gaps.append(now - self._last_frame)
+        gap = now - self._last_frame
+        self.gaps.append(gap)
+        if gap > self.longest[0]:
+            self.longest = (gap, f"{self.playing}, {where} -> {self.engine.kind or self.app.current_step}")
+            self.longest_faults = sorted(self.faults)
         self._last_frame = now
 
     def until(self, condition, timeout: float) -> None:
@@ -96,11 +104,12 @@ class Soak:
     # -- sessions --------------------------------------------------------------------------------
     def play(self) -> str:
         kind = self.rng.choices(["journey", "walk away", "browse", "expired card"], [50, 20, 25, 5])[0]
+        self.playing = kind
         try:
-            if kind == "journey":
-                outcome = self.journey(self.rng.choice(self.services), stop_at=None)
-            elif kind == "walk away":
-                outcome = self.journey(self.rng.choice(self.services), stop_at=self.rng.randint(1, 6))
+            if kind in ("journey", "walk away"):
+                service = self.rng.choice(self.services)
+                self.playing = f"{kind} {service}"
+                outcome = self.journey(service, stop_at=None if kind == "journey" else self.rng.randint(1, 6))
             elif kind == "browse":
                 outcome = self.browse()
             else:
@@ -310,7 +319,7 @@ def main() -> None:
     try:
         for number in range(1, args.sessions + 1):
             if number == args.warmup + 1:
-                start, soak.gaps = resources(), []
+                start, soak.gaps, soak.longest = resources(), [], (0.0, "")
             outcomes[soak.play()] += 1
             soak.between_sessions()
             if number % 25 == 0:
@@ -345,7 +354,7 @@ def main() -> None:
         print(f"{key}: start {start[key]:.0f}, end {end[key]:.0f}, growth {end[key] - start[key]:+.0f}")
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
-          f"longest {gaps[-1] * 1000:.0f} ms")
+          f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'})")
 
 
 if __name__ == "__main__":

@@ -17,21 +17,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-from collections import Counter
 import statistics
 import time
-import tracemalloc
 
 import psutil
 
+from benchmarks.growth import GrowthTrace
 from benchmarks.harness import start_app
-
-
-def _live_widgets() -> Counter:
-    from kivy.uix.widget import Widget
-
-    gc.collect()
-    return Counter(type(o).__name__ for o in gc.get_objects() if isinstance(o, Widget))
 
 
 def main() -> None:
@@ -41,8 +33,7 @@ def main() -> None:
                         help="also print where Python memory grew between journey 10 and the last, and widgets left "
              "alive (slower; the snapshot itself adds to the resident memory figure)")
     args = parser.parse_args()
-    if args.trace:
-        tracemalloc.start(10)
+    trace = GrowthTrace(args.trace)
 
     app = start_app("bench-journey-")
     from kivy.base import EventLoop, stopTouchApp
@@ -117,16 +108,10 @@ def main() -> None:
         if n == 10:
             gc.collect()
             rss_at_10 = process.memory_info().rss / 2**20
-            snapshot_at_10 = tracemalloc.take_snapshot() if args.trace else None
-            widgets_at_10 = _live_widgets()
+            trace.mark()
     gc.collect()
     rss_end = process.memory_info().rss / 2**20
-    if args.trace and rss_at_10 is not None:
-        grown = _live_widgets() - widgets_at_10
-        print("widgets alive now but not after journey 10:", dict(grown.most_common(10)) or "none")
-        for stat in tracemalloc.take_snapshot().compare_to(snapshot_at_10, "traceback")[:8]:
-            print(f"{stat.size_diff / 2**10:+.0f} KiB in {stat.count_diff:+d} blocks, allocated at:")
-            print("    " + "\n    ".join(stat.traceback.format()[-6:]))
+    trace.report("after journey 10")
     app.stop()
     stopTouchApp()
 

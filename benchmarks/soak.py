@@ -1,6 +1,6 @@
 """The soak: a compressed day of citizen sessions while devices and the network fail at random.
 
-    python -m benchmarks.soak [--sessions 10000] [--seed 1]      (make bench runs it on Xvfb if needed)
+    python -m benchmarks.soak [--sessions 10000] [--seed 1] [--trace]      (make bench runs it on Xvfb if needed)
 
 Runs the real app in this process with the repository's simulators (the ID reader on a
 pseudo-terminal, the virtual printer on a TCP port, the simulated camera, the face worker process,
@@ -30,6 +30,7 @@ from collections import Counter
 
 import psutil
 
+from benchmarks.growth import GrowthTrace
 from benchmarks.harness import start_app
 
 FAULTS = ("reader unplugged", "paper out", "cover open", "printer unplugged", "camera unplugged", "backend down",
@@ -306,7 +307,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=10,
                         help="sessions before the baseline (the first face checks load models and fill caches)")
+    parser.add_argument("--trace", action="store_true",
+                        help="also print where Python memory grew from the baseline to the end (slower)")
     args = parser.parse_args()
+    trace = GrowthTrace(args.trace)
     if args.sessions <= args.warmup:
         parser.error("--sessions must be more than --warmup")
     app = start_app("bench-soak-")
@@ -320,6 +324,7 @@ def main() -> None:
         for number in range(1, args.sessions + 1):
             if number == args.warmup + 1:
                 start, soak.gaps, soak.longest = resources(), [], (0.0, "")
+                trace.mark()
             outcomes[soak.play()] += 1
             soak.between_sessions()
             if number % 25 == 0:
@@ -331,6 +336,7 @@ def main() -> None:
         while outbox.status().pending and time.monotonic() < drain_deadline:
             soak.pump()
         end = resources()
+        trace.report(f"after session {args.warmup}")
         status = outbox.status()
         ledger = app.runtime.backends.sim.submissions()["submissions"]
     finally:

@@ -13,7 +13,8 @@ def live_widgets() -> Counter:
     from kivy.uix.widget import Widget
 
     gc.collect()
-    return Counter(type(o).__name__ for o in gc.get_objects() if isinstance(o, Widget))
+    # type(), not isinstance(): the heap holds weak proxies whose object is gone, and isinstance() asks them
+    return Counter(type(o).__name__ for o in gc.get_objects() if issubclass(type(o), Widget))
 
 
 class GrowthTrace:

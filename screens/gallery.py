@@ -93,10 +93,15 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
     def on(step_id: str) -> Callable[[], bool]:
         return lambda: journey.step is not None and journey.step.id == step_id and not journey.view.busy
 
-    def pick_first() -> None:
+    def pick_first(index: int = 0) -> None:
         usable = [o for o in journey.step.options(journey, lambda t: t.zh_CN, {}) if o.enabled]
-        journey.action("pick", value=usable[0].value)
+        journey.action("pick", value=usable[index].value)
         journey.action("next")
+
+    def pick_later_day() -> None:
+        """The second day offered: the first may be today, with only its last time left, which
+        can pass while the gallery renders (the refused double booking needs another time that day)."""
+        pick_first(1)
 
     def booked_elsewhere() -> None:
         """The citizen books another time on the phone while at the review, then confirms here."""
@@ -219,7 +224,7 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         ("17-appointment-document", lambda: begin("exit_entry_appointment"), on("document")),
         ("18-appointment-hall", lambda: journey.action("next"), on("hall")),
         ("19-appointment-day", pick_first, on("day")),
-        ("20-appointment-time", pick_first, on("slot")),
+        ("20-appointment-time", pick_later_day, on("slot")),
         ("21-appointment-contact", pick_first, on("contact")),
         ("22-appointment-review", lambda: journey.action("next"), at("review")),
         ("23-appointment-slip", lambda: journey.action("next"), at("print")),
@@ -232,7 +237,7 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         (None, lambda: journey.action("next"), on("document")),
         (None, lambda: journey.action("next"), on("hall")),
         (None, pick_first, on("day")),
-        (None, pick_first, on("slot")),
+        (None, pick_later_day, on("slot")),
         (None, pick_first, on("contact")),
         (None, lambda: journey.action("next"), at("review")),
         ("26b-appointment-refused-held", booked_elsewhere, lambda: on("existing")() and journey.view.told is not None),

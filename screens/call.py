@@ -1,7 +1,7 @@
 """The video consultation over any screen: consent, queue, the call itself, and how it ended.
 
 A full-screen overlay (like the idle countdown) so the citizen comes back to the very step they
-left. It only draws and reports touches: the call runs in ``kiosk.call.client`` on its own thread,
+left. It only draws and reports touches: the call runs in its own process (``kiosk.call.client``),
 whose events reach :meth:`CallOverlay.on_call_event` on the UI thread through the shell's bridge.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 from common.i18n import N_, Translator
-from kiosk.call.client import (AGENT_HUNG_UP, AGENT_LEFT, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE,
-                               CallClient, CallEvent)
+from kiosk.call.client import CallClient
+from kiosk.call.events import AGENT_HUNG_UP, AGENT_LEFT, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE, CallEvent
 from kiosk.call.hours import AgentHours
 from screens.face_preview import FacePreview
 

@@ -4,8 +4,10 @@ queue and data tests, a signalling-only agent. Media is asserted on decoded pixe
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
+import signal
 import threading
 import urllib.request
 from datetime import datetime
@@ -13,12 +15,13 @@ from pathlib import Path
 
 import av
 import numpy as np
+import psutil
 import pytest
 
 from backend_sim.console import launch_console
 from drivers.camera import SimulatedCamera
-from kiosk.call.client import (AGENT_HUNG_UP, AGENT_LEFT, CALL_NICE, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE,
-                               CallClient, CallOptions)
+from kiosk.call.client import CALL_NICE, CallClient
+from kiosk.call.events import AGENT_HUNG_UP, AGENT_LEFT, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE, CallOptions
 from kiosk.call.hours import AgentHours
 from kiosk.config import REPO_ROOT
 from tests.call_support import PROBE_JS, Browser, SignallingAgent, needs_chromium, until, write_tone
@@ -115,7 +118,7 @@ def test_agent_in_a_browser_and_kiosk_see_and_hear_each_other(console, browser, 
     assert later[1].shape[:2] == (480, 640)
     assert later[1].mean() > 10 and not np.array_equal(first[1], later[1])
     # ... and hears the agent's recorded voice.
-    until(lambda: kiosk.client.remote_audio.level > 200, 15, "the agent's voice at the kiosk")
+    until(lambda: kiosk.client.stats.agent_voice_level > 200, 15, "the agent's voice at the kiosk")
 
     # The browser decodes the citizen: the camera's changing grey levels, and the microphone's tone.
     probe = until(lambda: (p := agent_probe(browser)) and p["change"] > 5 and p["audio_rms"] > 0.05 and p,
@@ -204,18 +207,38 @@ def test_queue_positions_and_expected_wait(console, tmp_path):
         agent.close()
 
 
-def test_the_call_runs_below_the_screens_priority(console, tmp_path):
-    """The call's threads (and those they start) yield the CPU to the UI thread: see benchmarks.call."""
+def test_the_call_runs_in_its_own_process_below_the_screens_priority(console, tmp_path):
+    """The call neither holds the UI's interpreter lock nor competes at its priority: see benchmarks.call."""
     screen = os.getpriority(os.PRIO_PROCESS, 0)
     kiosk = Kiosk(console.kiosk_url, tmp_path)
     kiosk.client.start(CONTEXT, SERVICES)
     try:
-        kiosk.expect("queued")
-        call = next(t for t in threading.enumerate() if t.name == "call")
-        assert os.getpriority(os.PRIO_PROCESS, call.native_id) == min(19, screen + CALL_NICE)
+        kiosk.expect("queued")  # signalling runs in the call process
+        assert kiosk.client.pid not in (None, os.getpid())
+        assert os.getpriority(os.PRIO_PROCESS, kiosk.client.pid) == min(19, screen + CALL_NICE)
+        relay = [t for t in threading.enumerate() if t.name in ("call", "call-relay")]
+        assert len(relay) == 2 and all(os.getpriority(os.PRIO_PROCESS, t.native_id) == min(19, screen + CALL_NICE)
+                                       for t in relay)
         assert os.getpriority(os.PRIO_PROCESS, 0) == screen
     finally:
         kiosk.hang_up()
+    assert not psutil.pid_exists(kiosk.client.pid) or psutil.Process(kiosk.client.pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_call_process_that_dies_ends_the_call_and_frees_the_camera(console, tmp_path):
+    agent = SignallingAgent(console.url)
+    kiosk = Kiosk(console.kiosk_url, tmp_path)
+    try:
+        kiosk.client.start(CONTEXT, SERVICES)
+        kiosk.expect("queued")
+        agent.send({"type": "take"})
+        kiosk.expect("accepted")
+        until(lambda: kiosk.camera.owner == "call", 10, "the call to hold the camera")
+        os.kill(kiosk.client.pid, signal.SIGKILL)
+        assert kiosk.expect("ended").reason == NETWORK
+        assert kiosk.client.join(10) and kiosk.camera.owner is None
+    finally:
+        agent.close()
 
 
 @pytest.mark.timeout(60)
@@ -233,11 +256,14 @@ def test_outside_hours_the_console_refuses_and_the_kiosk_knows_without_asking(tm
 
 
 @pytest.mark.timeout(30)
-def test_console_unreachable_ends_at_once(tmp_path):
+def test_console_unreachable_ends_at_once(tmp_path, caplog):
     kiosk = Kiosk("ws://127.0.0.1:9/ws/kiosk", tmp_path)  # the discard port: nothing listens
-    kiosk.client.start(CONTEXT, SERVICES)
-    assert kiosk.expect("ended").reason == UNAVAILABLE
+    with caplog.at_level(logging.INFO):
+        kiosk.client.start(CONTEXT, SERVICES)
+        assert kiosk.expect("ended").reason == UNAVAILABLE
     assert kiosk.camera.owner is None
+    # The call process's log line reaches the kiosk's log (and its redaction) through the kiosk's logging.
+    assert any(r.name == "kiosk.call.peer" and "agent console unreachable" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.timeout(60)

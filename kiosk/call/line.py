@@ -10,7 +10,8 @@ import logging
 from typing import TYPE_CHECKING, Callable
 
 from drivers.camera.source import FrameSource
-from kiosk.call.client import CallClient, CallEvent, CallOptions
+from kiosk.call.client import CallClient
+from kiosk.call.events import CallEvent, CallOptions
 from kiosk.call.hours import AgentHours
 from kiosk.config import Settings
 

@@ -1,11 +1,11 @@
 """The call's media on the kiosk: camera and microphone out, the agent's video and voice in.
 
-Everything here runs on the call's asyncio loop (``kiosk.call.client``), never on the UI thread.
-Outgoing: :class:`CameraTrack` sends the newest frame of the shared camera at ``[call] send_fps``
-(and a neutral grey frame while the camera gives none: unplugged, or still held by the face
-check), :func:`open_microphone` reads ``[call] microphone``. Incoming: :class:`RemoteVideo` keeps
-the agent's newest decoded frame for the screen; :class:`RemoteAudio` decodes the agent's voice,
-measures its level and plays it on ``[call] speaker``.
+Everything here runs on the call process's asyncio loop (``kiosk.call.peer``). Outgoing:
+:class:`CameraTrack` sends the newest frame of the shared camera at ``[call] send_fps`` (and a
+neutral grey frame while the camera gives none: unplugged, or still held by the face check),
+:func:`open_microphone` reads ``[call] microphone``. Incoming: :class:`RemoteVideo` decodes the
+agent's video and hands frames on for the screen; :class:`RemoteAudio` decodes the agent's
+voice, measures its level and plays it on ``[call] speaker``.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import asyncio
 import collections
 import fractions
 import logging
-import threading
 import time
 from typing import Callable
 
@@ -24,7 +23,6 @@ from aiortc import MediaStreamTrack
 from aiortc.contrib.media import MediaPlayer
 from aiortc.mediastreams import MediaStreamError
 
-from drivers.camera.source import FrameSource
 
 log = logging.getLogger(__name__)
 VIDEO_CLOCK_RATE = 90000
@@ -41,13 +39,14 @@ class CameraTrack(MediaStreamTrack):
     """Video from the kiosk camera, paced at ``fps`` and scaled to ``width``.
 
     Args:
-        camera: the shared camera, already acquired by the call (or not: then it sends grey).
+        camera: ``camera.latest()`` gives ``(frame_id, rgb)`` of the shared camera's newest frame, or
+            None (the camera is not the call's, or unplugged: then it sends grey).
         on_camera: ``on_camera(True/False)`` when frames stop arriving and when they come back.
     """
 
     kind = "video"
 
-    def __init__(self, camera: FrameSource, fps: int, width: int, on_camera: Callable[[bool], None]) -> None:
+    def __init__(self, camera, fps: int, width: int, on_camera: Callable[[bool], None]) -> None:
         super().__init__()
         self.camera, self.fps, self.width = camera, fps, width
         self.on_camera = on_camera
@@ -118,8 +117,8 @@ class LevelTrack(MediaStreamTrack):
         self.source.stop()
 
 
-def open_microphone(spec: str, resolve: Callable[[str], str]) -> tuple[MediaPlayer | None, LevelTrack | None]:
-    """The microphone ``[call] microphone`` names: ``alsa:DEVICE``, ``file:PATH`` (looped) or ``none``.
+def open_microphone(spec: str) -> tuple[MediaPlayer | None, LevelTrack | None]:
+    """The microphone ``[call] microphone`` names: ``alsa:DEVICE``, ``file:PATH`` (absolute, looped) or ``none``.
 
     Returns the player (to stop after the call) and its level-measuring track; (None, None) for
     ``none`` or when the device cannot be opened (logged: the call goes on without sound from here).
@@ -129,7 +128,7 @@ def open_microphone(spec: str, resolve: Callable[[str], str]) -> tuple[MediaPlay
     kind, _, name = spec.partition(":")
     try:
         if kind == "file":
-            player = MediaPlayer(resolve(name), loop=True)
+            player = MediaPlayer(name, loop=True)
         else:
             player = MediaPlayer(name, format=kind)
     except (av.FFmpegError, OSError) as e:
@@ -142,32 +141,22 @@ def open_microphone(spec: str, resolve: Callable[[str], str]) -> tuple[MediaPlay
 
 
 class RemoteVideo:
-    """Decodes the agent's video and keeps the newest frame as RGB for the screen (thread-safe)."""
+    """Decodes the agent's video and hands frames (RGB) to ``on_frame``, at most ``fps`` a second."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._latest: tuple[int, np.ndarray] | None = None
-        self.frames = 0
-
-    def latest(self) -> tuple[int, np.ndarray] | None:
-        """``(frame_id, rgb)`` of the newest decoded frame, or None before the first."""
-        with self._lock:
-            return self._latest
+    def __init__(self, on_frame: Callable[[np.ndarray], None], fps: int) -> None:
+        self.on_frame, self.period = on_frame, 1 / fps
 
     async def consume(self, track: MediaStreamTrack) -> None:
+        handed = 0.0
         try:
             while True:
-                frame = await track.recv()
-                rgb = frame.to_ndarray(format="rgb24")
-                with self._lock:
-                    self.frames += 1
-                    self._latest = (self.frames, rgb)
+                frame = await track.recv()  # every frame is decoded: the decoder needs them all
+                now = time.monotonic()
+                if now - handed >= self.period:
+                    handed = now
+                    self.on_frame(frame.to_ndarray(format="rgb24"))
         except MediaStreamError:
             return
-
-    def clear(self) -> None:
-        with self._lock:
-            self._latest = None
 
 
 class RemoteAudio:

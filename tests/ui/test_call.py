@@ -51,7 +51,7 @@ def test_citizen_calls_an_agent_sees_and_hears_them_and_gets_a_guide(ui, tmp_pat
         first = on_screen_pixels(overlay(ui).agent_video).copy()
         ui.until(lambda: not np.array_equal(first, on_screen_pixels(overlay(ui).agent_video)), 10, "the agent's picture to move")
         assert on_screen_pixels(overlay(ui).own_video).mean() > 10
-        ui.until(lambda: app.call.client.remote_audio.level > 200, 15, "the agent's voice at the kiosk")
+        ui.until(lambda: app.call.client.stats.agent_voice_level > 200, 15, "the agent's voice at the kiosk")
         ui.until(lambda: overlay(ui).duration != "00:00", 5, "the call duration to count")
 
         # The agent sees and hears the demo citizen, and where they are.

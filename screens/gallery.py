@@ -4,7 +4,7 @@
 
 Runs the real app on the repository defaults (simulated devices, the reference backend) with its
 files in a temporary folder, and walks the demo citizen through the tax records journey (then the
-exit-entry appointment and application progress journeys), taking
+exit-entry appointment and application progress journeys, and a video call to an agent), taking
 a picture of each screen once it shows what it should. Where there is no display, run it through
 ``scripts/with_display.sh`` (``make gallery`` does). ``--labels`` also writes ``NAME.labels.json``
 with every visible label's text, box and colour, for ``python -m screens.contrast OUTDIR``.
@@ -23,6 +23,7 @@ from typing import Callable
 
 from kiosk.config import load_settings
 from common.i18n import LANGUAGES
+from screens.gallery_call import call_scenes
 from screens.gallery_registration import rental_scenes, residence_scenes
 
 SCENE_TIMEOUT_S = 60
@@ -274,6 +275,7 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         ("24-business-sign-expired", lambda: app.runtime.backends.sim.handoff("expire"),
          lambda: journey.data.handoff.state == "expired"),
         ("25-business-print", lambda: journey.action("retry"), signed_on_phone),
+        *call_scenes(app, fresh),
     ]
 
 

@@ -304,3 +304,25 @@ def test_agent_browser_closing_ends_the_call_with_its_reason(console, tmp_path):
     agent.close()  # the agent's tab closes
     assert kiosk.expect("ended").reason == AGENT_LEFT
     assert kiosk.client.join(10) and kiosk.camera.owner is None
+
+
+@pytest.mark.timeout(60)
+def test_the_robot_agent_takes_the_call_and_the_kiosk_decodes_its_picture(console, tmp_path):
+    """The gallery's scripted agent (backend_sim.console.robot): real WebRTC without a browser."""
+    from backend_sim.console.robot import RobotAgent
+
+    kiosk = Kiosk(console.kiosk_url, tmp_path)
+    kiosk.client.start(CONTEXT, SERVICES)
+    kiosk.expect("queued")
+    robot = RobotAgent(console.url)
+    try:
+        kiosk.expect("connected")
+        first = until(lambda: kiosk.client.remote_video.latest(), 15, "the agent's picture")
+        wall = first[1][20, 20]
+        assert abs(int(wall[0]) - 214) < 12 and abs(int(wall[2]) - 232) < 12  # the robot's wall, decoded
+        robot.send({"type": "text", "text": "您好"})
+        assert kiosk.expect("text").text == "您好"
+        robot.send({"type": "hangup"})
+        assert kiosk.expect("ended").reason == AGENT_HUNG_UP
+    finally:
+        robot.close()

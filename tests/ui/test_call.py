@@ -37,6 +37,7 @@ def test_citizen_calls_an_agent_sees_and_hears_them_and_gets_a_guide(ui, tmp_pat
         app.start_call()  # what the help button does
         ui.pump()
         assert "工作人员将看到并听到您。本终端不会录音录像。" in ui.texts()
+        assert ui.find("call cancel").background_color[:3] == pytest.approx((0.88, 0.91, 0.96))  # light, not a second blue
         ui.tap("call start")
         ui.until(lambda: overlay(ui).state == "queued", 15, "the queue")
         assert any(t.startswith("您排在第 1 位") for t in ui.texts())
@@ -44,6 +45,8 @@ def test_citizen_calls_an_agent_sees_and_hears_them_and_gets_a_guide(ui, tmp_pat
         assert browser.evaluate("document.getElementById('queue').textContent").startswith("个人所得税纳税记录查询")
         browser.click("take")
         ui.until(lambda: overlay(ui).state == "talking", 20, "the call to connect")
+        ui.pump()
+        assert ui.find("hang up").background_color[:3] == pytest.approx((0.78, 0.16, 0.16))  # a red hang-up
 
         # The agent's video is decoded and drawn large; the citizen's own picture small.
         ui.until(lambda: (p := on_screen_pixels(overlay(ui).agent_video)) is not None and p.mean() > 10, 15,

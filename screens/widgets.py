@@ -57,6 +57,16 @@ class FitLabel(Label):
     def on_largest(self, *_args) -> None:
         self.fit()
 
+    # What the fit measures with: a table row sets its cells' weight after their text.
+    def on_bold(self, *_args) -> None:
+        self.fit()
+
+    def on_font_name(self, *_args) -> None:
+        self.fit()
+
+    def on_padding(self, *_args) -> None:
+        self.fit()
+
     def fit(self) -> None:
         size = self.largest
         room = self.width - self.padding[0] - self.padding[2]

@@ -51,3 +51,15 @@ def test_a_number_in_a_narrow_cell_shrinks_rather_than_split_a_chinese_name_stop
         assert width <= 150 and cell.font_size < 40 * 0.6
     else:  # words can wrap; the text never becomes smaller than the floor
         assert cell.font_size == 40 * 0.6
+
+
+def test_a_cell_made_bold_after_its_text_fits_again(kiosk_app):
+    """A recycled table row sets its cells' weight after their text: the fit must follow the weight."""
+    from kivy.core.text import Label as CoreLabel
+
+    from screens.widgets import FitLabel
+
+    cell = FitLabel(text="YY20261130000002", largest=40, padding=(6, 0), size=(240, 40))
+    cell.bold = True
+    width = CoreLabel(font_name=cell.font_name, font_size=cell.font_size, bold=True).get_extents(cell.text)[0]
+    assert width <= 240 - 12

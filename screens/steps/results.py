@@ -29,6 +29,12 @@ class TableRow(BoxLayout):
         for label, text in zip(reversed(self.children), cells):
             label.text, label.bold = text, self.bold
 
+    def on_bold(self, _instance, bold) -> None:
+        # A recycled row gets its data's keys in their order, ``cells`` before ``bold``: on_cells
+        # saw the weight of the row it was before (a header's), so the cells take the new one here.
+        for label in self.children:
+            label.bold = bold
+
 
 class QueryScreen(StepScreen):
     """While the department answers: progress with Cancel. Then the summary and the table, with

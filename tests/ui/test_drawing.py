@@ -67,3 +67,29 @@ def test_a_number_in_a_narrow_cell_shrinks_rather_than_split_a_chinese_name_stop
         assert width <= 150 and cell.font_size < 40 * 0.6
     else:  # words can wrap; the text never becomes smaller than the floor
         assert cell.font_size == 40 * 0.6
+
+
+def test_a_cell_made_bold_after_its_text_fits_again(kiosk_app):
+    """A recycled table row sets its cells' weight after their text: the fit must follow the weight."""
+    from kivy.core.text import Label as CoreLabel
+
+    from screens.widgets import FitLabel
+
+    cell = FitLabel(text="YY20261130000002", largest=40, padding=(6, 0), size=(240, 40))
+    cell.bold = True
+    width = CoreLabel(font_name=cell.font_name, font_size=cell.font_size, bold=True).get_extents(cell.text)[0]
+    assert width <= 240 - 12
+
+
+def test_a_date_and_time_that_fits_when_shrunk_stays_on_one_line(kiosk_app):
+    """A table's time column (24 px, 240 px wide) at normal text size: the shrunk size is measured
+    again, as glyph widths round to whole pixels and a size in proportion left it 1.5 px too wide."""
+    from kivy.core.text import Label as CoreLabel
+
+    from screens.widgets import FitLabel
+
+    cell = FitLabel(text="2026-12-02 09:00-09:30", largest=24, padding=(6, 0), size=(240.5, 56))
+    cell.text_size = (240.5, None)
+    width, height = CoreLabel(font_name=cell.font_name, font_size=cell.font_size).get_extents(cell.text)
+    cell.texture_update()
+    assert width <= 240.5 - 12 and cell.texture_size[1] <= height

@@ -102,19 +102,25 @@ def test_booking_from_card_to_the_printed_slip_with_its_barcode(ui, tmp_path):
     assert app.current_step == "rate"
 
 
-def test_a_held_booking_is_shown_and_cancelled_at_the_kiosk(ui):
-    app = ui.app
-    cancel_held(app)
+def book_behind_the_kiosk(app) -> dict:
+    """Book a passport appointment for the demo citizen as the phone app would; the booking's reply."""
+    from kiosk.backends import new_idempotency_key
+
     day = app.runtime.backends.call("exit_entry.list_appointment_days",
                                     {"business": "passport", "office_id": "YXCRJ"})["days"]
     date = next(d["date"] for d in day[1:] if d["remaining"])
     slot = next(s for s in app.runtime.backends.call("exit_entry.list_appointment_slots", {
         "business": "passport", "office_id": "YXCRJ", "date_from": date, "date_to": date})["slots"] if s["remaining"])
-    from kiosk.backends import new_idempotency_key
-
-    booked = app.runtime.backends.call("exit_entry.book_appointment", {
+    return app.runtime.backends.call("exit_entry.book_appointment", {
         "id_number": DEMO_ID, "name": DEMO_NAME, "phone": "13912345678", "business": "passport",
         "slot_id": slot["slot_id"]}, idempotency_key=new_idempotency_key())
+
+
+def test_a_held_booking_is_shown_and_cancelled_at_the_kiosk(ui):
+    app = ui.app
+    cancel_held(app)
+    booked = book_behind_the_kiosk(app)
+    slot = booked["slot"]
     identify(ui, "exit_entry_appointment", "existing")
     assert "您已有预约" in ui.texts()
     assert booked["appointment_no"] in ui.find("records table").data[1]["cells"]
@@ -126,6 +132,31 @@ def test_a_held_booking_is_shown_and_cancelled_at_the_kiosk(ui):
     assert held(app) == []
     ui.tap("send finish")
     assert app.current_step == "rate"
+
+
+def test_the_held_booking_number_stays_on_one_line_in_large_text_when_the_table_is_shown_again(ui):
+    """The table's rows are recycled widgets: shown again, the row that was the header shows the
+    booking. A 16-character number in its ~240 px column must still fit on its one line, in the data's
+    weight (in the header's bold it was 13 px too wide and its last digit went to a second line)."""
+    from kivy.core.text import Label as CoreLabel
+
+    app = ui.app
+    cancel_held(app)
+    booked = book_behind_the_kiosk(app)["appointment_no"]
+    identify(ui, "exit_entry_appointment", "existing")
+    ui.tap("large text")
+    ui.tap("next")  # the cancel question, then back: the table is filled again
+    ui.tap("back")
+    ui.until(lambda: app.journey.step.id == "existing" and not app.journey.view.busy, what="the held booking")
+    ui.pump()
+    rows = {tuple(c.text for c in reversed(r.children)): r for r in ui.find("records table").layout_manager.children}
+    header, held_row = rows[("预约号", "证件", "大厅", "时间")], next(r for t, r in rows.items() if booked in t)
+    assert all(c.bold for c in header.children) and not any(c.bold for c in held_row.children)
+    number = next(c for c in held_row.children if c.text == booked)
+    assert len(booked) >= 15 and number.width < 260
+    for cell in [*header.children, *held_row.children]:
+        line = CoreLabel(font_name=cell.font_name, font_size=cell.font_size, bold=cell.bold).get_extents(cell.text)
+        assert cell.texture_size[1] <= line[1], f"{cell.text!r} takes more than one line"
 
 
 def book_at_the_kiosk(ui) -> None:

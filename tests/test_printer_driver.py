@@ -210,6 +210,19 @@ def test_file_port_is_unknown_but_printable_and_holds_the_job(tmp_path, bus):
     assert emulator.jobs[0].cut and emulator.jobs[0].qr_codes == ["SB202406150001"]
 
 
+def test_a_status_request_behind_a_job_is_answered_before_the_job_is_rendered():
+    """A printer answers DLE EOT from its receive interrupt while the engine still works: the virtual
+    printer, slow to render on a loaded machine, answered only after and missed the host's 0.5 s."""
+    from drivers.printer import escpos
+    from drivers.printer.encoder import ReceiptEncoder
+
+    order: list[str] = []
+    emulator = EscPosEmulator(576, on_job=lambda _job: order.append("job rendered"))
+    data = ReceiptEncoder(P80).encode(receipt()) + escpos.status_query(escpos.STATUS_PRINTER)
+    late = emulator.feed(data, on_realtime=lambda answer: order.append(f"status {answer.hex()}"))
+    assert order == ["status 12", "job rendered"]  # 0x12: online, the fixed bits and late == b""
+
+
 def test_reprint_needs_the_document_which_is_wiped_at_session_end(printer, driver):
     with pytest.raises(UnknownJob):
         driver.reprint("nope")

@@ -120,9 +120,17 @@ class EscPosEmulator:
         self._cut_kind = "partial"
 
     # -- host side --------------------------------------------------------------------------------
-    def feed(self, data: bytes) -> bytes:
-        """Interpret ``data`` (any split of the stream); return the reply bytes to send back."""
+    def feed(self, data: bytes, on_realtime: Callable[[bytes], None] | None = None) -> bytes:
+        """Interpret ``data`` (any split of the stream); return the reply bytes to send back.
+
+        The replies to DLE EOT n are made on receipt; ``on_realtime`` gets them before the data is
+        processed, as a printer's receive interrupt answers while its engine is still busy (rendering a
+        job here takes long enough on a loaded machine to miss a host's status timeout).
+        """
         self._realtime_on_receipt(data)
+        if on_realtime is not None and self._reply:
+            on_realtime(bytes(self._reply))
+            self._reply.clear()
         self._buf += data
         while self._buf:
             used = self._step()

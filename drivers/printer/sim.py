@@ -256,7 +256,7 @@ class VirtualPrinter:
                 self._drop_connection()
             return
         with self._lock:
-            reply = self._emulator.feed(data)
+            reply = self._emulator.feed(data, on_realtime=lambda answer: self._send(source, answer))
             cable_cut = not self._emulator.cable
         if cable_cut:
             self._unplug()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from backend_sim.common import Timing
+from backend_sim.lifeline import stop_with_launcher
 from backend_sim.server import Faults, SimServer
 from backend_sim.store import SimStore
 from kiosk.backends.contract import load_contract
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a phone hand-off nobody acts on expires after this (30..900)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice (repeatable runs)")
     parser.add_argument("--verbose", action="store_true", help="log every request line to stderr")
+    parser.add_argument("--with-launcher", action="store_true",
+                        help="stop when stdin closes: the launcher's pipe, closed when it ends (backend_sim.lifeline)")
     args = parser.parse_args(argv)
     if not 30 <= args.handoff_expiry_s <= 900:
         parser.error("--handoff-expiry-s: between 30 and 900 seconds (the contract's range)")
@@ -59,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     host, port = server.server_address[:2]
     print(f"backend_sim: serving {scheme}://{host}:{port} (data {args.data.resolve()})", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.with_launcher:
+        stop_with_launcher()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -119,8 +119,9 @@ def launch(data_dir: Path | str, *, port: int = 0, fail_rate: float = 0.0, drop_
            "--handoff-expiry-s", str(handoff_expiry_s)]
     cmd += ["--tls"] * tls + ["--require-client-cert"] * require_client_cert
     cmd += ["--seed", str(seed)] if seed is not None else []
+    cmd += ["--with-launcher"]  # it stops when this process ends, however it ends (backend_sim.lifeline)
     with open(log_file, "ab") as log:
-        process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.PIPE)
     line = _first_line(process, timeout_s)
     match = _READY.search(line)
     if not match:

@@ -5,6 +5,7 @@ import socket
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -156,3 +157,25 @@ def test_a_request_cut_off_mid_body_is_not_processed(sim):
     full = post(sim.base_url, "/hall/v1/ratings", body, key)
     assert full.status_code == 201 and "Idempotent-Replayed" not in full.headers
     assert ledger_entry(sim, key)["received"] == 1
+
+
+@pytest.mark.parametrize("launcher", ["backend_sim.launch:launch", "backend_sim.console:launch_console"])
+def test_a_server_whose_launcher_is_killed_stops_by_itself(tmp_path, launcher):
+    """A test killed at its timeout, or a kiosk killed by its watchdog, used to leave its servers running."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    module, function = launcher.split(":")
+    code = (f"import sys, threading; from {module} import {function}; handle = {function}(sys.argv[1]); "
+            "print(handle.process.pid, flush=True); threading.Event().wait()")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    try:
+        server = psutil.Process(int(parent.stdout.readline()))
+        assert server.is_running() and server.status() != psutil.STATUS_ZOMBIE
+    finally:
+        parent.kill()  # no goodbye: SIGKILL
+        parent.wait()
+    wait_for(lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE, 15)

@@ -12,6 +12,7 @@ import signal
 import sys
 
 from backend_sim.console.server import Console, serve
+from backend_sim.lifeline import stop_with_launcher
 from kiosk.call.hours import AgentHours
 
 
@@ -25,11 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ice-servers", default="[]", help="JSON list of RTCIceServer objects for the agents' browsers")
     parser.add_argument("--loopback-only", action="store_true",
                         help="agents' browsers offer only 127.0.0.1 (kiosk and browser on this machine)")
+    parser.add_argument("--with-launcher", action="store_true",
+                        help="stop when stdin closes: the launcher's pipe, closed when it ends (backend_sim.lifeline)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     console = Console(AgentHours(args.weekday_hours, args.weekend_hours), args.average_call_s,
                       json.loads(args.ice_servers), args.loopback_only)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.with_launcher:
+        stop_with_launcher()
     try:
         serve(console, args.host, args.port, lambda url: print(f"console: serving {url}", flush=True))
     except KeyboardInterrupt:

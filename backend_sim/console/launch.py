@@ -65,8 +65,9 @@ def launch_console(log_dir: Path | str, *, port: int = 0, weekday_hours: str = "
            "--weekday-hours", weekday_hours, "--weekend-hours", weekend_hours,
            "--average-call-s", str(average_call_s), "--ice-servers", json.dumps(ice_servers or [])]
     cmd += ["--loopback-only"] * loopback_only
+    cmd += ["--with-launcher"]  # it stops when this process ends, however it ends (backend_sim.lifeline)
     with open(log_file, "ab") as log:
-        process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.PIPE)
     line = _first_line(process, timeout_s)
     if not line.startswith("console: serving "):
         process.kill()

@@ -15,7 +15,9 @@ the reference backend as a child process) and plays sessions back to back, each 
 
 Between sessions faults start and stop at random: the reader unplugged and back, the printer out of
 paper, its cover open, unplugged; the camera unplugged; the reference backend killed and restarted, or restarted slow or
-failing a share of requests. At the end the backend is healthy, the outbox drains, and the script
+failing a share of requests; the disk nearly full. For the last, the kiosk's own files (outbox, print
+journals, log, keys) live on a small tmpfs the soak mounts (as root; otherwise that fault is skipped
+and the soak says so), and the fault fills it with a ballast file, removed when the fault ends. At the end the backend is healthy, the outbox drains, and the script
 reports sessions by outcome, submissions the kiosk acknowledged against those the backend holds
 (lost, duplicated), resident memory, open files, threads and child processes at the start and the
 end, and the longest gap between two UI frames.
@@ -32,9 +34,12 @@ import psutil
 
 from benchmarks.growth import GrowthTrace
 from benchmarks.harness import start_app
+from benchmarks.small_disk import SmallDisk, cannot_mount
+from kiosk.outbox.store import NOT_SAVED
 
 FAULTS = ("reader unplugged", "paper out", "cover open", "printer unplugged", "camera unplugged", "backend down",
-          "backend slow", "backend failing")
+          "backend slow", "backend failing", "disk full")
+DISK_MB = 64  # the kiosk's files during a 10,000-session soak take a few MB (the log rotates at 5 MB x 5)
 
 
 class Stuck(Exception):
@@ -59,7 +64,7 @@ def example_entries(plan) -> dict:
 
 
 class Soak:
-    def __init__(self, app, rng: random.Random) -> None:
+    def __init__(self, app, rng: random.Random, disk: SmallDisk | None = None) -> None:
         from kivy.base import EventLoop
 
         self.app, self.rng, self.idle = app, rng, EventLoop.idle
@@ -67,6 +72,8 @@ class Soak:
         self.reader = app.runtime.idcard.simulator
         self.printer = app.runtime.printer.virtual_printer
         self.backends = app.runtime.backends
+        self.disk = disk
+        self.fault_kinds = FAULTS if disk is not None else tuple(f for f in FAULTS if f != "disk full")
         self.services = [s.id for s in app.context.catalog if s.plan is not None]
         self.gaps: list[float] = []
         self.longest: tuple[float, str] = (0.0, "")  # the longest gap, and where the citizen was
@@ -103,12 +110,14 @@ class Soak:
             self.pump()
 
     # -- sessions --------------------------------------------------------------------------------
-    def play(self) -> str:
-        kind = self.rng.choices(["journey", "walk away", "browse", "expired card"], [50, 20, 25, 5])[0]
+    def play(self, walk: str | None = None) -> str:
+        """One session: a random one, or (``walk``) a journey of that service."""
+        kind = "journey" if walk else \
+            self.rng.choices(["journey", "walk away", "browse", "expired card"], [50, 20, 25, 5])[0]
         self.playing = kind
         try:
             if kind in ("journey", "walk away"):
-                service = self.rng.choice(self.services)
+                service = walk or self.rng.choice(self.services)
                 self.playing = f"{kind} {service}"
                 outcome = self.journey(service, stop_at=None if kind == "journey" else self.rng.randint(1, 6))
             elif kind == "browse":
@@ -200,7 +209,8 @@ class Soak:
                 engine.action("send")
                 self.until(lambda: engine.step is not step or not engine.view.busy, 60)
                 if engine.step is step and not step.passes(engine):
-                    raise Stuck("send (refused or backend down)")
+                    raise Stuck("send (cannot be saved now)" if engine.view.notice == NOT_SAVED
+                                else "send (refused or backend down)")
             elif kind == "print":
                 if engine.view.print_state in ("", "failed"):
                     engine.action("print")
@@ -237,7 +247,7 @@ class Soak:
                 self._end(fault)
                 del self.faults[fault]
         if self.rng.random() < 0.08:
-            fault = self.rng.choice([f for f in FAULTS if f not in self.faults and not
+            fault = self.rng.choice([f for f in self.fault_kinds if f not in self.faults and not
                                      (f.startswith("backend") and any(a.startswith("backend") for a in self.faults))])
             self._start(fault)
             self.faults[fault] = self.rng.randint(1, 8)
@@ -260,6 +270,8 @@ class Soak:
             self._restart_backend(latency_ms=4000)
         elif fault == "backend failing":
             self._restart_backend(fail_rate=0.3)
+        elif fault == "disk full":
+            self.disk.fill()
 
     def _end(self, fault: str) -> None:
         if fault == "reader unplugged":
@@ -272,6 +284,8 @@ class Soak:
             self.printer.replug()
         elif fault == "camera unplugged":
             self.app.runtime.camera.replug()
+        elif fault == "disk full":
+            self.disk.free()
         else:
             self._restart_backend()
 
@@ -306,27 +320,48 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=10,
-                        help="sessions before the baseline (the first face checks load models and fill caches)")
+                        help="random sessions before the baseline, after one journey of every service (which "
+                             "loads each one's models, dictionaries and fonts)")
     parser.add_argument("--trace", action="store_true",
                         help="also print where Python memory grew from the baseline to the end (slower)")
     args = parser.parse_args()
     trace = GrowthTrace(args.trace)
-    if args.sessions <= args.warmup:
-        parser.error("--sessions must be more than --warmup")
-    app = start_app("bench-soak-")
+    why_not = cannot_mount()
+    disk = None if why_not else SmallDisk(DISK_MB, prefix="bench-soak-kiosk-")
+    if disk is None:
+        print(f"soak: the 'disk full' fault is SKIPPED: {why_not}", flush=True)
+    try:
+        run(args, trace, disk)
+    finally:
+        if disk is not None:
+            disk.unmount()
+
+
+def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) -> None:
+    app = start_app("bench-soak-", data=disk.path if disk else None, log_to_file=True)
     from kivy.base import stopTouchApp
 
-    soak = Soak(app, random.Random(args.seed))
+    soak = Soak(app, random.Random(args.seed), disk)
+    # Warm-up: every service walked once as a journey, with nothing failing, then --warmup random sessions.
+    walks = list(soak.services)
+    warmup = len(walks) + args.warmup
+    if args.sessions <= warmup:
+        raise SystemExit(f"soak: --sessions must be more than {warmup} (one journey of each of the "
+                         f"{len(walks)} services, then --warmup {args.warmup})")
     soak.until(lambda: app.current_step == "attract", 30)
+    first = resources()
     outcomes: Counter = Counter()
     started = time.monotonic()
     try:
         for number in range(1, args.sessions + 1):
-            if number == args.warmup + 1:
-                start, soak.gaps, soak.longest = resources(), [], (0.0, "")
+            if number == warmup + 1:
+                baseline, soak.gaps, soak.longest = resources(), [], (0.0, "")
                 trace.mark()
-            outcomes[soak.play()] += 1
-            soak.between_sessions()
+            if walks:
+                outcomes[soak.play(walk=walks.pop(0))] += 1
+            else:
+                outcomes[soak.play()] += 1
+                soak.between_sessions()
             if number % 25 == 0:
                 print(f"  {number} sessions, {time.monotonic() - started:.0f} s, "
                       f"{resources()['rss_mb']:.0f} MB", flush=True)
@@ -336,7 +371,7 @@ def main() -> None:
         while outbox.status().pending and time.monotonic() < drain_deadline:
             soak.pump()
         end = resources()
-        trace.report(f"after session {args.warmup}")
+        trace.report(f"after session {warmup}")
         status = outbox.status()
         ledger = app.runtime.backends.sim.submissions()["submissions"]
     finally:
@@ -346,18 +381,22 @@ def main() -> None:
     keys = Counter(entry["idempotency_key"] for entry in ledger)
     elapsed = time.monotonic() - started
     print(f"soak: {args.sessions} sessions in {elapsed:.0f} s, {elapsed / args.sessions:.1f} s each (seed {args.seed}); "
-          f"resources and frame gaps from session {args.warmup + 1} on")
+          f"warm-up: sessions 1-{len(soak.services)} one journey of each service, then {args.warmup} random; "
+          f"growth and frame gaps from session {warmup + 1} on")
     for outcome, count in sorted(outcomes.items(), key=lambda kv: -kv[1]):
         print(f"  {count:6d}  {outcome}")
     print("faults started: " + ", ".join(f"{fault} x{count}" for fault, count in sorted(soak.fault_counts.items())))
+    if disk is None:
+        print("disk full: skipped, the soak was not run as root")
     # The backend applies a submission once per idempotency key; a key on two ledger rows would be
     # a duplicate. Submissions made directly (queue tickets, bookings) are in the ledger too.
     print(f"submissions: {soak.enqueued} acknowledged by the outbox: delivered {status.delivered}, "
           f"still pending {status.pending}, refused {status.rejected}, lost "
           f"{soak.enqueued - status.delivered - status.pending - status.rejected}; the backend's ledger: "
           f"{len(ledger)} rows, {len(keys)} keys, duplicated {sum(1 for n in keys.values() if n > 1)}")
-    for key in start:
-        print(f"{key}: start {start[key]:.0f}, end {end[key]:.0f}, growth {end[key] - start[key]:+.0f}")
+    for key in first:
+        print(f"{key}: start {first[key]:.0f}, baseline (after session {warmup}) {baseline[key]:.0f}, "
+              f"end {end[key]:.0f}, growth from the baseline {end[key] - baseline[key]:+.0f}")
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
           f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'})")

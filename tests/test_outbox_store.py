@@ -104,6 +104,36 @@ def test_a_full_disk_is_a_clear_error_and_what_was_stored_stays(tmp_path):
     assert outbox.enqueue(RATING, example(RATING)).endswith(f"-{len(kept) + 1:04d}")
 
 
+@pytest.fixture
+def small_disk():
+    """A real 8 MB filesystem (tmpfs), filled on demand."""
+    from benchmarks.small_disk import SmallDisk, cannot_mount
+
+    if why := cannot_mount():
+        pytest.skip(f"a really full disk is not possible here: {why}")
+    disk = SmallDisk(8, prefix="test-outbox-")
+    yield disk
+    disk.unmount()
+
+
+def test_a_really_full_filesystem_refuses_an_enqueue_clearly_and_it_works_again_when_space_returns(small_disk):
+    outbox = open_outbox(small_disk.path)
+    kept = [outbox.enqueue(RATING, example(RATING)) for _ in range(3)]
+    small_disk.fill()
+    with pytest.raises(OutboxError, match="full") as failed:
+        for _ in range(500):  # what the WAL already holds may take a few more
+            kept.append(outbox.enqueue(RATING, example(RATING) | {"comment": "满" * 200}))
+    assert failed.value.msgid == "Your request could not be saved. Please ask at the counter."
+    assert pending(outbox) == len(kept)
+    assert all(outbox.lookup(r).outcome is Outcome.PENDING for r in kept)
+    small_disk.free()
+    assert outbox.enqueue(RATING, example(RATING)).endswith(f"-{len(kept) + 1:04d}")
+    outbox.close()
+    reopened = open_outbox(small_disk.path)  # nothing acknowledged was lost on the way
+    assert pending(reopened) == len(kept) + 1
+    reopened.close()
+
+
 def test_a_locked_database_is_a_clear_error_then_works_again(tmp_path):
     outbox = open_outbox(tmp_path, busy_timeout_s=0.1)
     other = sqlite3.connect(tmp_path / "outbox.db", isolation_level=None)

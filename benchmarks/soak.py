@@ -17,18 +17,29 @@ Between sessions faults start and stop at random: the reader unplugged and back,
 paper, its cover open, unplugged; the camera unplugged; the reference backend killed and restarted, or restarted slow or
 failing a share of requests; the disk nearly full. For the last, the kiosk's own files (outbox, print
 journals, log, keys) live on a small tmpfs the soak mounts (as root; otherwise that fault is skipped
-and the soak says so), and the fault fills it with a ballast file, removed when the fault ends. At the end the backend is healthy, the outbox drains, and the script
-reports sessions by outcome, submissions the kiosk acknowledged against those the backend holds
-(lost, duplicated), resident memory, open files, threads and child processes at the start and the
-end, and the longest gap between two UI frames.
+and the soak says so), and the fault fills it with a ballast file, removed when the fault ends. At the end the backend is healthy, the disk has room, the outbox drains, and the
+script reports sessions by outcome, submissions the kiosk acknowledged against those the backend
+holds (lost, duplicated), resident memory, open files, threads and child processes at the start, at
+the baseline and at the end, and the longest gap between two UI frames with where the UI thread was
+then (sampled; the soak's own time as the citizen's card and phone is not counted).
+
+The baseline is taken after a warm-up: first one journey of every service with a journey, with
+nothing failing (each service loads what it keeps for good the first time it is walked: the face
+models, the pinyin dictionary, the A4 fonts), then ``--warmup`` random sessions. Growth is counted
+from there, so it measures what sessions leave behind, not one-time caches.
 """
 from __future__ import annotations
 
 import argparse
 import random
 import statistics
+import sys
+import threading
 import time
+import traceback
 from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 
@@ -40,6 +51,19 @@ from kiosk.outbox.store import NOT_SAVED
 FAULTS = ("reader unplugged", "paper out", "cover open", "printer unplugged", "camera unplugged", "backend down",
           "backend slow", "backend failing", "disk full")
 DISK_MB = 64  # the kiosk's files during a 10,000-session soak take a few MB (the log rotates at 5 MB x 5)
+
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_AFTER_S = 0.25  # a frame taking longer than this has the UI thread's stack sampled
+
+
+def _where(frame) -> str:
+    """Where a stack is: its innermost line, and the innermost line of the kiosk's own code under it."""
+    stack = traceback.extract_stack(frame)
+    own = [f for f in stack if f.filename.startswith(str(REPO)) and "/benchmarks/" not in f.filename
+           and "/.venv/" not in f.filename]
+    lines = [stack[-1]] + ([own[-1]] if own and own[-1] is not stack[-1] else [])
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in lines)
 
 
 class Stuck(Exception):
@@ -79,7 +103,11 @@ class Soak:
         self.longest: tuple[float, str] = (0.0, "")  # the longest gap, and where the citizen was
         self.playing = ""  # the session being played, for the longest gap's place
         self.longest_faults: list[str] = []
+        self.longest_stack = ""  # where the UI thread was during the longest gap (sampled)
         self._last_frame = time.monotonic()
+        self._in_world = False  # the soak is acting as the world (a citizen's card or phone): not the kiosk's time
+        self._sample = ""
+        threading.Thread(target=self._sampler, name="soak-sampler", daemon=True).start()
         self.faults: dict[str, int] = {}  # active fault -> sessions left
         self.fault_counts: Counter = Counter()
         # what the app enqueued before the soak began (the terminal's signing key) counts too
@@ -100,7 +128,28 @@ class Soak:
         if gap > self.longest[0]:
             self.longest = (gap, f"{self.playing}, {where} -> {self.engine.kind or self.app.current_step}")
             self.longest_faults = sorted(self.faults)
-        self._last_frame = now
+            self.longest_stack = self._sample
+        self._last_frame, self._sample = now, ""
+
+    def _sampler(self) -> None:
+        """Note where the UI thread is while a frame is late (the deepest look of the current gap wins)."""
+        ui = threading.main_thread().ident
+        while True:
+            time.sleep(0.1)  # a sampling period, not synchronisation
+            late = time.monotonic() - self._last_frame
+            frame = sys._current_frames().get(ui)
+            if late > SAMPLE_AFTER_S and not self._in_world and frame is not None:
+                self._sample = f"{late:.1f} s into it: {_where(frame)}"
+
+    @contextmanager
+    def world(self):
+        """The soak acting as the world (the citizen's card, phone): its time is not the kiosk's frame gap."""
+        started, self._in_world = time.monotonic(), True
+        try:
+            yield
+        finally:
+            self._in_world = False
+            self._last_frame += time.monotonic() - started
 
     def until(self, condition, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -127,7 +176,8 @@ class Soak:
         except Stuck as e:
             outcome = f"{kind}: left at {e}"
             self.session.end("timeout")
-        self.reader.remove()
+        with self.world():
+            self.reader.remove()
         if self.app.current_step != "attract":  # e.g. left on the home screen
             self.session.end("timeout")
         self.until(lambda: self.app.current_step == "attract", 10)
@@ -143,9 +193,11 @@ class Soak:
         return "browse: done"
 
     def expired_card(self) -> str:
-        self.reader.place("resident_expired")
+        with self.world():
+            self.reader.place("resident_expired")
         self.until(lambda: bool(self.engine.refused_card), 10)
-        self.reader.remove()
+        with self.world():
+            self.reader.remove()
         self.until(lambda: not self.engine.refused_card, 10)
         return "expired card: explained"
 
@@ -170,7 +222,8 @@ class Soak:
                 engine.action("agree")
             elif kind == "card":
                 if self.reader.plugged:
-                    self.reader.place("demo_citizen")
+                    with self.world():
+                        self.reader.place("demo_citizen")
                     self.until(lambda: engine.kind != "card", 20)
                 else:
                     raise Stuck("card (reader unplugged)")
@@ -200,7 +253,8 @@ class Soak:
                     (lambda: engine.data.handoff is not None and engine.data.handoff.state == "waiting")
                 self.until(lambda: ready() or engine.kind != kind, 30)
                 try:
-                    sim.pay() if kind == "pay" else sim.handoff("confirm")
+                    with self.world():
+                        sim.pay() if kind == "pay" else sim.handoff("confirm")
                 except OSError as e:
                     raise Stuck(f"{kind} (the phone could not reach the backend)") from e
                 self.until(lambda: engine.kind != kind, 60)
@@ -224,7 +278,8 @@ class Soak:
                 self.until(lambda: not engine.view.busy, 30)
                 engine.action("done")
             elif kind == "farewell":
-                self.reader.remove()
+                with self.world():
+                    self.reader.remove()
                 self.until(lambda: self.app.current_step == "attract", 10)
                 return f"journey: {route}"
             else:
@@ -399,7 +454,8 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
               f"end {end[key]:.0f}, growth from the baseline {end[key] - baseline[key]:+.0f}")
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
-          f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'})")
+          f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'}; "
+          f"the UI thread then: {soak.longest_stack or 'not sampled'})")
 
 
 if __name__ == "__main__":

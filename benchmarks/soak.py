@@ -106,7 +106,7 @@ class Soak:
         self.longest_stack = ""  # where the UI thread was during the longest gap (sampled)
         self._last_frame = time.monotonic()
         self._in_world = False  # the soak is acting as the world (a citizen's card or phone): not the kiosk's time
-        self._sample = ""
+        self._samples: list[str] = []  # where the UI thread was, every 0.1 s of the current gap past SAMPLE_AFTER_S
         threading.Thread(target=self._sampler, name="soak-sampler", daemon=True).start()
         self.faults: dict[str, int] = {}  # active fault -> sessions left
         self.fault_counts: Counter = Counter()
@@ -128,18 +128,28 @@ class Soak:
         if gap > self.longest[0]:
             self.longest = (gap, f"{self.playing}, {where} -> {self.engine.kind or self.app.current_step}")
             self.longest_faults = sorted(self.faults)
-            self.longest_stack = self._sample
-        self._last_frame, self._sample = now, ""
+            self.longest_stack = "; ".join(f"{n}x {where}" for where, n in Counter(self._samples).most_common(3))
+        self._last_frame, self._samples = now, []
 
     def _sampler(self) -> None:
-        """Note where the UI thread is while a frame is late (the deepest look of the current gap wins)."""
+        """Note where the UI thread is, every 0.1 s, while a frame is late."""
         ui = threading.main_thread().ident
         while True:
             time.sleep(0.1)  # a sampling period, not synchronisation
-            late = time.monotonic() - self._last_frame
             frame = sys._current_frames().get(ui)
-            if late > SAMPLE_AFTER_S and not self._in_world and frame is not None:
-                self._sample = f"{late:.1f} s into it: {_where(frame)}"
+            if time.monotonic() - self._last_frame > SAMPLE_AFTER_S and not self._in_world and frame is not None:
+                self._samples.append(_where(frame))
+
+    def lift(self) -> None:
+        """Take the card off the reader and wait (up to 5 s) until the reader has seen it go: lifted and
+        placed again within one poll, it would count as never lifted (see tests/ui/conftest.py)."""
+        with self.world():
+            self.reader.remove()
+        bus = self.app.context.bus
+        deadline = time.monotonic() + 5
+        while ((s := bus.last_status("idcard")) is not None and s.conditions.get("card") == "present"
+               and time.monotonic() < deadline):
+            self.pump()
 
     @contextmanager
     def world(self):
@@ -155,7 +165,8 @@ class Soak:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
-                raise Stuck(self.engine.kind or self.app.current_step)
+                notice = self.engine.view.notice if self.engine.kind else ""
+                raise Stuck((self.engine.kind or self.app.current_step) + (f" ({notice})" if notice else ""))
             self.pump()
 
     # -- sessions --------------------------------------------------------------------------------
@@ -176,8 +187,7 @@ class Soak:
         except Stuck as e:
             outcome = f"{kind}: left at {e}"
             self.session.end("timeout")
-        with self.world():
-            self.reader.remove()
+        self.lift()
         if self.app.current_step != "attract":  # e.g. left on the home screen
             self.session.end("timeout")
         self.until(lambda: self.app.current_step == "attract", 10)
@@ -196,8 +206,7 @@ class Soak:
         with self.world():
             self.reader.place("resident_expired")
         self.until(lambda: bool(self.engine.refused_card), 10)
-        with self.world():
-            self.reader.remove()
+        self.lift()
         self.until(lambda: not self.engine.refused_card, 10)
         return "expired card: explained"
 
@@ -222,8 +231,10 @@ class Soak:
                 engine.action("agree")
             elif kind == "card":
                 if self.reader.plugged:
+                    if engine.step.party is not None:  # a second person: their own card
+                        self.lift()
                     with self.world():
-                        self.reader.place("demo_citizen")
+                        self.reader.place("demo_citizen" if engine.step.party is None else "demo_second_citizen")
                     self.until(lambda: engine.kind != "card", 20)
                 else:
                     raise Stuck("card (reader unplugged)")
@@ -278,8 +289,7 @@ class Soak:
                 self.until(lambda: not engine.view.busy, 30)
                 engine.action("done")
             elif kind == "farewell":
-                with self.world():
-                    self.reader.remove()
+                self.lift()
                 self.until(lambda: self.app.current_step == "attract", 10)
                 return f"journey: {route}"
             else:
@@ -397,26 +407,34 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     from kivy.base import stopTouchApp
 
     soak = Soak(app, random.Random(args.seed), disk)
-    # Warm-up: every service walked once as a journey, with nothing failing, then --warmup random sessions.
-    walks = list(soak.services)
-    warmup = len(walks) + args.warmup
-    if args.sessions <= warmup:
-        raise SystemExit(f"soak: --sessions must be more than {warmup} (one journey of each of the "
-                         f"{len(walks)} services, then --warmup {args.warmup})")
+    # Warm-up: every service walked as a journey with nothing failing (a walk that does not complete is
+    # tried once more), then --warmup random sessions; the baseline follows.
+    walks, retried, walked = list(soak.services), set(), []
+    warm_random, warmup = 0, None
+    if args.sessions <= 2 * len(walks) + args.warmup:
+        raise SystemExit(f"soak: --sessions must be more than {2 * len(walks) + args.warmup} (a journey of each of "
+                         f"the {len(walks)} services, tried twice if need be, then --warmup {args.warmup})")
     soak.until(lambda: app.current_step == "attract", 30)
     first = resources()
     outcomes: Counter = Counter()
     started = time.monotonic()
     try:
         for number in range(1, args.sessions + 1):
-            if number == warmup + 1:
-                baseline, soak.gaps, soak.longest = resources(), [], (0.0, "")
+            if warmup is None and not walks and warm_random == args.warmup:
+                warmup, baseline, soak.gaps, soak.longest = number - 1, resources(), [], (0.0, "")
                 trace.mark()
             if walks:
-                outcomes[soak.play(walk=walks.pop(0))] += 1
+                service = walks.pop(0)
+                outcome = soak.play(walk=service)
+                if "completed" not in outcome and service not in retried:
+                    retried.add(service)
+                    walks.append(service)
+                walked.append(f"{service} {outcome.split(': ', 1)[1]}")
             else:
-                outcomes[soak.play()] += 1
+                outcome = soak.play()
                 soak.between_sessions()
+                warm_random += warmup is None
+            outcomes[outcome] += 1
             if number % 25 == 0:
                 print(f"  {number} sessions, {time.monotonic() - started:.0f} s, "
                       f"{resources()['rss_mb']:.0f} MB", flush=True)
@@ -436,8 +454,9 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     keys = Counter(entry["idempotency_key"] for entry in ledger)
     elapsed = time.monotonic() - started
     print(f"soak: {args.sessions} sessions in {elapsed:.0f} s, {elapsed / args.sessions:.1f} s each (seed {args.seed}); "
-          f"warm-up: sessions 1-{len(soak.services)} one journey of each service, then {args.warmup} random; "
+          f"warm-up: sessions 1-{len(walked)} a journey of each service, then {args.warmup} random; "
           f"growth and frame gaps from session {warmup + 1} on")
+    print("warm-up walks: " + "; ".join(walked))
     for outcome, count in sorted(outcomes.items(), key=lambda kv: -kv[1]):
         print(f"  {count:6d}  {outcome}")
     print("faults started: " + ", ".join(f"{fault} x{count}" for fault, count in sorted(soak.fault_counts.items())))
@@ -455,7 +474,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
           f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'}; "
-          f"the UI thread then: {soak.longest_stack or 'not sampled'})")
+          f"the UI thread then, sampled every 0.1 s after the first {SAMPLE_AFTER_S} s: {soak.longest_stack or 'not sampled'})")
 
 
 if __name__ == "__main__":

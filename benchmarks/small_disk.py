@@ -21,12 +21,19 @@ def cannot_mount() -> str:
 
 
 class SmallDisk:
-    """A tmpfs of ``size_mb`` mounted on a fresh folder (:attr:`path`) until :meth:`unmount`."""
+    """A tmpfs of ``size_mb`` mounted on a fresh folder (:attr:`path`) until :meth:`unmount`.
+
+    Raises:
+        OSError: it could not be mounted (the message says why).
+    """
 
     def __init__(self, size_mb: int, prefix: str = "small-disk-") -> None:
         self.path = Path(tempfile.mkdtemp(prefix=prefix))
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "tmpfs", str(self.path)],
-                       check=True, capture_output=True, text=True)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "tmpfs", str(self.path)],
+                                 capture_output=True, text=True)
+        if mounted.returncode:
+            self.path.rmdir()
+            raise OSError(f"mount -t tmpfs failed: {mounted.stderr.strip() or mounted.returncode}")
         self.ballast = self.path / BALLAST
 
     def free_bytes(self) -> int:

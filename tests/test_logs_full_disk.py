@@ -29,29 +29,18 @@ def test_a_log_file_that_cannot_be_written_is_reported_once_not_per_record(logge
     assert err.count("cannot be written (No space left on device)") == 1
 
 
-def test_a_really_full_disk_then_space_again_and_the_log_goes_on(logger, capfd):
-    from benchmarks.small_disk import SmallDisk, cannot_mount
-
-    if why := cannot_mount():
-        pytest.skip(f"a really full disk is not possible here: {why}")
-    disk = SmallDisk(1, prefix="test-logs-")
-    try:
-        handler = LogFile(disk.path / "kiosk.log")
-        logger.addHandler(handler)
-        logger.error("before")
-        disk.fill()
-        for n in range(200):  # more than the stream's buffer holds
-            logger.error("while full %d %s", n, "x" * 100)
-        disk.free()
-        logger.error("after")
-        handler.flush()
-        err = capfd.readouterr().err
-        assert "Logging error" not in err and "Traceback" not in err
-        assert err.count("cannot be written") == 1 and err.count("is written again") == 1
-        written = (disk.path / "kiosk.log").read_text()
-        assert written.startswith("before\n") and written.endswith("after\n")
-    finally:
-        for h in list(logger.handlers):
-            logger.removeHandler(h)
-            h.close()
-        disk.unmount()
+def test_a_really_full_disk_then_space_again_and_the_log_goes_on(logger, capfd, small_disk):
+    handler = LogFile(small_disk.path / "kiosk.log")
+    logger.addHandler(handler)
+    logger.error("before")
+    small_disk.fill()
+    for n in range(200):  # more than the stream's buffer holds
+        logger.error("while full %d %s", n, "x" * 100)
+    small_disk.free()
+    logger.error("after")
+    handler.flush()
+    err = capfd.readouterr().err
+    assert "Logging error" not in err and "Traceback" not in err
+    assert err.count("cannot be written") == 1 and err.count("is written again") == 1
+    written = (small_disk.path / "kiosk.log").read_text()
+    assert written.startswith("before\n") and written.endswith("after\n")

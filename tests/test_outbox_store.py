@@ -104,18 +104,6 @@ def test_a_full_disk_is_a_clear_error_and_what_was_stored_stays(tmp_path):
     assert outbox.enqueue(RATING, example(RATING)).endswith(f"-{len(kept) + 1:04d}")
 
 
-@pytest.fixture
-def small_disk():
-    """A real 8 MB filesystem (tmpfs), filled on demand."""
-    from benchmarks.small_disk import SmallDisk, cannot_mount
-
-    if why := cannot_mount():
-        pytest.skip(f"a really full disk is not possible here: {why}")
-    disk = SmallDisk(8, prefix="test-outbox-")
-    yield disk
-    disk.unmount()
-
-
 def test_a_really_full_filesystem_refuses_an_enqueue_clearly_and_it_works_again_when_space_returns(small_disk):
     outbox = open_outbox(small_disk.path)
     kept = [outbox.enqueue(RATING, example(RATING)) for _ in range(3)]

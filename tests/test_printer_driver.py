@@ -258,23 +258,17 @@ def test_a_subscriber_may_ask_the_driver_from_within_a_job_event(printer, driver
     assert answers == [False]
 
 
-def test_a_full_disk_under_the_journal_refuses_the_job_clearly_then_printing_resumes(printer, bus):
-    from benchmarks.small_disk import SmallDisk, cannot_mount
-
-    if why := cannot_mount():
-        pytest.skip(f"a really full disk is not possible here: {why}")
-    disk = SmallDisk(1, prefix="test-journal-")
-    driver = PrinterDriver(printer.url, P80, bus, disk.path / "journal.sqlite3", status_timeout_s=0.3)
+def test_a_full_disk_under_the_journal_refuses_the_job_clearly_then_printing_resumes(printer, bus, small_disk):
+    driver = PrinterDriver(printer.url, P80, bus, small_disk.path / "journal.sqlite3", status_timeout_s=2.0)
     try:
         assert driver.print_job("j1", receipt()).printed
-        disk.fill()
+        small_disk.fill()
         outcome = driver.print_job("j2", receipt())  # unjournaled it could print twice unnoticed: not sent
         assert outcome.state is JobState.REFUSED and outcome.status.reason == "journal_unwritable"
         assert outcome.message == "The printer is not available right now."
         assert len(printer.jobs) == 1
-        disk.free()
+        small_disk.free()
         assert driver.print_job("j3", receipt()).printed
         assert [driver.job(j).state for j in ("j1", "j3")] == [JobState.PRINTED] * 2
     finally:
         driver.close()
-        disk.unmount()

@@ -219,15 +219,12 @@ class PrinterDriver:
         """
         with self._lock:
             record = self._journal.get(job_id)
-            if record is None:
-                try:
-                    self._journal.add(job_id, receipt.kind)
-                except JournalError as e:
-                    return unjournaled(self.device, job_id, e)
-            elif record.state not in (JobState.QUEUED, JobState.REFUSED):  # nothing sent yet: may retry
-                raise DuplicateJob("this job was already sent to the printer; use reprint()")
-            self._documents[job_id] = receipt
             try:
+                if record is None:
+                    self._journal.add(job_id, receipt.kind)
+                elif record.state not in (JobState.QUEUED, JobState.REFUSED):  # nothing sent yet: may retry
+                    raise DuplicateJob("this job was already sent to the printer; use reprint()")
+                self._documents[job_id] = receipt
                 outcome, notices = self._attempt(job_id, receipt, reprint=False)
             except JournalError as e:
                 return unjournaled(self.device, job_id, e)

@@ -9,20 +9,29 @@ from pathlib import Path
 from kiosk.config import load_settings
 
 
-def site_file(work: Path) -> Path:
-    """A site file that keeps every file of the kiosk under ``work`` (and the voice off)."""
+def site_file(work: Path, data: Path | None = None) -> Path:
+    """A site file that keeps every file of the kiosk under ``data`` (default ``work``), the reference
+    backend's under ``work``, and the voice off."""
+    data = data or work
     site = work / "site.toml"
-    site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\nlevel = "WARNING"\n'
-                    f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
-                    f'key_file = "{work}/outbox.key"\n[signature]\nkey_file = "{work}/signature.key"\n'
+    site.write_text(f'[paths]\ndata_dir = "{data}"\n[logging]\nfile = "{data}/kiosk.log"\nlevel = "WARNING"\n'
+                    f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{data}/outbox.db"\n'
+                    f'key_file = "{data}/outbox.key"\n[signature]\nkey_file = "{data}/signature.key"\n'
                     '[voice]\nenabled = false\n', encoding="utf-8")
     return site
 
 
-def start_app(prefix: str):
+def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False):
     """Build the kiosk app with its runtime, ready for ``EventLoop.idle()``; stop it with
-    ``app.stop()`` and ``kivy.base.stopTouchApp()``."""
-    settings = load_settings(site_file(Path(tempfile.mkdtemp(prefix=prefix))))
+    ``app.stop()`` and ``kivy.base.stopTouchApp()``.
+
+    ``data``: where the kiosk's own files go (default: the fresh temporary folder, which always holds
+    the reference backend's); ``log_to_file``: log to the configured file as the kiosk does."""
+    settings = load_settings(site_file(Path(tempfile.mkdtemp(prefix=prefix)), data))
+    if log_to_file:
+        from kiosk.logs import setup_logging
+
+        setup_logging(settings.logging.level, settings.path(settings.logging.file))
     from screens.kivy_setup import configure_kivy, register_fonts
 
     configure_kivy(settings.ui.width, settings.ui.height, fullscreen=False, show_cursor=False)

@@ -15,26 +15,55 @@ the reference backend as a child process) and plays sessions back to back, each 
 
 Between sessions faults start and stop at random: the reader unplugged and back, the printer out of
 paper, its cover open, unplugged; the camera unplugged; the reference backend killed and restarted, or restarted slow or
-failing a share of requests. At the end the backend is healthy, the outbox drains, and the script
-reports sessions by outcome, submissions the kiosk acknowledged against those the backend holds
-(lost, duplicated), resident memory, open files, threads and child processes at the start and the
-end, and the longest gap between two UI frames.
+failing a share of requests; the disk nearly full. For the last, the kiosk's own files (outbox, print
+journals, log, keys) live on a small tmpfs the soak mounts (as root; otherwise that fault is skipped
+and the soak says so), and the fault fills it with a ballast file, removed when the fault ends. At the end the backend is healthy, the disk has room, the outbox drains, and the
+script reports sessions by outcome, submissions the kiosk acknowledged against those the backend
+holds (lost, duplicated), resident memory, open files, threads and child processes at the start, at
+the baseline and at the end, and the longest gap between two UI frames with where the UI thread was
+then (sampled; the soak's own time as the citizen's card and phone is not counted).
+
+The baseline is taken after a warm-up: first one journey of every service with a journey, with
+nothing failing (each service loads what it keeps for good the first time it is walked: the face
+models, the pinyin dictionary, the A4 fonts), then ``--warmup`` random sessions. Growth is counted
+from there, so it measures what sessions leave behind, not one-time caches.
 """
 from __future__ import annotations
 
 import argparse
 import random
 import statistics
+import sys
+import threading
 import time
+import traceback
 from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 
 from benchmarks.growth import GrowthTrace
 from benchmarks.harness import start_app
+from benchmarks.small_disk import SmallDisk, cannot_mount
+from kiosk.outbox.store import NOT_SAVED
 
 FAULTS = ("reader unplugged", "paper out", "cover open", "printer unplugged", "camera unplugged", "backend down",
-          "backend slow", "backend failing")
+          "backend slow", "backend failing", "disk full")
+DISK_MB = 64  # the kiosk's files during a 10,000-session soak take a few MB (the log rotates at 5 MB x 5)
+
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_AFTER_S = 0.25  # a frame taking longer than this has the UI thread's stack sampled
+
+
+def _where(frame) -> str:
+    """Where a stack is: its innermost line, and the innermost line of the kiosk's own code under it."""
+    stack = traceback.extract_stack(frame)
+    own = [f for f in stack if f.filename.startswith(str(REPO)) and "/benchmarks/" not in f.filename
+           and "/.venv/" not in f.filename]
+    lines = [stack[-1]] + ([own[-1]] if own and own[-1] is not stack[-1] else [])
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in lines)
 
 
 class Stuck(Exception):
@@ -59,7 +88,7 @@ def example_entries(plan) -> dict:
 
 
 class Soak:
-    def __init__(self, app, rng: random.Random) -> None:
+    def __init__(self, app, rng: random.Random, disk: SmallDisk | None = None) -> None:
         from kivy.base import EventLoop
 
         self.app, self.rng, self.idle = app, rng, EventLoop.idle
@@ -67,12 +96,18 @@ class Soak:
         self.reader = app.runtime.idcard.simulator
         self.printer = app.runtime.printer.virtual_printer
         self.backends = app.runtime.backends
+        self.disk = disk
+        self.fault_kinds = FAULTS if disk is not None else tuple(f for f in FAULTS if f != "disk full")
         self.services = [s.id for s in app.context.catalog if s.plan is not None]
         self.gaps: list[float] = []
         self.longest: tuple[float, str] = (0.0, "")  # the longest gap, and where the citizen was
         self.playing = ""  # the session being played, for the longest gap's place
         self.longest_faults: list[str] = []
+        self.longest_stack = ""  # where the UI thread was during the longest gap (sampled)
         self._last_frame = time.monotonic()
+        self._in_world = False  # the soak is acting as the world (a citizen's card or phone): not the kiosk's time
+        self._samples: list[str] = []  # where the UI thread was, every 0.1 s of the current gap past SAMPLE_AFTER_S
+        threading.Thread(target=self._sampler, name="soak-sampler", daemon=True).start()
         self.faults: dict[str, int] = {}  # active fault -> sessions left
         self.fault_counts: Counter = Counter()
         # what the app enqueued before the soak began (the terminal's signing key) counts too
@@ -93,22 +128,56 @@ class Soak:
         if gap > self.longest[0]:
             self.longest = (gap, f"{self.playing}, {where} -> {self.engine.kind or self.app.current_step}")
             self.longest_faults = sorted(self.faults)
-        self._last_frame = now
+            self.longest_stack = "; ".join(f"{n}x {where}" for where, n in Counter(self._samples).most_common(3))
+        self._last_frame, self._samples = now, []
+
+    def _sampler(self) -> None:
+        """Note where the UI thread is, every 0.1 s, while a frame is late."""
+        ui = threading.main_thread().ident
+        while True:
+            time.sleep(0.1)  # a sampling period, not synchronisation
+            frame = sys._current_frames().get(ui)
+            if time.monotonic() - self._last_frame > SAMPLE_AFTER_S and not self._in_world and frame is not None:
+                self._samples.append(_where(frame))
+
+    def lift(self) -> None:
+        """Take the card off the reader and wait (up to 5 s) until the reader has seen it go: lifted and
+        placed again within one poll, it would count as never lifted (see tests/ui/conftest.py)."""
+        with self.world():
+            self.reader.remove()
+        bus = self.app.context.bus
+        deadline = time.monotonic() + 5
+        while ((s := bus.last_status("idcard")) is not None and s.conditions.get("card") == "present"
+               and time.monotonic() < deadline):
+            self.pump()
+
+    @contextmanager
+    def world(self):
+        """The soak acting as the world (the citizen's card, phone): its time is not the kiosk's frame gap."""
+        started, self._in_world = time.monotonic(), True
+        try:
+            yield
+        finally:
+            self._in_world = False
+            self._last_frame += time.monotonic() - started
 
     def until(self, condition, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
-                raise Stuck(self.engine.kind or self.app.current_step)
+                notice = self.engine.view.notice if self.engine.kind else ""
+                raise Stuck((self.engine.kind or self.app.current_step) + (f" ({notice})" if notice else ""))
             self.pump()
 
     # -- sessions --------------------------------------------------------------------------------
-    def play(self) -> str:
-        kind = self.rng.choices(["journey", "walk away", "browse", "expired card"], [50, 20, 25, 5])[0]
+    def play(self, walk: str | None = None) -> str:
+        """One session: a random one, or (``walk``) a journey of that service."""
+        kind = "journey" if walk else \
+            self.rng.choices(["journey", "walk away", "browse", "expired card"], [50, 20, 25, 5])[0]
         self.playing = kind
         try:
             if kind in ("journey", "walk away"):
-                service = self.rng.choice(self.services)
+                service = walk or self.rng.choice(self.services)
                 self.playing = f"{kind} {service}"
                 outcome = self.journey(service, stop_at=None if kind == "journey" else self.rng.randint(1, 6))
             elif kind == "browse":
@@ -118,7 +187,7 @@ class Soak:
         except Stuck as e:
             outcome = f"{kind}: left at {e}"
             self.session.end("timeout")
-        self.reader.remove()
+        self.lift()
         if self.app.current_step != "attract":  # e.g. left on the home screen
             self.session.end("timeout")
         self.until(lambda: self.app.current_step == "attract", 10)
@@ -134,9 +203,10 @@ class Soak:
         return "browse: done"
 
     def expired_card(self) -> str:
-        self.reader.place("resident_expired")
+        with self.world():
+            self.reader.place("resident_expired")
         self.until(lambda: bool(self.engine.refused_card), 10)
-        self.reader.remove()
+        self.lift()
         self.until(lambda: not self.engine.refused_card, 10)
         return "expired card: explained"
 
@@ -161,7 +231,10 @@ class Soak:
                 engine.action("agree")
             elif kind == "card":
                 if self.reader.plugged:
-                    self.reader.place("demo_citizen")
+                    if engine.step.party is not None:  # a second person: their own card
+                        self.lift()
+                    with self.world():
+                        self.reader.place("demo_citizen" if engine.step.party is None else "demo_second_citizen")
                     self.until(lambda: engine.kind != "card", 20)
                 else:
                     raise Stuck("card (reader unplugged)")
@@ -191,7 +264,8 @@ class Soak:
                     (lambda: engine.data.handoff is not None and engine.data.handoff.state == "waiting")
                 self.until(lambda: ready() or engine.kind != kind, 30)
                 try:
-                    sim.pay() if kind == "pay" else sim.handoff("confirm")
+                    with self.world():
+                        sim.pay() if kind == "pay" else sim.handoff("confirm")
                 except OSError as e:
                     raise Stuck(f"{kind} (the phone could not reach the backend)") from e
                 self.until(lambda: engine.kind != kind, 60)
@@ -200,7 +274,8 @@ class Soak:
                 engine.action("send")
                 self.until(lambda: engine.step is not step or not engine.view.busy, 60)
                 if engine.step is step and not step.passes(engine):
-                    raise Stuck("send (refused or backend down)")
+                    raise Stuck("send (cannot be saved now)" if engine.view.notice == NOT_SAVED
+                                else "send (refused or backend down)")
             elif kind == "print":
                 if engine.view.print_state in ("", "failed"):
                     engine.action("print")
@@ -214,7 +289,7 @@ class Soak:
                 self.until(lambda: not engine.view.busy, 30)
                 engine.action("done")
             elif kind == "farewell":
-                self.reader.remove()
+                self.lift()
                 self.until(lambda: self.app.current_step == "attract", 10)
                 return f"journey: {route}"
             else:
@@ -237,7 +312,7 @@ class Soak:
                 self._end(fault)
                 del self.faults[fault]
         if self.rng.random() < 0.08:
-            fault = self.rng.choice([f for f in FAULTS if f not in self.faults and not
+            fault = self.rng.choice([f for f in self.fault_kinds if f not in self.faults and not
                                      (f.startswith("backend") and any(a.startswith("backend") for a in self.faults))])
             self._start(fault)
             self.faults[fault] = self.rng.randint(1, 8)
@@ -260,6 +335,8 @@ class Soak:
             self._restart_backend(latency_ms=4000)
         elif fault == "backend failing":
             self._restart_backend(fail_rate=0.3)
+        elif fault == "disk full":
+            self.disk.fill()
 
     def _end(self, fault: str) -> None:
         if fault == "reader unplugged":
@@ -272,6 +349,8 @@ class Soak:
             self.printer.replug()
         elif fault == "camera unplugged":
             self.app.runtime.camera.replug()
+        elif fault == "disk full":
+            self.disk.free()
         else:
             self._restart_backend()
 
@@ -306,27 +385,60 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=10,
-                        help="sessions before the baseline (the first face checks load models and fill caches)")
+                        help="random sessions before the baseline, after one journey of every service (which "
+                             "loads each one's models, dictionaries and fonts)")
     parser.add_argument("--trace", action="store_true",
                         help="also print where Python memory grew from the baseline to the end (slower)")
     args = parser.parse_args()
     trace = GrowthTrace(args.trace)
-    if args.sessions <= args.warmup:
-        parser.error("--sessions must be more than --warmup")
-    app = start_app("bench-soak-")
+    why_not, disk = cannot_mount(), None
+    if not why_not:
+        try:
+            disk = SmallDisk(DISK_MB, prefix="bench-soak-kiosk-")
+        except OSError as e:
+            why_not = str(e)
+    if disk is None:
+        print(f"soak: the 'disk full' fault is SKIPPED: {why_not}", flush=True)
+    try:
+        run(args, trace, disk)
+    finally:
+        if disk is not None:
+            disk.unmount()
+
+
+def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) -> None:
+    app = start_app("bench-soak-", data=disk.path if disk else None, log_to_file=True)
     from kivy.base import stopTouchApp
 
-    soak = Soak(app, random.Random(args.seed))
+    soak = Soak(app, random.Random(args.seed), disk)
+    # Warm-up: every service walked as a journey with nothing failing (a walk that does not complete is
+    # tried once more), then --warmup random sessions; the baseline follows.
+    walks, retried, walked = list(soak.services), set(), []
+    warm_random, warmup = 0, None
+    if args.sessions <= 2 * len(walks) + args.warmup:
+        raise SystemExit(f"soak: --sessions must be more than {2 * len(walks) + args.warmup} (a journey of each of "
+                         f"the {len(walks)} services, tried twice if need be, then --warmup {args.warmup})")
     soak.until(lambda: app.current_step == "attract", 30)
+    first = resources()
     outcomes: Counter = Counter()
     started = time.monotonic()
     try:
         for number in range(1, args.sessions + 1):
-            if number == args.warmup + 1:
-                start, soak.gaps, soak.longest = resources(), [], (0.0, "")
+            if warmup is None and not walks and warm_random == args.warmup:
+                warmup, baseline, soak.gaps, soak.longest = number - 1, resources(), [], (0.0, "")
                 trace.mark()
-            outcomes[soak.play()] += 1
-            soak.between_sessions()
+            if walks:
+                service = walks.pop(0)
+                outcome = soak.play(walk=service)
+                if "completed" not in outcome and service not in retried:
+                    retried.add(service)
+                    walks.append(service)
+                walked.append(f"{service} {outcome.split(': ', 1)[1]}")
+            else:
+                outcome = soak.play()
+                soak.between_sessions()
+                warm_random += warmup is None
+            outcomes[outcome] += 1
             if number % 25 == 0:
                 print(f"  {number} sessions, {time.monotonic() - started:.0f} s, "
                       f"{resources()['rss_mb']:.0f} MB", flush=True)
@@ -336,7 +448,7 @@ def main() -> None:
         while outbox.status().pending and time.monotonic() < drain_deadline:
             soak.pump()
         end = resources()
-        trace.report(f"after session {args.warmup}")
+        trace.report(f"after session {warmup}")
         status = outbox.status()
         ledger = app.runtime.backends.sim.submissions()["submissions"]
     finally:
@@ -346,21 +458,27 @@ def main() -> None:
     keys = Counter(entry["idempotency_key"] for entry in ledger)
     elapsed = time.monotonic() - started
     print(f"soak: {args.sessions} sessions in {elapsed:.0f} s, {elapsed / args.sessions:.1f} s each (seed {args.seed}); "
-          f"resources and frame gaps from session {args.warmup + 1} on")
+          f"warm-up: sessions 1-{len(walked)} a journey of each service, then {args.warmup} random; "
+          f"growth and frame gaps from session {warmup + 1} on")
+    print("warm-up walks: " + "; ".join(walked))
     for outcome, count in sorted(outcomes.items(), key=lambda kv: -kv[1]):
         print(f"  {count:6d}  {outcome}")
     print("faults started: " + ", ".join(f"{fault} x{count}" for fault, count in sorted(soak.fault_counts.items())))
+    if disk is None:
+        print("disk full: skipped (see the first line)")
     # The backend applies a submission once per idempotency key; a key on two ledger rows would be
     # a duplicate. Submissions made directly (queue tickets, bookings) are in the ledger too.
     print(f"submissions: {soak.enqueued} acknowledged by the outbox: delivered {status.delivered}, "
           f"still pending {status.pending}, refused {status.rejected}, lost "
           f"{soak.enqueued - status.delivered - status.pending - status.rejected}; the backend's ledger: "
           f"{len(ledger)} rows, {len(keys)} keys, duplicated {sum(1 for n in keys.values() if n > 1)}")
-    for key in start:
-        print(f"{key}: start {start[key]:.0f}, end {end[key]:.0f}, growth {end[key] - start[key]:+.0f}")
+    for key in first:
+        print(f"{key}: start {first[key]:.0f}, baseline (after session {warmup}) {baseline[key]:.0f}, "
+              f"end {end[key]:.0f}, growth from the baseline {end[key] - baseline[key]:+.0f}")
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
-          f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'})")
+          f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'}; "
+          f"the UI thread then, sampled every 0.1 s after the first {SAMPLE_AFTER_S} s: {soak.longest_stack or 'not sampled'})")
 
 
 if __name__ == "__main__":

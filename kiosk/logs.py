@@ -39,13 +39,48 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file, which a full or failing disk cannot turn into a traceback per record:
+    the first failed write is reported once on stderr (where every record still goes), and writing
+    resumes by itself, saying so, once the disk takes it again."""
+
+    def __init__(self, file: Path) -> None:
+        super().__init__(file, maxBytes=5_000_000, backupCount=5)
+        self.failing = False
+        self._failed_now = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._failed_now = False
+        super().emit(record)  # a failure ends in handleError()
+        if self.failing and not self._failed_now:
+            self.failing = False
+            sys.stderr.write(f"kiosk: the log file {self.baseFilename} is written again\n")
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # the last lines, refused by the disk, cannot be kept anywhere
+            pass
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        self._failed_now = True
+        if not self.failing:
+            self.failing = True
+            sys.stderr.write(f"kiosk: the log file {self.baseFilename} cannot be written ({error.strerror or error}); "
+                             "logging to stderr only until it can\n")
+
+
 def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     """Send all logging, redacted, to stderr and (when given) a rotating file."""
     formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.RotatingFileHandler(file, maxBytes=5_000_000, backupCount=5))
+        handlers.append(LogFile(file))
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

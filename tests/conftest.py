@@ -17,3 +17,20 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: the shared fixtures are not committed (see their README)")
     return SHARED
+
+
+@pytest.fixture
+def small_disk():
+    """A real 8 MB filesystem (a tmpfs mounted for the test), filled on demand: ``fill()``, ``free()``."""
+    from benchmarks.small_disk import SmallDisk, cannot_mount
+
+    why = cannot_mount()
+    if not why:
+        try:
+            disk = SmallDisk(8, prefix="test-disk-")
+        except OSError as e:
+            why = str(e)
+    if why:
+        pytest.skip(f"a really full disk is not possible here: {why}")
+    yield disk
+    disk.unmount()

@@ -104,6 +104,24 @@ def test_a_full_disk_is_a_clear_error_and_what_was_stored_stays(tmp_path):
     assert outbox.enqueue(RATING, example(RATING)).endswith(f"-{len(kept) + 1:04d}")
 
 
+def test_a_really_full_filesystem_refuses_an_enqueue_clearly_and_it_works_again_when_space_returns(small_disk):
+    outbox = open_outbox(small_disk.path)
+    kept = [outbox.enqueue(RATING, example(RATING)) for _ in range(3)]
+    small_disk.fill()
+    with pytest.raises(OutboxError, match="full") as failed:
+        for _ in range(500):  # what the WAL already holds may take a few more
+            kept.append(outbox.enqueue(RATING, example(RATING) | {"comment": "满" * 200}))
+    assert failed.value.msgid == "Your request could not be saved. Please ask at the counter."
+    assert pending(outbox) == len(kept)
+    assert all(outbox.lookup(r).outcome is Outcome.PENDING for r in kept)
+    small_disk.free()
+    assert outbox.enqueue(RATING, example(RATING)).endswith(f"-{len(kept) + 1:04d}")
+    outbox.close()
+    reopened = open_outbox(small_disk.path)  # nothing acknowledged was lost on the way
+    assert pending(reopened) == len(kept) + 1
+    reopened.close()
+
+
 def test_a_locked_database_is_a_clear_error_then_works_again(tmp_path):
     outbox = open_outbox(tmp_path, busy_timeout_s=0.1)
     other = sqlite3.connect(tmp_path / "outbox.db", isolation_level=None)
@@ -123,3 +141,29 @@ def test_status_holds_counts_and_no_personal_data(tmp_path):
     assert status.oldest_pending_age_s is not None and status.oldest_pending_age_s < 60
     text = repr(status.as_dict())
     assert example("registration.register_residence")["name"] not in text
+
+
+def test_on_a_really_full_filesystem_the_sender_keeps_the_submission_and_finishes_when_space_returns(small_disk):
+    from common.events import STATUS, EventBus
+    from kiosk.outbox import Sender
+    from tests.backend_support import wait_for
+
+    outbox = open_outbox(small_disk.path)
+    receipt = outbox.enqueue(RATING, example(RATING))
+    bus, seen, keys = EventBus(), [], []
+    bus.subscribe(lambda e: seen.append(e.payload.reason) if e.source == "outbox" else None, {STATUS})
+    small_disk.fill()
+    # the department acknowledges, but recording that needs room the disk does not have
+    sender = Sender(outbox, lambda service, payload, key: keys.append(key) or {}, bus=bus,
+                    retry_initial_s=0.05, retry_max_s=0.2, poll_interval_s=0.05)
+    sender.start()
+    try:
+        wait_for(lambda: "storage_error" in seen)
+        assert outbox.lookup(receipt).outcome is Outcome.PENDING  # still waiting, nothing lost
+        small_disk.free()
+        wait_for(lambda: outbox.lookup(receipt).outcome is Outcome.DELIVERED)
+    finally:
+        assert sender.stop()
+    assert len(set(keys)) == 1  # sent again with its own key: the department does it once
+    assert pending(outbox) == 0
+    outbox.close()

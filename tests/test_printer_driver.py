@@ -269,3 +269,19 @@ def test_a_subscriber_may_ask_the_driver_from_within_a_job_event(printer, driver
     worker.join(timeout=10)
     assert not worker.is_alive(), "print_job deadlocked with a subscriber calling back"
     assert answers == [False]
+
+
+def test_a_full_disk_under_the_journal_refuses_the_job_clearly_then_printing_resumes(printer, bus, small_disk):
+    driver = PrinterDriver(printer.url, P80, bus, small_disk.path / "journal.sqlite3", status_timeout_s=2.0)
+    try:
+        assert driver.print_job("j1", receipt()).printed
+        small_disk.fill()
+        outcome = driver.print_job("j2", receipt())  # unjournaled it could print twice unnoticed: not sent
+        assert outcome.state is JobState.REFUSED and outcome.status.reason == "journal_unwritable"
+        assert outcome.message == "The printer is not available right now."
+        assert len(printer.jobs) == 1
+        small_disk.free()
+        assert driver.print_job("j3", receipt()).printed
+        assert [driver.job(j).state for j in ("j1", "j3")] == [JobState.PRINTED] * 2
+    finally:
+        driver.close()

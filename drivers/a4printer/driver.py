@@ -29,8 +29,8 @@ from common.events import Event, EventBus
 from drivers.a4printer import pjl
 from drivers.a4printer import status as st
 from drivers.a4printer.page import render_pdf
-from drivers.printer.driver import JOB_INTERRUPTED, JOB_PRINTED, DuplicateJob, JobOutcome
-from drivers.printer.journal import JobState, PrintJournal
+from drivers.printer.driver import JOB_INTERRUPTED, JOB_PRINTED, DuplicateJob, JobOutcome, unjournaled
+from drivers.printer.journal import JobState, JournalError, PrintJournal
 from drivers.printer.receipt import Receipt
 from drivers.printer.transport import ConnectionLost, DeviceAbsent, TcpTransport
 
@@ -155,11 +155,14 @@ class A4PrinterDriver:
         document = pjl.job(job_id, render_pdf(receipt), duplex=self.duplex)  # before the lock: it takes a while
         with self._lock:
             record = self._journal.get(job_id)
-            if record is None:
-                self._journal.add(job_id, receipt.kind)
-            elif record.state not in (JobState.QUEUED, JobState.REFUSED):
-                raise DuplicateJob("this job was already sent to the A4 printer")
-            outcome, notices = self._attempt(job_id, document, receipt.reprint)
+            try:
+                if record is None:
+                    self._journal.add(job_id, receipt.kind)
+                elif record.state not in (JobState.QUEUED, JobState.REFUSED):
+                    raise DuplicateJob("this job was already sent to the A4 printer")
+                outcome, notices = self._attempt(job_id, document, receipt.reprint)
+            except JournalError as e:
+                return unjournaled(self.device, job_id, e)
         for notice in notices:
             if isinstance(notice, DeviceStatus):
                 self.bus.publish_status(notice)

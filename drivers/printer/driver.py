@@ -31,7 +31,7 @@ from drivers.printer import escpos
 from drivers.printer import status as st
 from drivers.printer.encoder import ReceiptEncoder
 from drivers.printer.feed import FeedCounter
-from drivers.printer.journal import JobRecord, JobState, PrintJournal
+from drivers.printer.journal import JobRecord, JobState, JournalError, PrintJournal
 from drivers.printer.profile import PrinterProfile
 from drivers.printer.receipt import Receipt
 from drivers.printer.transport import ConnectionLost, DeviceAbsent, Transport, TransportError, open_transport
@@ -96,6 +96,15 @@ class JobOutcome:
         if self.state is JobState.INTERRUPTED:
             return MSG_INTERRUPTED
         return {"paper_out": MSG_PAPER_OUT, "cover_open": MSG_COVER_OPEN}.get(self.status.reason, MSG_UNAVAILABLE)
+
+
+def unjournaled(device: str, job_id: str, error: JournalError) -> JobOutcome:
+    """A job refused because the journal cannot record it (disk full): nothing was sent, since a job
+    printed without its journal row could be printed twice unnoticed. The citizen is told the
+    printer is unavailable (the step shows the number on screen); the technician reads the log."""
+    log.error("print job %s refused: %s", job_id, error)
+    return JobOutcome(job_id, JobState.REFUSED, DeviceStatus(device, DeviceState.UNKNOWN, "journal_unwritable",
+                                                             Action.MAINTENANCE, detail=str(error)))
 
 
 class PrinterDriver:
@@ -210,12 +219,15 @@ class PrinterDriver:
         """
         with self._lock:
             record = self._journal.get(job_id)
-            if record is None:
-                self._journal.add(job_id, receipt.kind)
-            elif record.state not in (JobState.QUEUED, JobState.REFUSED):  # nothing sent yet: may retry
-                raise DuplicateJob("this job was already sent to the printer; use reprint()")
-            self._documents[job_id] = receipt
-            outcome, notices = self._attempt(job_id, receipt, reprint=False)
+            try:
+                if record is None:
+                    self._journal.add(job_id, receipt.kind)
+                elif record.state not in (JobState.QUEUED, JobState.REFUSED):  # nothing sent yet: may retry
+                    raise DuplicateJob("this job was already sent to the printer; use reprint()")
+                self._documents[job_id] = receipt
+                outcome, notices = self._attempt(job_id, receipt, reprint=False)
+            except JournalError as e:
+                return unjournaled(self.device, job_id, e)
         self._announce(notices)
         return outcome
 
@@ -234,7 +246,10 @@ class PrinterDriver:
             if receipt is None:
                 raise ReprintUnavailable("the document of this job is no longer available")
             marked = record.bytes_sent > 0
-            outcome, notices = self._attempt(job_id, receipt.as_reprint() if marked else receipt, reprint=marked)
+            try:
+                outcome, notices = self._attempt(job_id, receipt.as_reprint() if marked else receipt, reprint=marked)
+            except JournalError as e:
+                return unjournaled(self.device, job_id, e)
         self._announce(notices)
         return outcome
 

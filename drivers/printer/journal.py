@@ -15,6 +15,7 @@ States::
 from __future__ import annotations
 
 import enum
+import logging
 import sqlite3
 import threading
 import time
@@ -22,6 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RETENTION_DAYS = 90
+log = logging.getLogger(__name__)
+
+
+class JournalError(Exception):
+    """The journal cannot record a job (disk full, read-only file): nothing was recorded, nothing sent."""
 
 
 class JobState(enum.Enum):
@@ -51,6 +57,7 @@ class PrintJournal:
     """A small thread-safe journal of print jobs at ``path``."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -74,15 +81,32 @@ class PrintJournal:
                                  (job_id, kind, JobState.QUEUED.value, now, now))
             except sqlite3.IntegrityError:
                 raise ValueError("this job id is already in the journal") from None
+            except sqlite3.Error as e:
+                raise JournalError(f"print journal {self.path}: cannot record a job ({e})") from None
         return self.get(job_id)
 
     def start_attempt(self, job_id: str) -> None:
-        """The job's bytes are about to be sent."""
-        self._update(job_id, "state = ?, attempts = attempts + 1, reason = ''", JobState.SENDING.value)
+        """The job's bytes are about to be sent.
+
+        Raises:
+            JournalError: it cannot be recorded: do not send the job (it could print twice unnoticed).
+        """
+        try:
+            self._update(job_id, "state = ?, attempts = attempts + 1, reason = ''", JobState.SENDING.value)
+        except sqlite3.Error as e:
+            raise JournalError(f"print journal {self.path}: cannot record an attempt ({e})") from None
 
     def finish(self, job_id: str, state: JobState, reason: str = "", bytes_sent: int = 0) -> None:
-        """The attempt ended in ``state`` after ``bytes_sent`` bytes reached the port."""
-        self._update(job_id, "state = ?, reason = ?, bytes_sent = bytes_sent + ?", state.value, reason, bytes_sent)
+        """The attempt ended in ``state`` after ``bytes_sent`` bytes reached the port.
+
+        When the file refuses the write (disk full) the job keeps its last recorded state and an
+        error is logged: what was sent is on paper already, and a job left ``sending`` is marked
+        interrupted (it may be on paper) at the next start."""
+        try:
+            self._update(job_id, "state = ?, reason = ?, bytes_sent = bytes_sent + ?", state.value, reason, bytes_sent)
+        except sqlite3.Error as e:
+            log.error("print journal %s: job %s ended %s but this cannot be recorded (%s)",
+                      self.path, job_id, state.value, e)
 
     def get(self, job_id: str) -> JobRecord | None:
         with self._lock:

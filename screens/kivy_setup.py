@@ -70,7 +70,7 @@ def configure_kivy(width: int, height: int, fullscreen: bool, show_cursor: bool)
     Config.set("graphics", "maxfps", "30")  # enough for touch UI and a camera preview
     # Kivy derives its sleep resolution from maxfps (1/90 s at 30) and stops sleeping when less than
     # 20 ms of a frame's 33 are left: a window that draws fast drew 40-49 a second. At 2 ms it holds
-    # the cap (31 fps) and the idle UI costs a quarter less CPU (docs/call.md, "Figures").
+    # the cap (31 fps) and the idle UI costs less CPU (docs/call.md, "Figures").
     from kivy.clock import Clock
 
     Clock.clock_resolution = 0.002

@@ -20,11 +20,38 @@ _READY = re.compile(r"backend_sim: serving (https?://\S+)")
 
 
 class LaunchError(RuntimeError):
-    """The reference backend did not start; the message includes the end of its log."""
+    """A reference server did not start; the message includes the end of its log."""
+
+
+class ChildServer:
+    """What the handles of the reference servers share: the child ``process`` each runs in."""
+
+    process: subprocess.Popen
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop it (SIGTERM, then SIGKILL after ``timeout_s``) and wait for it."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """End it at once, as a crash or a pulled cable would (no goodbye to anyone)."""
+        self.process.kill()
+        self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 @dataclass
-class SimHandle:
+class SimHandle(ChildServer):
     """A running reference backend.
 
     Attributes:
@@ -84,22 +111,6 @@ class SimHandle:
         with urllib.request.urlopen(request, timeout=10, context=context) as reply:  # noqa: S310 - our own URL
             return json.load(reply)
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Stop it (SIGTERM, then SIGKILL after ``timeout_s``) and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> "SimHandle":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
 
 def launch(data_dir: Path | str, *, port: int = 0, fail_rate: float = 0.0, drop_reply_rate: float = 0.0,
            latency_ms: int = 0, tls: bool = False, require_client_cert: bool = False,
@@ -119,16 +130,7 @@ def launch(data_dir: Path | str, *, port: int = 0, fail_rate: float = 0.0, drop_
            "--handoff-expiry-s", str(handoff_expiry_s)]
     cmd += ["--tls"] * tls + ["--require-client-cert"] * require_client_cert
     cmd += ["--seed", str(seed)] if seed is not None else []
-    cmd += ["--with-launcher"]  # it stops when this process ends, however it ends (backend_sim.lifeline)
-    with open(log_file, "ab") as log:
-        process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.PIPE)
-    line = _first_line(process, timeout_s)
-    match = _READY.search(line)
-    if not match:
-        process.kill()
-        process.wait()
-        tail = log_file.read_text(errors="replace")[-2000:]
-        raise LaunchError(f"backend_sim did not start (exit {process.returncode}); its log {log_file} ends:\n{tail}")
+    process, match = start_server(cmd, log_file, _READY, "backend_sim", timeout_s)
     tls_dir = data_dir / "tls"
     return SimHandle(
         base_url=match.group(1), data_dir=data_dir, log_file=log_file, process=process,
@@ -136,6 +138,26 @@ def launch(data_dir: Path | str, *, port: int = 0, fail_rate: float = 0.0, drop_
         client_cert=str(tls_dir / "client.pem") if tls else "",
         client_key=str(tls_dir / "client.key") if tls else "",
     )
+
+
+def start_server(cmd: list[str], log_file: Path, ready: re.Pattern, name: str,
+                 timeout_s: float) -> tuple[subprocess.Popen, re.Match]:
+    """Run ``cmd`` (a ``python -m`` server of this repository) with its stderr in ``log_file``,
+    and wait for the first line on its stdout to match ``ready``.
+
+    Raises:
+        LaunchError: it exited or did not announce itself within ``timeout_s``.
+    """
+    cmd = cmd + ["--with-launcher"]  # it stops when this process ends, however it ends (backend_sim.lifeline)
+    with open(log_file, "ab") as log:
+        process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.PIPE)
+    match = ready.search(_first_line(process, timeout_s))
+    if not match:
+        process.kill()
+        process.wait()
+        tail = log_file.read_text(errors="replace")[-2000:]
+        raise LaunchError(f"{name} did not start (exit {process.returncode}); its log {log_file} ends:\n{tail}")
+    return process, match
 
 
 def _first_line(process: subprocess.Popen, timeout_s: float) -> str:

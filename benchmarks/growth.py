@@ -3,7 +3,10 @@ allocations by traceback, and Kivy widgets left alive. Slow, and the snapshots t
 to the resident memory the benchmark reports."""
 from __future__ import annotations
 
+import ctypes
 import gc
+import os
+import re
 import tracemalloc
 from collections import Counter
 
@@ -40,3 +43,68 @@ class GrowthTrace:
         for stat in tracemalloc.take_snapshot().compare_to(self._snapshot, "traceback")[:top]:
             print(f"{stat.size_diff / 2**10:+.0f} KiB in {stat.count_diff:+d} blocks, allocated at:")
             print("    " + "\n    ".join(stat.traceback.format()[-6:]))
+
+
+def open_files() -> Counter:
+    """This process's file descriptors by what they point at, numbers masked (``socket``, ``pipe``,
+    ``anon_inode:[eventfd]``, ``/dev/pts/N``, a file's path)."""
+    kinds: Counter = Counter()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the descriptor listdir itself used, closed since
+            continue
+        kinds[re.sub(r"\d+", "N", target.split(":[")[0] if target.startswith(("socket:", "pipe:")) else target)] += 1
+    return kinds
+
+
+def memory_by_mapping() -> Counter:
+    """Resident kB by what is mapped: ``[heap]``, ``[anon]`` (malloc arenas, large allocations,
+    driver buffers), ``[stack]``, or a file's name (shared libraries, fonts, GL buffers)."""
+    sizes: Counter = Counter()
+    name = "?"
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            first = line.split(maxsplit=1)[0]
+            if "-" in first and not first.endswith(":"):  # a mapping's header line
+                fields = line.split(maxsplit=5)
+                name = os.path.basename(fields[5].strip()) if len(fields) == 6 else "[anon]"
+                name = re.sub(r"\d+", "N", name)
+            elif first == "Rss:":
+                sizes[name] += int(line.split()[1])
+    return sizes
+
+
+def memory_returned_by_malloc_trim() -> float:
+    """Ask glibc to give free heap pages back to the system; the MB the resident size fell by.
+    Memory freed by Python or a library but kept by the allocator is not a leak, and this tells
+    the two apart."""
+    before = _rss_mb()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return before - _rss_mb()
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class NativeGrowth:
+    """Where the resident memory and the open files grew between ``mark()`` and ``report()``:
+    cheap enough to run always, so every soak says which kind of memory grew."""
+
+    def mark(self) -> None:
+        self._files, self._memory = open_files(), memory_by_mapping()
+
+    def report(self, top: int = 6) -> list[str]:
+        """Lines saying what grew; ends with a ``malloc_trim``, so call it after the last measurement."""
+        files = open_files()
+        grown, gone = files - self._files, self._files - files
+        memory = memory_by_mapping()
+        delta = {name: (memory[name] - self._memory[name]) / 1024 for name in memory | self._memory}
+        largest = sorted(delta.items(), key=lambda kv: -abs(kv[1]))[:top]
+        return [f"open files new since the baseline: {dict(grown) or 'none'}; gone: {dict(gone) or 'none'}",
+                "resident memory grown since the baseline, by mapping: "
+                + ", ".join(f"{name} {mb:+.1f} MB" for name, mb in largest),
+                f"of the resident memory, glibc gave back {memory_returned_by_malloc_trim():.1f} MB on "
+                "malloc_trim(0) (freed, but kept by the allocator)"]

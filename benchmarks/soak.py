@@ -43,7 +43,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.growth import GrowthTrace
+from benchmarks.growth import GrowthTrace, NativeGrowth
 from benchmarks.harness import start_app
 from benchmarks.small_disk import SmallDisk, cannot_mount
 from kiosk.outbox.store import NOT_SAVED
@@ -411,6 +411,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     from kivy.base import stopTouchApp
 
     soak = Soak(app, random.Random(args.seed), disk)
+    native = NativeGrowth()
     # Warm-up: every service walked as a journey with nothing failing (a walk that does not complete is
     # tried once more), then --warmup random sessions; the baseline follows.
     walks, retried, walked = list(soak.services), set(), []
@@ -427,6 +428,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
             if warmup is None and not walks and warm_random == args.warmup:
                 warmup, baseline, soak.gaps, soak.longest = number - 1, resources(), [], (0.0, "")
                 trace.mark()
+                native.mark()
             if walks:
                 service = walks.pop(0)
                 outcome = soak.play(walk=service)
@@ -448,6 +450,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
         while outbox.status().pending and time.monotonic() < drain_deadline:
             soak.pump()
         end = resources()
+        native_growth = native.report()
         trace.report(f"after session {warmup}")
         status = outbox.status()
         ledger = app.runtime.backends.sim.submissions()["submissions"]
@@ -475,6 +478,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     for key in first:
         print(f"{key}: start {first[key]:.0f}, baseline (after session {warmup}) {baseline[key]:.0f}, "
               f"end {end[key]:.0f}, growth from the baseline {end[key] - baseline[key]:+.0f}")
+    print("\n".join(native_growth))
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
           f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'}; "

@@ -49,26 +49,16 @@ class FitLabel(Label):
     smallest = NumericProperty(0.6)     # as a fraction of largest
     wrap_words = BooleanProperty(False)
 
-    def on_size(self, *_args) -> None:
+    # What the fit depends on; a table row sets its cells' weight after their text.
+    _FITS_ON = ("size", "text", "largest", "bold", "font_name", "padding")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        for name in self._FITS_ON:
+            self.fbind(name, self.fit)
         self.fit()
 
-    def on_text(self, *_args) -> None:
-        self.fit()
-
-    def on_largest(self, *_args) -> None:
-        self.fit()
-
-    # What the fit measures with: a table row sets its cells' weight after their text.
-    def on_bold(self, *_args) -> None:
-        self.fit()
-
-    def on_font_name(self, *_args) -> None:
-        self.fit()
-
-    def on_padding(self, *_args) -> None:
-        self.fit()
-
-    def fit(self) -> None:
+    def fit(self, *_args) -> None:
         size = self.largest
         room = self.width - self.padding[0] - self.padding[2]
         if self.text and room > 1 and not (self.wrap_words and " " in self.text.strip()):

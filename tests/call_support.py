@@ -1,5 +1,6 @@
 """Helpers for the video call tests: a headless Chromium driven over the DevTools protocol, a
-signalling-only stand-in agent, a tone as the kiosk's microphone, and waiting with a deadline.
+tone as the kiosk's microphone, and waiting with a deadline. The stand-in agent without media is
+:class:`backend_sim.console.robot.ConsoleAgent`.
 
 Chromium is Debian's ``chromium`` with fake media devices (a moving test picture and the tone
 file given here as its microphone); everything listens and connects on 127.0.0.1 only.
@@ -148,38 +149,3 @@ PROBE_JS = """
            change: diff / (first.length / 4), audio_rms: peak };
 })()
 """
-
-
-class SignallingAgent:
-    """An agent without media: speaks the console's agent protocol over its WebSocket (queue and data tests)."""
-
-    def __init__(self, console_url: str) -> None:
-        self.url = "ws" + console_url.removeprefix("http") + "/ws/agent"
-        self.received: list[dict] = []
-        self._loop = asyncio.new_event_loop()
-        self._ws = None
-        self._connected = threading.Event()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-        self._done = asyncio.run_coroutine_threadsafe(self._run(), self._loop)
-        assert self._connected.wait(10), "the agent could not connect to the console"
-
-    async def _run(self) -> None:
-        async with aiohttp.ClientSession() as http, http.ws_connect(self.url) as ws:
-            self._ws = ws
-            self._connected.set()
-            async for raw in ws:
-                self.received.append(json.loads(raw.data))
-
-    def send(self, message: dict) -> None:
-        asyncio.run_coroutine_threadsafe(self._ws.send_json(message), self._loop).result(5)
-
-    def last(self, kind: str) -> dict | None:
-        return next((m for m in reversed(self.received) if m.get("type") == kind), None)
-
-    def close(self) -> None:
-        if self._ws is not None:
-            asyncio.run_coroutine_threadsafe(self._ws.close(), self._loop).result(5)
-            self._done.result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)

@@ -19,12 +19,13 @@ import psutil
 import pytest
 
 from backend_sim.console import launch_console
+from backend_sim.console.robot import ConsoleAgent
 from drivers.camera import SimulatedCamera
 from kiosk.call.client import CALL_NICE, CallClient
 from kiosk.call.events import AGENT_HUNG_UP, AGENT_LEFT, HUNG_UP, NETWORK, OUTSIDE_HOURS, UNAVAILABLE, CallOptions
 from kiosk.call.hours import AgentHours
 from kiosk.config import REPO_ROOT
-from tests.call_support import PROBE_JS, Browser, SignallingAgent, needs_chromium, until, write_tone
+from tests.call_support import PROBE_JS, Browser, needs_chromium, until, write_tone
 
 ALWAYS = "00:00-24:00"
 CONTEXT = {"service": "个人所得税纳税记录查询", "step": "face"}
@@ -190,7 +191,7 @@ def test_queue_positions_and_expected_wait(console, tmp_path):
     second.client.start(CONTEXT, SERVICES)
     queued = second.expect("queued")
     assert (queued.position, queued.wait_s) == (2, 240)  # no agent yet: two rounds of 120 s
-    agent = SignallingAgent(console.url)
+    agent = ConsoleAgent(console.url)
     try:
         until(lambda: (q := agent.last("queue")) and len(q["waiting"]) == 2, 10, "the agent to see two waiting")
         first.hang_up()  # the first citizen gives up
@@ -226,7 +227,7 @@ def test_the_call_runs_in_its_own_process_below_the_screens_priority(console, tm
 
 
 def test_a_call_process_that_dies_ends_the_call_and_frees_the_camera(console, tmp_path):
-    agent = SignallingAgent(console.url)
+    agent = ConsoleAgent(console.url)
     kiosk = Kiosk(console.kiosk_url, tmp_path)
     try:
         kiosk.client.start(CONTEXT, SERVICES)
@@ -268,7 +269,7 @@ def test_console_unreachable_ends_at_once(tmp_path, caplog):
 
 @pytest.mark.timeout(60)
 def test_no_card_or_form_data_reaches_the_console_unless_the_citizen_shares_it(console, tmp_path):
-    agent = SignallingAgent(console.url)
+    agent = ConsoleAgent(console.url)
     kiosk = Kiosk(console.kiosk_url, tmp_path)
     try:
         # A kiosk that (wrongly) puts card data in the context still only gets names through.
@@ -295,7 +296,7 @@ def test_no_card_or_form_data_reaches_the_console_unless_the_citizen_shares_it(c
 
 @pytest.mark.timeout(60)
 def test_agent_browser_closing_ends_the_call_with_its_reason(console, tmp_path):
-    agent = SignallingAgent(console.url)
+    agent = ConsoleAgent(console.url)
     kiosk = Kiosk(console.kiosk_url, tmp_path)
     kiosk.client.start(CONTEXT, SERVICES)
     kiosk.expect("queued")

@@ -5,6 +5,9 @@ picture of an agent at a desk, moving a little each frame; it listens to nothing
     robot = RobotAgent(console.url)            # takes the first call that waits
     robot.send({"type": "text", "text": "..."})  # what an agent's page sends
     robot.close()                              # the agent's page closing
+
+:class:`ConsoleAgent` is the same agent without media, which takes nothing by itself (the tests'
+stand-in for an agent's page).
 """
 from __future__ import annotations
 
@@ -52,8 +55,10 @@ class AgentPicture(MediaStreamTrack):
         return frame
 
 
-class RobotAgent:
-    """An agent on ``console_url`` (the console's http address) that takes the first waiting call."""
+class ConsoleAgent:
+    """An agent's page on the console at ``console_url`` (its http address), run on a thread of
+    its own: it speaks the agents' protocol and records every message in ``received``. This one
+    answers nothing (the tests' stand-in agent); :class:`RobotAgent` takes calls."""
 
     def __init__(self, console_url: str) -> None:
         self.url = "ws" + console_url.removeprefix("http") + "/ws/agent"
@@ -61,16 +66,13 @@ class RobotAgent:
         self._loop = asyncio.new_event_loop()
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._connected = threading.Event()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="robot-agent", daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="console-agent", daemon=True)
         self._thread.start()
         self._done = asyncio.run_coroutine_threadsafe(self._run(), self._loop)
         if not self._connected.wait(10):
-            raise ConnectionError("the robot agent could not reach the console")
+            raise ConnectionError("the agent could not reach the console")
 
     async def _run(self) -> None:
-        ice.restrict_host_addresses(["127.0.0.1"])  # the console and kiosks it serves are on this machine
-        pc: RTCPeerConnection | None = None
-        sink = MediaBlackhole()
         try:
             async with aiohttp.ClientSession() as http, http.ws_connect(self.url) as ws:
                 self._ws = ws
@@ -78,25 +80,23 @@ class RobotAgent:
                 async for raw in ws:
                     message = json.loads(raw.data)
                     self.received.append(message)
-                    kind = message.get("type")
-                    if kind == "queue" and message.get("waiting") and pc is None:
-                        await ws.send_json({"type": "take"})
-                    elif kind == "offer":
-                        pc = RTCPeerConnection()
-                        pc.on("track", sink.addTrack)
-                        pc.addTrack(AgentPicture())
-                        await pc.setRemoteDescription(RTCSessionDescription(message["sdp"], "offer"))
-                        await sink.start()
-                        await pc.setLocalDescription(await pc.createAnswer())
-                        await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
+                    await self._answer(ws, message)
         finally:
-            await sink.stop()
-            if pc is not None:
-                await pc.close()
+            await self._left()
+
+    async def _answer(self, ws: aiohttp.ClientWebSocketResponse, message: dict) -> None:
+        """What the agent does when ``message`` arrives: nothing here."""
+
+    async def _left(self) -> None:
+        """Called once the agent's connection has ended, however it ended."""
 
     def send(self, message: dict) -> None:
-        """Send ``message`` as the agent's page would (``text``, ``guide``, ``hangup``)."""
+        """Send ``message`` as the agent's page would (``take``, ``text``, ``guide``, ``hangup``)."""
         asyncio.run_coroutine_threadsafe(self._ws.send_json(message), self._loop).result(5)
+
+    def last(self, kind: str) -> dict | None:
+        """The newest message of type ``kind`` received, or None."""
+        return next((m for m in reversed(self.received) if m.get("type") == kind), None)
 
     def close(self) -> None:
         """The agent leaves (its page closes)."""
@@ -105,3 +105,31 @@ class RobotAgent:
         self._done.result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+
+class RobotAgent(ConsoleAgent):
+    """An agent that takes the first waiting call and answers it with :class:`AgentPicture`."""
+
+    def __init__(self, console_url: str) -> None:
+        self._pc: RTCPeerConnection | None = None
+        self._sink = MediaBlackhole()
+        super().__init__(console_url)
+
+    async def _answer(self, ws: aiohttp.ClientWebSocketResponse, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "queue" and message.get("waiting") and self._pc is None:
+            await ws.send_json({"type": "take"})
+        elif kind == "offer":
+            ice.restrict_host_addresses(["127.0.0.1"])  # the console and kiosks it serves are on this machine
+            self._pc = RTCPeerConnection()
+            self._pc.on("track", self._sink.addTrack)
+            self._pc.addTrack(AgentPicture())
+            await self._pc.setRemoteDescription(RTCSessionDescription(message["sdp"], "offer"))
+            await self._sink.start()
+            await self._pc.setLocalDescription(await self._pc.createAnswer())
+            await ws.send_json({"type": "answer", "sdp": self._pc.localDescription.sdp})
+
+    async def _left(self) -> None:
+        await self._sink.stop()
+        if self._pc is not None:
+            await self._pc.close()

@@ -3,12 +3,13 @@ allocations by traceback, and Kivy widgets left alive. Slow, and the snapshots t
 to the resident memory the benchmark reports."""
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 import re
 import tracemalloc
 from collections import Counter
+
+from kiosk.memory import give_back_freed_memory
 
 
 def live_widgets() -> Counter:
@@ -80,7 +81,7 @@ def memory_returned_by_malloc_trim() -> float:
     Memory freed by Python or a library but kept by the allocator is not a leak, and this tells
     the two apart."""
     before = _rss_mb()
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    give_back_freed_memory()
     return before - _rss_mb()
 
 

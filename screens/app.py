@@ -29,6 +29,7 @@ from common.events import Event
 from kiosk.backends.contract import load_contract
 from kiosk.journeys.engine import JourneyEngine
 from kiosk.journeys.runner import EffectRunner
+from kiosk.memory import give_back_freed_memory_soon
 from kiosk.prompts import PROMPTS
 from kiosk.runtime import Runtime
 from kiosk.session import Step
@@ -297,6 +298,7 @@ class KioskApp(App):
             screen.clear()
         self.set_large_text(False)
         self.context.translator.set_language(self.context.settings.kiosk.default_language)
+        give_back_freed_memory_soon()  # what this citizen's session freed (kiosk.memory)
 
     # -- hardening ---------------------------------------------------------------------------------
     def _on_keyboard(self, _window, key, _scancode=None, codepoint=None, *_args) -> bool:

@@ -1,6 +1,7 @@
 """Widgets shared by several screens."""
 from __future__ import annotations
 
+import math
 import re
 
 from kivy.core.text import Label as CoreLabel
@@ -69,5 +70,8 @@ class FitLabel(Label):
                 width = CoreLabel(font_name=self.font_name, font_size=size, bold=self.bold).get_extents(self.text)[0]
                 if width <= room or size <= floor:
                     break
-                size = max(floor, size * room / width * 0.98)
+                # Whole pixels: the text renderer opens the font file once per size and keeps 64
+                # (kivy.core.text), so sizes in proportion opened a new one for nearly every text
+                # and width, churning open files and memory over a day of sessions.
+                size = max(floor, math.floor(size * room / width * 0.98) or 1)
         self.font_size = size

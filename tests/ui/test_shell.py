@@ -99,6 +99,22 @@ def test_idle_countdown_returns_to_attract_and_forgets_everything(ui):
     assert "请点击屏幕，或将身份证放在读卡区开始办理" in ui.texts()
 
 
+def test_when_a_citizen_finishes_the_memory_their_session_freed_goes_back_to_the_system(ui):
+    """A session frees fonts, frames and replies that glibc keeps in its heaps; over a day that
+    grew the kiosk by tens of megabytes (benchmarks.soak). Ending the session gives them back."""
+    from tests.memory_support import freed_but_kept, release, rss_mb
+
+    ui.tap("call to action")
+    kept = freed_but_kept(80)  # what the session freed, as the allocator holds it
+    try:
+        before = rss_mb()
+        ui.tap("finish")
+        ui.until(lambda: before - rss_mb() > 60, timeout=15, what="the freed memory given back")
+    finally:
+        release(kept)
+    assert ui.app.current_step == "attract"
+
+
 def test_touch_during_countdown_keeps_the_session(ui):
     session = ui.app.context.session
     fake_now = [1000.0]

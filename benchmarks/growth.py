@@ -61,7 +61,8 @@ def open_files() -> Counter:
 
 def memory_by_mapping() -> Counter:
     """Resident kB by what is mapped: ``[heap]``, ``[anon]`` (malloc arenas, large allocations,
-    driver buffers), ``[stack]``, or a file's name (shared libraries, fonts, GL buffers)."""
+    driver buffers), ``[anon, code]`` (compiled at run time), ``[stack]``, or a file's name
+    (shared libraries, fonts, GL buffers)."""
     sizes: Counter = Counter()
     name = "?"
     with open("/proc/self/smaps") as smaps:
@@ -69,7 +70,10 @@ def memory_by_mapping() -> Counter:
             first = line.split(maxsplit=1)[0]
             if "-" in first and not first.endswith(":"):  # a mapping's header line
                 fields = line.split(maxsplit=5)
-                name = os.path.basename(fields[5].strip()) if len(fields) == 6 else "[anon]"
+                if len(fields) == 6:
+                    name = os.path.basename(fields[5].strip())
+                else:  # executable anonymous memory is code compiled at run time (Mesa's llvmpipe shaders)
+                    name = "[anon, code]" if "x" in fields[1] else "[anon]"
                 name = re.sub(r"\d+", "N", name)
             elif first == "Rss:":
                 sizes[name] += int(line.split()[1])

@@ -14,8 +14,10 @@ accept, reject (final), or capture again (next attempt). Reported per configurat
 
 - before: the decision on the first good frame, in colour, zones 0.45 / 0.60 (the old defaults);
 - each change alone at those zones (median of 3 frames; grey against grey; both);
-- after: the configured method (``fuse_frames``, ``like_card``) at the configured zones, and at
-  the zones ``python -m drivers.face calibrate`` proposes for these photos.
+  for a recognizer other than dlib (``--recognizer``) these rows use its calibrated zones instead;
+- after: the configured method (``fuse_frames``, ``like_card``) at the configured zones (when the
+  recognizer has a table), and at the zones ``python -m drivers.face calibrate`` proposes for these photos;
+- the distance distributions: genuine median, p90, max; lowest and median impostor.
 
 No liveness and no quality gate: the matcher and the decision rule. Nothing is written.
 """

@@ -3,7 +3,7 @@
     python -m drivers.face verify --id-photo card.bmp --frames DIR [--no-liveness] [--challenge blink,open_mouth] --json
     python -m drivers.face verify --id-photo card.bmp --camera /dev/video0 --json
     python -m drivers.face calibrate FOLDER [FOLDER ...] [--target-far 0.001] [--det det.png]
-    python -m drivers.face info          # which recognizer runs, its zones, what they were measured on (JSON)
+    python -m drivers.face info          # which recognizer runs, its model file and hash, its zones, what they were measured on (JSON)
 
 ``calibrate`` measures labelled pairs with the configured recognizer (``--recognizer`` for
 another), exactly as the kiosk measures an attempt, prints the genuine and impostor distance

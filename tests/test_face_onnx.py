@@ -180,3 +180,16 @@ def test_a_malformed_sha256_or_channel_order_is_refused_by_the_configuration(tmp
         site.write_text(f"[face]\n{line}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=rf"\[face\] {key}"):
             load_settings(site)
+
+
+def test_info_says_when_the_configured_model_file_is_missing(tmp_path, capsys):
+    import json
+
+    from drivers.face.__main__ import main
+
+    site = tmp_path / "site.toml"
+    site.write_text('[face]\nrecognizer = "onnx"\nonnx_model = "package:no_such_pkg/face.onnx"\n[face.zones.onnx]\n'
+                    'accept_distance = 0.1\nreject_distance = 0.3\nsame_face_distance = 0.1\n', encoding="utf-8")
+    assert main(["--config", str(site), "info"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["model_file"], info["model_present"]) == ("package:no_such_pkg/face.onnx", False)

@@ -104,4 +104,5 @@ def test_info_names_the_sface_model_file_its_hash_and_what_its_zones_were_measur
     assert main(["--config", str(site), "info"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["recognizer"] == "sface" and info["model_file"] == sface.MODEL and info["model_sha256"] == sface.SHA256
+    assert info["model_present"] is True
     assert info["accept_distance"] < info["reject_distance"] and "calibrate" in info["measured_on"]

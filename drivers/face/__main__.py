@@ -3,7 +3,7 @@
     python -m drivers.face verify --id-photo card.bmp --frames DIR [--no-liveness] [--challenge blink,open_mouth] --json
     python -m drivers.face verify --id-photo card.bmp --camera /dev/video0 --json
     python -m drivers.face calibrate FOLDER [FOLDER ...] [--target-far 0.001] [--det det.png]
-    python -m drivers.face info          # which recognizer runs, its zones, what they were measured on (JSON)
+    python -m drivers.face info          # which recognizer runs, its model file and hash, its zones, what they were measured on (JSON)
 
 ``calibrate`` measures labelled pairs with the configured recognizer (``--recognizer`` for
 another), exactly as the kiosk measures an attempt, prints the genuine and impostor distance
@@ -119,10 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         return _calibrate(args)
     if args.command == "info":
         try:
-            print(json.dumps(load_settings(args.config).face.recognizer_info(), ensure_ascii=False))
+            info = load_settings(args.config).face.recognizer_info()
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+        if info["model_file"]:
+            info["model_present"] = _model_present(info["model_file"])
+        print(json.dumps(info, ensure_ascii=False))
         return 0
 
     try:
@@ -154,6 +157,16 @@ def main(argv: list[str] | None = None) -> int:
         d = decision.as_dict()
         print(" ".join(f"{k}={json.dumps(v)}" for k, v in d.items()))
     return 0 if decision.decision == "accept" else 1
+
+
+def _model_present(value: str) -> bool:
+    """Whether the model file named in the settings is there (not loaded, not hashed: the worker does that)."""
+    from drivers.face.onnx_recognizer import resolve_model_path
+
+    try:
+        return resolve_model_path(value).is_file()
+    except FileNotFoundError:
+        return False
 
 
 def _calibrate(args: argparse.Namespace) -> int:

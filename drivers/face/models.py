@@ -16,7 +16,8 @@ from drivers.face.settings import FaceSettings
 
 REGISTRY: dict[str, dict[str, str]] = {
     "detector": {"hog": "drivers.face.models:hog_detector"},
-    "recognizer": {"dlib": "drivers.face.models:dlib_recognizer", "onnx": "drivers.face.models:onnx_recognizer"},
+    "recognizer": {"dlib": "drivers.face.models:dlib_recognizer", "onnx": "drivers.face.models:onnx_recognizer",
+                   "sface": "drivers.face.models:sface_recognizer"},
     "liveness_check": {"landmarks": "drivers.face.models:landmark_liveness"},
 }
 
@@ -37,9 +38,18 @@ def onnx_recognizer(settings: FaceSettings) -> Recognizer:
     """The supplier's ONNX model named by ``[face] onnx_model``."""
     if not settings.onnx_model:
         raise ValueError('[face] recognizer = "onnx" needs [face] onnx_model, the path of the model file')
-    from drivers.face.onnx_recognizer import OnnxRecognizer
+    from drivers.face.onnx_recognizer import OnnxRecognizer, resolve_model_path
 
-    return OnnxRecognizer(settings.onnx_model, settings.onnx_input_size, settings.onnx_input_mean, settings.onnx_input_std)
+    return OnnxRecognizer(resolve_model_path(settings.onnx_model), settings.onnx_input_size, settings.onnx_input_mean,
+                          settings.onnx_input_std, channels=settings.onnx_input_channels, align=settings.onnx_align,
+                          sha256=settings.onnx_model_sha256)
+
+
+def sface_recognizer(settings: FaceSettings) -> Recognizer:
+    """OpenCV Zoo's SFace from the locked package, its file checked by SHA-256 (:mod:`drivers.face.sface`)."""
+    from drivers.face.sface import sface
+
+    return sface()
 
 
 def landmark_liveness(settings: FaceSettings) -> LivenessCheck:

@@ -9,7 +9,7 @@ and come from a calibration run (``python -m drivers.face calibrate``), not from
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -31,11 +31,18 @@ DLIB_ZONES = Zones(
                 "pairs); accept capped below a held-out East-Asian impostor pair at 0.41 (docs/face.md)",
 )
 
+SFACE_ZONES = Zones(
+    accept_distance=0.644, reject_distance=0.654, same_face_distance=0.4,
+    measured_on="calibrate on the shared Western fixtures (chip-like cards, 42 genuine / 464 impostor pairs, none accepted: "
+                "FAR bound 0.65 %); 4 East-Asian impostor pairs (2 women) all beyond reject (lowest 0.723); "
+                "no East-Asian male impostor set measured (docs/face.md)",
+)
+
 
 class FaceSettings(Section):
     """Face verification settings (``[face]`` in config.toml)."""
 
-    zones: dict[str, Zones] = {"dlib": DLIB_ZONES}
+    zones: dict[str, Zones] = {"dlib": DLIB_ZONES, "sface": SFACE_ZONES}
     attempts: Annotated[int, Field(ge=1, le=10)] = 3
     liveness: bool = True
     challenge_timeout_s: Annotated[float, Field(ge=3, le=120)] = 15.0
@@ -54,6 +61,9 @@ class FaceSettings(Section):
     onnx_input_size: Annotated[int, Field(ge=16, le=1024)] = 112
     onnx_input_mean: float = 127.5
     onnx_input_std: Annotated[float, Field(gt=0)] = 127.5
+    onnx_input_channels: Literal["rgb", "bgr"] = "rgb"
+    onnx_align: Literal["dlib5", "landmarks68"] = "dlib5"
+    onnx_model_sha256: Annotated[str, Field(pattern=r"^([0-9a-fA-F]{64})?$")] = ""
 
     @property
     def active_zones(self) -> Zones:
@@ -74,10 +84,15 @@ class FaceSettings(Section):
 
     def recognizer_info(self) -> dict:
         """Which recognizer runs, its zones and what they were measured on: for the technician's screen and CLI."""
+        from drivers.face import sface
+
         zones = self.active_zones
+        model = {"onnx": (self.onnx_model, self.onnx_model_sha256 or None), "sface": (sface.MODEL, sface.SHA256)}
+        model_file, model_sha256 = model.get(self.recognizer, (None, None))
         return {
             "recognizer": self.recognizer,
-            "model_file": self.onnx_model if self.recognizer == "onnx" else None,
+            "model_file": model_file,
+            "model_sha256": model_sha256,
             "accept_distance": zones.accept_distance,
             "reject_distance": zones.reject_distance,
             "measured_on": zones.measured_on or "not recorded: run python -m drivers.face calibrate",

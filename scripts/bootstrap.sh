@@ -41,3 +41,4 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 .venv/bin/python scripts/prepare_font.py
+.venv/bin/python scripts/prepare_models.py

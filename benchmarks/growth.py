@@ -84,12 +84,12 @@ def memory_returned_by_malloc_trim() -> float:
     """Ask glibc to give free heap pages back to the system; the MB the resident size fell by.
     Memory freed by Python or a library but kept by the allocator is not a leak, and this tells
     the two apart."""
-    before = _rss_mb()
+    before = rss_mb()
     give_back_freed_memory()
-    return before - _rss_mb()
+    return before - rss_mb()
 
 
-def _rss_mb() -> float:
+def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"))
 _libc.malloc.restype = ctypes.c_void_p
@@ -11,11 +10,6 @@ _libc.free.argtypes = [ctypes.c_void_p]
 
 CHUNK = 2048  # below the size glibc serves from mmap, so the chunks come from a heap
 KEEP_EVERY = 64  # one chunk kept every 128 KiB: the freed space between is in the middle of the heap
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def freed_but_kept(mb: int) -> list[int]:

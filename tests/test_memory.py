@@ -1,6 +1,7 @@
 """kiosk.memory gives the memory a session freed back to the system."""
 from kiosk.memory import give_back_freed_memory
-from tests.memory_support import freed_but_kept, release, rss_mb
+from benchmarks.growth import rss_mb
+from tests.memory_support import freed_but_kept, release
 
 
 def test_freed_memory_the_allocator_kept_goes_back_to_the_system():

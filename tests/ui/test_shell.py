@@ -102,7 +102,8 @@ def test_idle_countdown_returns_to_attract_and_forgets_everything(ui):
 def test_when_a_citizen_finishes_the_memory_their_session_freed_goes_back_to_the_system(ui):
     """A session frees fonts, frames and replies that glibc keeps in its heaps; over a day that
     grew the kiosk by tens of megabytes (benchmarks.soak). Ending the session gives them back."""
-    from tests.memory_support import freed_but_kept, release, rss_mb
+    from benchmarks.growth import rss_mb
+    from tests.memory_support import freed_but_kept, release
 
     ui.tap("call to action")
     kept = freed_but_kept(80)  # what the session freed, as the allocator holds it

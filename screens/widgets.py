@@ -37,6 +37,11 @@ class TopBar(BoxLayout):
 
 _UNBREAKABLE = re.compile(r"[0-9A-Za-z*/:.,¥-]+")  # a receipt number, a code, a date, an amount: never split
 _FIT_TRIES = 4  # measurements per fit: the second one fits in practice
+# Shrunk sizes are rungs of one ladder below ``largest``, each 90 % of the one above, in whole
+# pixels. Kivy's SDL2 text renderer opens the font file once per (font, size) and keeps 64
+# (kivy.core.text): a size in proportion to each text and width opened a new one for nearly every
+# code and amount, and the open files and memory kept growing over a day of sessions.
+_RUNG = 0.9
 
 
 class FitLabel(Label):
@@ -63,15 +68,14 @@ class FitLabel(Label):
         size = self.largest
         room = self.width - self.padding[0] - self.padding[2]
         if self.text and room > 1 and not (self.wrap_words and " " in self.text.strip()):
-            floor = 0 if _UNBREAKABLE.fullmatch(self.text) else self.largest * self.smallest
+            floor = 1 if _UNBREAKABLE.fullmatch(self.text) else math.ceil(self.largest * self.smallest)
+            rung = 0
             # Glyphs advance by whole pixels, so a width does not shrink in proportion to the size
             # (24 -> 21.4 px made a 251 px date 230 px, not 224): measure again at the new size.
             for _ in range(_FIT_TRIES):
                 width = CoreLabel(font_name=self.font_name, font_size=size, bold=self.bold).get_extents(self.text)[0]
                 if width <= room or size <= floor:
                     break
-                # Whole pixels: the text renderer opens the font file once per size and keeps 64
-                # (kivy.core.text), so sizes in proportion opened a new one for nearly every text
-                # and width, churning open files and memory over a day of sessions.
-                size = max(floor, math.floor(size * room / width * 0.98) or 1)
+                rung += max(1, math.ceil(math.log(room / width) / math.log(_RUNG)))
+                size = max(floor, round(self.largest * _RUNG ** rung))
         self.font_size = size

@@ -47,9 +47,14 @@ def onnx_recognizer(settings: FaceSettings) -> Recognizer:
 
 def sface_recognizer(settings: FaceSettings) -> Recognizer:
     """OpenCV Zoo's SFace, its file (from scripts/prepare_models.py) checked by SHA-256 (:mod:`drivers.face.sface`)."""
-    from drivers.face.sface import sface
+    from drivers.face import sface
+    from drivers.face.onnx_recognizer import OnnxRecognizer
 
-    return sface()
+    if not sface.MODEL.exists():
+        raise FileNotFoundError(f'[face] recognizer = "sface" needs its model file {sface.MODEL}: '
+                                "run scripts/prepare_models.py (scripts/bootstrap.sh does)")
+    return OnnxRecognizer(sface.MODEL, sface.INPUT_SIZE, sface.MEAN, sface.STD, channels=sface.CHANNELS,
+                          align=sface.ALIGN, sha256=sface.SHA256)
 
 
 def landmark_liveness(settings: FaceSettings) -> LivenessCheck:

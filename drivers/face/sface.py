@@ -17,12 +17,3 @@ MODEL = Path(__file__).resolve().parents[2] / "assets" / "models" / "generated" 
 SHA256 = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79"
 INPUT_SIZE, MEAN, STD, CHANNELS, ALIGN = 112, 0.0, 1.0, "bgr", "landmarks68"
 
-
-def sface():
-    """The SFace recognizer (loads the model: worker process or technician tool only)."""
-    from drivers.face.onnx_recognizer import OnnxRecognizer
-
-    if not MODEL.exists():
-        raise FileNotFoundError(f'[face] recognizer = "sface" needs its model file {MODEL}: '
-                                "run scripts/prepare_models.py (scripts/bootstrap.sh does)")
-    return OnnxRecognizer(MODEL, INPUT_SIZE, MEAN, STD, channels=CHANNELS, align=ALIGN, sha256=SHA256)

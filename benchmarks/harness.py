@@ -3,6 +3,8 @@ in a fresh temporary folder, a window of the configured size, prepared but not r
 pumps Kivy's event loop)."""
 from __future__ import annotations
 
+import atexit
+import signal
 import tempfile
 from pathlib import Path
 
@@ -23,7 +25,7 @@ def site_file(work: Path, data: Path | None = None) -> Path:
 
 def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False):
     """Build the kiosk app with its runtime, ready for ``EventLoop.idle()``; stop it with
-    ``app.stop()`` and ``kivy.base.stopTouchApp()``.
+    ``app.stop()`` and ``kivy.base.stopTouchApp()``. On SIGTERM or an error it is stopped on exit.
 
     ``data``: where the kiosk's own files go (default: the fresh temporary folder, which always holds
     the reference backend's); ``log_to_file``: log to the configured file as the kiosk does."""
@@ -43,4 +45,23 @@ def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False):
     context = KioskContext.create(settings)
     app = KioskApp(context, Runtime.build(settings, context.bus))
     app._run_prepare()
+    # The app's own SIGTERM handler schedules its stop on the Kivy clock, which suits the kiosk's
+    # loop but not a benchmark pumping the loop itself: it kept driving a stopped app and had to be
+    # killed, leaving the reference backend and the face worker behind. Here SIGTERM ends the
+    # benchmark, and the app (with its child processes) is stopped on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    atexit.register(_stop_if_running, app)
     return app
+
+
+def _exit_on_sigterm(*_args) -> None:
+    raise SystemExit("benchmark stopped by SIGTERM")
+
+
+def _stop_if_running(app) -> None:
+    from kivy.app import App
+    from kivy.base import stopTouchApp
+
+    if App.get_running_app() is app:
+        app.stop()
+        stopTouchApp()

@@ -79,6 +79,8 @@ class _RecoverFromErrors(ExceptionHandler):
         self._times: list[float] = []
 
     def handle_exception(self, exception):
+        if not isinstance(exception, Exception):  # Ctrl-C, SystemExit: a request to stop, not an error
+            return ExceptionManager.RAISE
         now = time.monotonic()
         self._times = [t for t in self._times if now - t < self.window_s] + [now]
         log.error("unexpected error in the shell", exc_info=exception)

@@ -1,5 +1,6 @@
 """The shell as a citizen meets it: attract, home, guide, language, large text, idle wipe, hardening."""
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -139,6 +140,20 @@ def test_escape_f1_and_window_close_are_ignored(ui):
     assert Window.dispatch("on_request_close") is True
     ui.pump()
     assert ui.app.current_step == "home"
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), SystemExit("stopped by SIGTERM")])
+def test_a_request_to_stop_is_not_an_error_to_recover_from(stop):
+    """Kivy's loop hands every exception to the handlers, Ctrl-C and SystemExit included: the shell
+    showed the unavailable screen and went on instead of stopping."""
+    from kivy.base import ExceptionManager
+
+    from screens.app import _RecoverFromErrors
+
+    recovered = []
+    handler = _RecoverFromErrors(SimpleNamespace(recover=lambda: recovered.append(stop)))
+    assert handler.handle_exception(stop) == ExceptionManager.RAISE
+    assert recovered == []
 
 
 def test_unexpected_error_shows_unavailable_then_recovers(ui, caplog):

@@ -7,8 +7,9 @@ pseudo-terminal, the virtual printer on a TCP port, the simulated camera, the fa
 the reference backend as a child process) and plays sessions back to back, each drawn at random:
 
 * **journey**: a service with a journey, walked to the end as a citizen would (consent, card, face
-  check, forms with their defaults, the first offer of every list, review, print, rating, card
-  taken); a step this generic citizen cannot complete ends the session as walking away would;
+  check, forms with their defaults and their own permit number, the first offer of every list,
+  review, print, rating, card taken); a step this generic citizen cannot complete ends the session
+  as walking away would;
 * **walk away**: a journey left at a random step (the session ends as the idle timeout ends it);
 * **browse**: home, a service's guide, Finish;
 * **expired card**: an expired card placed and lifted.
@@ -85,6 +86,14 @@ def example_entries(plan) -> dict:
                 except KeyError:  # a query: no example body
                     pass
     return entries
+
+
+def own_papers(id_number: str) -> dict:
+    """What a citizen types from papers of their own that no record fills: the number of their
+    Hong Kong and Macao travel permit (the reference backend's, which the example value is not)."""
+    from backend_sim import data
+
+    return {"permit_number": data.permit(id_number)[0]}
 
 
 class Soak:
@@ -248,7 +257,7 @@ class Soak:
                 engine.action("next")
             elif kind == "form" and engine.step.errors(engine):
                 # what the defaults leave empty, the demo citizen enters (the reference backend's examples)
-                entries = example_entries(engine.plan)
+                entries = example_entries(engine.plan) | own_papers(engine.data.card.id_number)
                 for name in engine.step.errors(engine):
                     if name not in entries:
                         raise Stuck(f"form ({name}: no example value)")

@@ -167,8 +167,16 @@ def measure_people(folders: list[Path], models, *, frames: int = 3, like_card: b
 # -- statistics --------------------------------------------------------------------------------
 def error_rates(genuine: list[float], impostor: list[float], threshold: float) -> tuple[float, float]:
     """(false accept rate, false non-accept rate) when accepting at or below ``threshold``."""
-    far = sum(d <= threshold for d in impostor) / max(len(impostor), 1)
-    frr = sum(d > threshold for d in genuine) / max(len(genuine), 1)
+    far, frr = error_rate_curve(genuine, impostor, np.array([threshold]))
+    return float(far[0]), float(frr[0])
+
+
+def error_rate_curve(genuine, impostor, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`error_rates` at every threshold at once, by counting in the sorted distances: one
+    threshold at a time took minutes for a DET curve of 86,000 impostor pairs."""
+    genuine, impostor = np.sort(np.asarray(genuine, float)), np.sort(np.asarray(impostor, float))
+    far = np.searchsorted(impostor, thresholds, side="right") / max(len(impostor), 1)
+    frr = (len(genuine) - np.searchsorted(genuine, thresholds, side="right")) / max(len(genuine), 1)
     return far, frr
 
 
@@ -253,7 +261,7 @@ def draw_det(data: Distances, proposal: Proposal, path: Path, title: str) -> Non
         _text(img, f"{10.0 ** decade:.1%}".replace(".0%", "%"), (x0 - 55, ty + 4), 0.4)
     cv2.rectangle(img, (x0, y0 - size), (x0 + size, y0), _INK, 1)
     thresholds = np.unique(np.concatenate([genuine, impostor]))
-    points = [to_px(*error_rates(data.genuine, data.impostor, t)) for t in thresholds]
+    points = [to_px(far, frr) for far, frr in zip(*error_rate_curve(genuine, impostor, thresholds))]
     cv2.polylines(img, [np.array(points, np.int32)], False, _IMPOSTOR, 2, cv2.LINE_AA)
     accept = to_px(*error_rates(data.genuine, data.impostor, proposal.accept_distance))
     cv2.circle(img, accept, 6, _GENUINE, 2, cv2.LINE_AA)

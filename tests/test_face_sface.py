@@ -106,3 +106,24 @@ def test_info_names_the_sface_model_file_its_hash_and_what_its_zones_were_measur
     assert info["recognizer"] == "sface" and info["model_file"] == str(sface.MODEL) and info["model_sha256"] == sface.SHA256
     assert info["model_present"] is True
     assert info["accept_distance"] < info["reject_distance"] and "calibrate" in info["measured_on"]
+
+
+def test_the_onnx_runtime_sends_nothing_and_writes_nothing(tmp_path):
+    """ONNX Runtime 1.3x has usage telemetry to Microsoft on Linux, and wrote a device id under HOME
+    and a session file into the working directory, until the adapter opted out."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    script = ("import numpy as np; from drivers.face.models import build_models; "
+              "from drivers.face.settings import FaceSettings; from drivers.face.interfaces import Box; "
+              "m = build_models(FaceSettings(recognizer='sface')); "
+              "print(m.recognizer.encode(np.full((200, 200, 3), 128, np.uint8), Box(40, 160, 160, 40)).shape)")
+    env = {key: value for key, value in os.environ.items() if key != "ORT_DISABLE_TELEMETRY"}
+    env.update(HOME=str(tmp_path), TMPDIR=str(tmp_path), PYTHONPATH=str(repo))
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "(128,)" in result.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from pathlib import Path
 
 import cv2
@@ -103,6 +104,11 @@ class OnnxRecognizer:
 
     def __init__(self, model_path: str | Path, input_size: int = 112, mean: float = 127.5, std: float = 127.5,
                  threads: int = 1, channels: str = "rgb", align: str = "dlib5", sha256: str = "") -> None:
+        # ONNX Runtime 1.3x reports usage to Microsoft from Linux too, and keeps a device id under
+        # HOME and a session file in the working directory. A government kiosk sends nothing to a
+        # third party and its face worker writes nothing: the opt-out is read once, before the
+        # runtime starts.
+        os.environ["ORT_DISABLE_TELEMETRY"] = "1"
         import onnxruntime as ort
 
         if channels not in ("rgb", "bgr") or align not in ALIGNMENTS:

@@ -1,9 +1,9 @@
 """Face matching with the real fixture photos: same person, different people, two faces, ID-chip-like card photos.
 
-Figures behind the assertions (dlib 20; default zones accept <= 0.37 < retry <= 0.617 < reject):
-ordinary photo pairs of one person score 0.31-0.52, different people 0.66 and more. With a
-chip-like card photo (102 x 126, grey, JPEG quality 25) genuine pairs rise to 0.37-0.61 and
-impostors start at 0.63: most genuine citizens then land in "capture again", not "accept".
+Figures behind the assertions (the default SFace; zones accept <= 0.46 < capture again <= 0.654 < reject):
+ordinary photo pairs of one person score 0.19-0.43, different people 0.76 and more. With a
+chip-like card photo (102 x 126, grey, JPEG quality 25) genuine pairs score 0.22-0.47: one of them
+(Biden's standing photo as the card) lands in "capture again" (dlib put most of them there).
 """
 import itertools
 
@@ -102,16 +102,17 @@ def test_chip_like_card_photo_still_matches_its_holder():
 
 
 def test_chip_like_card_decisions_at_default_thresholds():
-    """The same photo degraded is accepted; another photo of the holder often lands in 'capture again'."""
+    """The same photo degraded is accepted, and so is another photo of the holder; the fixtures'
+    hardest genuine pair lands in 'capture again', and at the last attempt ends undecided."""
     card = chip(PEOPLE["johansson"][0])
     _, same_photo = check(card, PEOPLE["johansson"][0])
     _, other_photo = check(card, PEOPLE["johansson"][1])
     assert same_photo.decision == "accept" and other_photo.decision == "accept"
-    card = chip(PEOPLE["obama"][0])
-    _, retry = check(card, PEOPLE["obama"][1], attempts=3)
+    card = chip(PEOPLE["biden"][1])
+    _, retry = check(card, PEOPLE["biden"][0], attempts=3)
     assert (retry.decision, retry.reason, retry.attempts_left) == ("retry", "uncertain", 2)
-    assert 0.45 < retry.distance <= 0.6
-    _, last = check(card, PEOPLE["obama"][1], attempts=1)
+    assert 0.46 < retry.distance <= 0.654
+    _, last = check(card, PEOPLE["biden"][0], attempts=1)
     assert (last.decision, last.reason) == ("reject", "uncertain")
 
 
@@ -131,9 +132,10 @@ def test_after_retry_the_next_attempt_waits_for_the_citizen_to_adjust():
     from drivers.face.verification import RETRY_PAUSE_S, VerificationSession
 
     clock = FrameClock()
-    session = VerificationSession(models(), FaceSettings(liveness=False, attempts=2), chip(PEOPLE["obama"][0]), clock=clock)
+    session = VerificationSession(models(), FaceSettings(liveness=False, attempts=2), chip(PEOPLE["biden"][1]), clock=clock)
     session.start()
-    live = cv2.resize(photo(PEOPLE["obama"][1]), (640, 360), interpolation=cv2.INTER_AREA)
+    square = cv2.resize(photo(PEOPLE["biden"][0]), (360, 360), interpolation=cv2.INTER_AREA)
+    live = cv2.copyMakeBorder(square, 0, 0, 140, 140, cv2.BORDER_REPLICATE)  # a 640 x 360 camera frame
     decisions = []
     for i, frame in enumerate(noisy(live, 60)):
         clock.advance()

@@ -127,3 +127,4 @@ def test_the_onnx_runtime_sends_nothing_and_writes_nothing(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "(128,)" in result.stdout
     assert list(tmp_path.iterdir()) == []
+    assert "onnxruntime" not in result.stderr  # it warned about each of SFace's ~100 weights at every start

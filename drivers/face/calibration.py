@@ -218,12 +218,12 @@ def propose(data: Distances, target_far: float, max_genuine_reject: float = 0.01
     ]
     if far == 0:
         lines.append(f"what this supports: 0 false accepts in {n} impostor pairs bounds the false accept rate at about "
-                     f"3/{n} = {bound:.2%} (95 % confidence), no lower.")
+                     f"3/{n} = {_percent(bound)} (95 % confidence), no lower.")
     else:
-        lines.append(f"what this supports: {round(far * n)} false accepts in {n} pairs: a rate of about {far:.2%}.")
+        lines.append(f"what this supports: {round(far * n)} false accepts in {n} pairs: a rate of about {_percent(far)}.")
     if bound > target_far:
         needed = math.ceil(3 / target_far)
-        lines.append(f"target false accept rate {target_far:.3%} NOT shown: that needs at least {needed} impostor pairs "
+        lines.append(f"target false accept rate {_percent(target_far)} NOT shown: that needs at least {needed} impostor pairs "
                      f"with none accepted. Treat accept_distance as an upper limit, not a validated value.")
     lines.append("impostor pairs drawn from few people are not independent: the real uncertainty is larger.")
     return Proposal(accept, reject, lines)
@@ -238,14 +238,19 @@ def _text(img, text, at, scale=0.5, colour=_INK):
     cv2.putText(img, text, at, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
 
 
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.3g}%"
+
+
 def draw_det(data: Distances, proposal: Proposal, path: Path, title: str) -> None:
     """Write the DET curve (false non-accept vs false accept, log axes) and both distance histograms as a PNG."""
     img = np.full((_H, _W, 3), 255, np.uint8)
     genuine, impostor = np.array(data.genuine), np.array(data.impostor)
     _text(img, title, (_PAD, 30), 0.6)
-    # Left: DET on log axes from 0.1 % to 100 %; a zero rate is drawn on the 0.1 % edge.
+    # Left: DET on log axes from 0.1 % (or 1/N, when there are more impostor pairs) to 100 %; a
+    # zero rate is drawn on the lowest edge.
     x0, y0, size = _PAD, _H - _PAD, _H - 2 * _PAD - 10
-    low = -3.0
+    low = float(max(min(-3, math.floor(math.log10(1 / max(len(impostor), 1)))), -6))
 
     def to_px(far, frr):
         fx = (max(math.log10(max(far, 10 ** low)), low) - low) / -low
@@ -257,8 +262,8 @@ def draw_det(data: Distances, proposal: Proposal, path: Path, title: str) -> Non
         _, ty = to_px(1, 10.0 ** decade)
         cv2.line(img, (tx, y0), (tx, y0 - size), _LINE, 1)
         cv2.line(img, (x0, ty), (x0 + size, ty), _LINE, 1)
-        _text(img, f"{10.0 ** decade:.1%}".replace(".0%", "%"), (tx - 18, y0 + 20), 0.4)
-        _text(img, f"{10.0 ** decade:.1%}".replace(".0%", "%"), (x0 - 55, ty + 4), 0.4)
+        _text(img, _percent(10.0 ** decade), (tx - 18, y0 + 20), 0.4)
+        _text(img, _percent(10.0 ** decade), (x0 - 55, ty + 4), 0.4)
     cv2.rectangle(img, (x0, y0 - size), (x0 + size, y0), _INK, 1)
     thresholds = np.unique(np.concatenate([genuine, impostor]))
     points = [to_px(far, frr) for far, frr in zip(*error_rate_curve(genuine, impostor, thresholds))]
@@ -270,7 +275,7 @@ def draw_det(data: Distances, proposal: Proposal, path: Path, title: str) -> Non
     _text(img, "false non-accept", (10, y0 - size - 12), 0.45)
     bx, _ = to_px(3 / max(len(impostor), 1), 1)
     cv2.line(img, (bx, y0), (bx, y0 - size), _IMPOSTOR, 1)
-    _text(img, f"3/N = {3 / max(len(impostor), 1):.2%}", (bx + 4, y0 - size + 16), 0.4, _IMPOSTOR)
+    _text(img, f"3/N = {_percent(3 / max(len(impostor), 1))}", (bx + 4, y0 - size + 16), 0.4, _IMPOSTOR)
     # Right: histograms of the distances with the zones.
     hx0, hx1 = x0 + size + 90, _W - 30
     lo, hi = float(min(genuine.min(), impostor.min())) - 0.05, float(max(genuine.max(), impostor.max())) + 0.05

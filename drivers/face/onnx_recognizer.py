@@ -121,6 +121,9 @@ class OnnxRecognizer:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Errors only: SFace's graph lists its weights as inputs, and the runtime warned about each
+        # of them (about 100 lines) every time a face worker started.
+        options.log_severity_level = 3
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         model_input = self._session.get_inputs()[0]
         shape = model_input.shape

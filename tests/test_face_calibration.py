@@ -2,6 +2,7 @@
 import numpy as np
 
 from drivers.face.calibration import Distances, error_rate_curve, error_rates, propose
+from face_helpers import FIXTURES, needs_fixtures
 
 
 def data(genuine, impostor):
@@ -57,3 +58,20 @@ def test_info_says_which_recognizer_runs_and_what_its_zones_were_measured_on(cap
     info = json.loads(capsys.readouterr().out)
     assert info["recognizer"] == "sface" and info["accept_distance"] < info["reject_distance"]
     assert "East-Asian" in info["measured_on"]
+
+
+@needs_fixtures
+def test_the_accuracy_benchmark_puts_the_old_defaults_and_the_shipped_ones_in_one_table(tmp_path, capsys):
+    """Before (dlib, first frame in colour, 0.45 / 0.60) and after (the shipped recognizer and method)
+    for the same photos and frames."""
+    from benchmarks.face_accuracy import main
+
+    for person in ("obama", "biden"):
+        (tmp_path / person).symlink_to(FIXTURES / "western" / person)
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "recognizer sface" in out
+    before = next(line for line in out.splitlines() if line.startswith("before: dlib, first frame, colour"))
+    after = next(line for line in out.splitlines() if line.startswith("after: median of 3, grey, configured"))
+    assert "0.450 / 0.600" in before and "0.460 / 0.654" in after
+    assert " 0 of " in after.split("|")[2]  # no impostor accepted

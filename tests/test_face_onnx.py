@@ -112,7 +112,7 @@ def test_the_calibration_tool_works_for_the_onnx_recognizer(model_file, tmp_path
     out = capsys.readouterr().out
     assert "recognizer: onnx" in out and "pairs: 2 genuine, 2 impostor" in out
     assert "[face.zones.onnx]" in out and "accept_distance = " in out
-    assert "3/2 = 150.00%" in out and "NOT shown" in out  # two impostor pairs support nothing, and it says so
+    assert "3/2 = 150%" in out and "NOT shown" in out  # two impostor pairs support nothing, and it says so
     import cv2
 
     assert cv2.imread(str(det)).shape == (560, 1200, 3)

@@ -47,5 +47,11 @@ class Lang(Observable):
         self._observers.pop(uid, None)
 
     def _refresh(self, _language: str) -> None:
-        for func, args in list(self._observers.values()):
-            func(*args, None, None)
+        for uid, (func, args) in list(self._observers.items()):
+            try:
+                func(*args, None, None)
+            except ReferenceError:
+                # The rule's widget is gone but Kivy has not unbound it yet (it does so when it
+                # gets round to the widget's destructor): a language switch then stopped at the
+                # dead rule and the shell showed "unavailable".
+                del self._observers[uid]

@@ -264,3 +264,23 @@ def test_the_chinese_hall_name_is_never_broken_inside_a_word(ui, language):
     one_line = name._label.get_extents("天")[1]
     assert name.texture_size[1] < 1.5 * one_line, "the hall name wrapped"
     assert name.texture_size[0] <= name.width + 1
+
+
+def test_a_language_switch_passes_over_a_rule_whose_widget_is_gone():
+    """A kv rule on ``tr._`` whose widget was collected but not yet unbound raised ReferenceError
+    in the middle of a language switch (the gallery hit it after a call ended): the rest of the
+    screen kept the old language and the shell showed "unavailable"."""
+    from common.i18n import Translator
+    from screens.lang import Lang
+
+    def dead_rule(*_args):
+        raise ReferenceError("weakly-referenced object no longer exists")
+
+    translator = Translator("zh_CN")
+    tr, seen = Lang(translator), []
+    tr.fbind("_", dead_rule)
+    tr.fbind("_", lambda *_args: seen.append(tr._("Touch to start")))
+    translator.set_language("en")
+    assert seen == ["Touch to start"]
+    translator.set_language("zh_CN")
+    assert len(seen) == 2 and len(tr._observers) == 1

@@ -45,11 +45,12 @@ def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False):
     context = KioskContext.create(settings)
     app = KioskApp(context, Runtime.build(settings, context.bus))
     app._run_prepare()
-    # The app's own SIGTERM handler schedules its stop on the Kivy clock, which suits the kiosk's
-    # loop but not a benchmark pumping the loop itself: it kept driving a stopped app and had to be
-    # killed, leaving the reference backend and the face worker behind. Here SIGTERM ends the
-    # benchmark, and the app (with its child processes) is stopped on the way out.
+    # The app's own SIGTERM and SIGINT handlers schedule its stop on the Kivy clock, which suits the
+    # kiosk's loop but not a benchmark pumping the loop itself: it kept driving a stopped app and had
+    # to be killed, leaving the reference backend and the face worker behind. Here SIGTERM and
+    # Ctrl-C end the benchmark, and the app (with its child processes) is stopped on the way out.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     atexit.register(_stop_if_running, app)
     return app
 

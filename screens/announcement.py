@@ -104,7 +104,15 @@ def attach_remote(app, site_file):
         lambda: heartbeat_body(settings.kiosk.terminal_id, uptime(), ctx.bus.statuses(), app.runtime.outbox.status(),
                                service.store.versions(), poller.status.last_result if poller else "", _utc_now()),
         poller.poll_now if poller else (lambda: None), settings.remote.heartbeat_interval_s)
-    app.bind(on_stop=lambda *_: (service.stop(), exporter.stop(), heartbeat.stop()))
+
+    def stop_remote_services(*_args) -> None:
+        # Returns nothing: a handler that returns a true value ends Kivy's dispatch, and a lambda
+        # returning its calls' tuple kept KioskApp.on_stop from ever running.
+        service.stop()
+        exporter.stop()
+        heartbeat.stop()
+
+    app.bind(on_stop=stop_remote_services)
 
     def refuse_sessions_while_noticed(step) -> None:
         # A card placed on the reader starts a session without a touch: end it under a notice.

@@ -185,8 +185,16 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
-        # A stop request from the service manager ends the session cleanly, then the app.
-        signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: self.stop(), 0))
+        # A stop request from the service manager, or a technician's Ctrl-C in a terminal, ends the
+        # session cleanly, then the app. A second Ctrl-C interrupts at once (a UI loop that hangs
+        # never runs the scheduled stop).
+        signal.signal(signal.SIGTERM, self._stop_soon)
+        signal.signal(signal.SIGINT, self._stop_soon)
+
+    def _stop_soon(self, signum: int, _frame) -> None:
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
 
     def on_stop(self) -> None:
         sdnotify.stopping()

@@ -360,7 +360,10 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
 
         next_scene()
 
-    app.bind(on_start=lambda *_: Clock.schedule_once(run, 0))
+    def start_scenes(*_args) -> None:  # returns nothing, so KioskApp.on_start runs too
+        Clock.schedule_once(run, 0)
+
+    app.bind(on_start=start_scenes)
     app.run()
     for path in written:
         print(path)

@@ -2,6 +2,8 @@
 the ID reader simulator on a pseudo-terminal, the virtual printer on a TCP port, the demo camera,
 the face worker process and the reference backend subprocess. Every file goes to a temporary
 directory. Each test starts at the attract screen with a fresh session."""
+import signal
+
 import pytest
 
 from kiosk.config import load_settings
@@ -71,6 +73,7 @@ def kiosk_app(tmp_path_factory):
 
     app = KioskApp(context, runtime, demo=True, recovery_s=0.3)
     app._run_prepare()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C interrupts pytest, not only the app
     app.test_errors = ErrorRecorder()
     ExceptionManager.add_handler(app.test_errors)
     yield app

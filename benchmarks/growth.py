@@ -3,9 +3,12 @@ allocations by traceback, and Kivy widgets left alive. Slow, and the snapshots t
 to the resident memory the benchmark reports."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import os
 import re
+import sys
 import tracemalloc
 from collections import Counter
 
@@ -89,6 +92,24 @@ def memory_returned_by_malloc_trim() -> float:
     return before - rss_mb()
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def allocator_mb() -> dict[str, float] | None:
+    """What glibc's allocator holds, over all its arenas (``mallinfo2``): ``in_use`` (allocated and
+    not freed: Python's and every library's live data), ``free`` (freed, held for reuse) and
+    ``mapped`` (large blocks served by mmap, in use). None where the C library has no mallinfo2."""
+    mallinfo2 = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallinfo2", None)
+    if mallinfo2 is None:
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return {"in_use": info.uordblks / 2**20, "free": info.fordblks / 2**20, "mapped": info.hblkhd / 2**20}
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -99,7 +120,8 @@ class NativeGrowth:
     cheap enough to run always, so every soak says which kind of memory grew."""
 
     def mark(self) -> None:
-        self._files, self._memory = open_files(), memory_by_mapping()
+        self._files, self._memory, self._allocator = open_files(), memory_by_mapping(), allocator_mb()
+        self._blocks = sys.getallocatedblocks()
 
     def report(self, top: int = 6) -> list[str]:
         """Lines saying what grew; ends with a ``malloc_trim``, so call it after the last measurement."""
@@ -108,8 +130,14 @@ class NativeGrowth:
         memory = memory_by_mapping()
         delta = {name: (memory[name] - self._memory[name]) / 1024 for name in memory | self._memory}
         largest = sorted(delta.items(), key=lambda kv: -abs(kv[1]))[:top]
+        allocator, before = allocator_mb(), self._allocator
+        held = "glibc's allocator: " + (", ".join(
+            f"{key} {before[key]:.0f} -> {allocator[key]:.0f} MB" for key in ("in_use", "free", "mapped"))
+            if allocator and before else "no mallinfo2 here")
+        held += f"; Python's small-object allocator: {self._blocks} -> {sys.getallocatedblocks()} blocks"
         return [f"open files new since the baseline: {dict(grown) or 'none'}; gone: {dict(gone) or 'none'}",
                 "resident memory grown since the baseline, by mapping: "
                 + ", ".join(f"{name} {mb:+.1f} MB" for name, mb in largest),
+                held + " (in use: live allocations of Python and every library; free: freed, held for reuse)",
                 f"of the resident memory, glibc gave back {memory_returned_by_malloc_trim():.1f} MB on "
                 "malloc_trim(0) (freed, but kept by the allocator)"]

@@ -6,7 +6,8 @@ Runs the real app in this process with the repository's simulators (the ID reade
 pseudo-terminal, the virtual printer on a TCP port, the simulated camera, the face worker process,
 the reference backend as a child process) and plays sessions back to back, each drawn at random:
 
-* **journey**: a service with a journey, walked to the end as a citizen would (consent, card, face
+* **journey**: a service with a journey, begun from its guide when the guide offers Start (not while
+  a device or backend it needs is known to be out), walked to the end as a citizen would (consent, card, face
   check, forms with their defaults and their own permit number, the first offer of every list,
   review, print, rating, card taken); a step this generic citizen cannot complete ends the session
   as walking away would;
@@ -223,7 +224,12 @@ class Soak:
         engine = self.engine
         self.session.start()
         self.session.choose(service_id)
-        engine.begin(service_id)
+        self.until(lambda: self.app.current_step == "guide", 10)
+        guide = self.app.guide
+        if not guide.can_start:  # a device or backend the service needs is known to be out: no Start
+            self.session.end("done")
+            return "journey: not offered now (the guide says why)"
+        guide.dispatch("on_begin")
         route = "completed"
         for steps in range(80):
             self.pump()
@@ -389,6 +395,13 @@ def resources() -> dict:
             "children": len(me.children(recursive=True))}
 
 
+def trend(samples: list[tuple[int, float]]) -> float:
+    """The least-squares slope of ``(session, MB)`` samples, in MB per session: a leak climbs
+    steadily, while caches and the allocator make single readings rise and fall."""
+    slope, _intercept = statistics.linear_regression([s for s, _ in samples], [mb for _, mb in samples])
+    return slope
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10_000)
@@ -431,6 +444,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     soak.until(lambda: app.current_step == "attract", 30)
     first = resources()
     outcomes: Counter = Counter()
+    samples: list[tuple[int, float]] = []  # (session, resident MB) every 25 sessions after the baseline
     started = time.monotonic()
     try:
         for number in range(1, args.sessions + 1):
@@ -451,8 +465,10 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
                 warm_random += warmup is None
             outcomes[outcome] += 1
             if number % 25 == 0:
-                print(f"  {number} sessions, {time.monotonic() - started:.0f} s, "
-                      f"{resources()['rss_mb']:.0f} MB", flush=True)
+                rss = resources()["rss_mb"]
+                if warmup is not None:
+                    samples.append((number, rss))
+                print(f"  {number} sessions, {time.monotonic() - started:.0f} s, {rss:.0f} MB", flush=True)
         soak.heal()
         outbox = app.runtime.outbox
         drain_deadline = time.monotonic() + 600
@@ -488,6 +504,10 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
         print(f"{key}: start {first[key]:.0f}, baseline (after session {warmup}) {baseline[key]:.0f}, "
               f"end {end[key]:.0f}, growth from the baseline {end[key] - baseline[key]:+.0f}")
     print("\n".join(native_growth))
+    if len(samples) >= 3:
+        print(f"resident memory trend over the {len(samples)} samples after the baseline (every 25 sessions, least "
+              f"squares): {trend(samples) * 1000:+.1f} MB per 1,000 sessions; lowest {min(r for _, r in samples):.0f}, "
+              f"highest {max(r for _, r in samples):.0f} MB")
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
           f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'}; "

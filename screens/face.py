@@ -14,6 +14,7 @@ from typing import Any, Callable
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
 
+from common.device_status import DeviceState
 from drivers.camera.source import CameraBusy
 from drivers.face.messages import ChallengeStep, Decision, Hint, WorkerError
 from drivers.face.texts import HINTS, LOOK_BACK, PROMPTS, RETRY
@@ -23,6 +24,7 @@ from screens.steps.base import StepScreen
 
 log = logging.getLogger(__name__)
 CAMERA_OWNER = "face_check"  # the camera is shared with the video call (drivers.camera.source)
+CAMERA_OUT = (DeviceState.NO_DEVICE, DeviceState.OFFLINE, DeviceState.HARDWARE_ERROR)
 
 
 class FaceScreen(StepScreen):
@@ -143,6 +145,15 @@ class FaceCheck:
             perform(action)
 
     def _tick(self, _dt: float) -> None:
+        status = self.camera.status
+        if status.state in CAMERA_OUT and self._token is not None:
+            # A camera that reports itself gone (unplugged, failed) sends no more frames: the citizen
+            # would look at a still preview through every attempt's timeout. The counter route now.
+            log.warning("face check stopped: the camera is %s (%s)", status.state.value, status.reason)
+            token = self._token
+            self.cancel()
+            self.decide(token, "camera_out", 0)
+            return
         latest = self.camera.latest_stamped()
         if latest is not None and latest[0] != self._last_frame:  # only new frames are drawn and sent
             self._last_frame = latest[0]

@@ -23,6 +23,7 @@ from typing import Callable
 
 from kiosk.config import load_settings
 from common.i18n import LANGUAGES
+from kiosk.journeys.steps.identity import MSG as FACE_MSG
 from screens.gallery_call import call_scenes
 from screens.gallery_registration import rental_scenes, residence_scenes
 
@@ -79,6 +80,7 @@ def scenes(app) -> list[tuple[str | None, Callable[[], None], Callable[[], bool]
         session.choose("tax_records")
         journey.begin("tax_records")
         journey.jump("ticket")
+        journey.notice(FACE_MSG["camera_out"], speak=False)  # the longest of the notices that lead here
 
     def begin(service_id: str) -> None:
         language, large = app.context.translator.language, app.large_text

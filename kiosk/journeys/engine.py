@@ -298,7 +298,8 @@ class JourneyEngine:
         self.changed()
 
     def face_decided(self, token: int, decision: str, attempts_left: int = 0) -> None:
-        """The face check decided: ``accept``, ``retry`` (``attempts_left``), ``reject`` or ``error``."""
+        """The face check decided: ``accept``, ``retry`` (``attempts_left``), ``reject``, ``error``, or
+        ``camera_out`` (the camera reported itself gone)."""
         if token != self._token or self.kind != "face":
             return
         self.step.decided(self, decision, attempts_left)

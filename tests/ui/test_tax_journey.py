@@ -175,6 +175,22 @@ def test_card_lifted_during_the_face_check(ui, monkeypatch):
     assert not ui.app.face_check.running and ui.app.context.session.data.card is None
 
 
+def test_a_camera_gone_during_the_face_check_offers_the_counter_at_once(ui, monkeypatch):
+    """Before, the citizen looked at a frozen preview through every attempt's timeout (3 x 15 s)."""
+    monkeypatch.setattr(ui.app.runtime.camera.source, "perform", lambda action: None)  # does not blink
+    camera = ui.app.runtime.camera
+    to_card_step(ui)
+    ui.app.runtime.idcard.simulator.place("demo_citizen")
+    ui.until(lambda: ui.app.current_step == "face" and ui.app.face_check.running, what="the face step")
+    camera.unplug()
+    try:
+        ui.until(lambda: ui.app.current_step == "ticket", timeout=10, what="the counter route")
+        assert "摄像头出现故障，本终端暂时无法核验人脸。请领取排队号到窗口办理。" in ui.texts()
+        assert not ui.app.face_check.running
+    finally:
+        camera.replug()
+
+
 def test_face_mismatch_offers_a_printed_queue_ticket(ui, shared_dir):
     from drivers.camera.sim import read_rgb
 

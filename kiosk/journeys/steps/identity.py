@@ -17,6 +17,8 @@ MSG = {
     "look_at_camera": N_("Please look at the camera and follow the instructions."),
     "face_retry": N_("We could not confirm it is you. Please try again: {attempts} attempts left."),
     "face_failed": N_("We could not confirm it is you. A member of staff at the counter can help you."),
+    "camera_out": N_("The camera is not working, so this terminal cannot check your face now. Please take a queue "
+                     "ticket for the counter."),
     "place_party_card": N_("{party}: please place YOUR ID card on the reader."),
     "same_person": N_("This is the card that was placed before. {party}: please place YOUR OWN ID card."),
     "party_look": N_("{party}: please look at the camera and follow the instructions."),
@@ -172,4 +174,4 @@ class FaceStep(_PartyStep):
             if decision == "reject":  # a new attempt in this session goes to the counter too
                 who.face = REJECTED
             engine.jump("ticket")
-            engine.notice(MSG["face_failed"], speak=True)
+            engine.notice(MSG["camera_out" if decision == "camera_out" else "face_failed"], speak=True)

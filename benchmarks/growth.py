@@ -4,7 +4,6 @@ to the resident memory the benchmark reports."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import os
 import re
@@ -12,7 +11,7 @@ import sys
 import tracemalloc
 from collections import Counter
 
-from kiosk.memory import give_back_freed_memory
+from kiosk.memory import give_back_freed_memory, libc
 
 
 def live_widgets() -> Counter:
@@ -102,7 +101,7 @@ def allocator_mb() -> dict[str, float] | None:
     """What glibc's allocator holds, over all its arenas (``mallinfo2``): ``in_use`` (allocated and
     not freed: Python's and every library's live data), ``free`` (freed, held for reuse) and
     ``mapped`` (large blocks served by mmap, in use). None where the C library has no mallinfo2."""
-    mallinfo2 = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallinfo2", None)
+    mallinfo2 = getattr(libc, "mallinfo2", None)
     if mallinfo2 is None:
         return None
     mallinfo2.restype = _MallInfo2

@@ -12,8 +12,8 @@ import ctypes
 import ctypes.util
 import threading
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c"))
-_malloc_trim = getattr(_libc, "malloc_trim", None)  # glibc only; musl and others have no such call
+libc = ctypes.CDLL(ctypes.util.find_library("c"))  # the C library, loaded once for this module and the benchmarks
+_malloc_trim = getattr(libc, "malloc_trim", None)  # glibc only; musl and others have no such call
 
 
 def give_back_freed_memory() -> None:

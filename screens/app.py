@@ -44,6 +44,7 @@ from screens.guide import GuideScreen
 from screens.help import HelpOverlay
 from screens.home import HomeScreen
 from screens.lang import Lang
+import screens.kivy_fixes  # noqa: F401  (mends Kivy's ScrollView before any is built)
 from screens.qr import QrCode  # noqa: F401  (registers the kv class)
 from screens.steps.registry import SCREENS
 from screens.technician.shell import TechnicianShell

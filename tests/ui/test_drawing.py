@@ -109,3 +109,14 @@ def test_a_date_and_time_that_fits_when_shrunk_stays_on_one_line(kiosk_app):
     width, height = CoreLabel(font_name=cell.font_name, font_size=cell.font_size).get_extents(cell.text)
     cell.texture_update()
     assert width <= 240.5 - 12 and cell.texture_size[1] <= height
+
+
+def test_scrolling_does_not_pile_up_scroll_bar_bindings(kiosk_app):
+    """Kivy's ScrollView bound bar_color on every scroll update and unbound it once: the guide's
+    scroll view kept about 3.5 more bindings per session, for good."""
+    scroll_view = next(w for w in kiosk_app.guide.walk(restrict=True) if type(w).__name__ == "ScrollView")
+    scroll_view.update_from_scroll()
+    bindings = len(scroll_view.get_property_observers("bar_color"))
+    for _ in range(20):
+        scroll_view.update_from_scroll()
+    assert len(scroll_view.get_property_observers("bar_color")) == bindings

@@ -326,12 +326,22 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
             (args.outdir / f"{name}.labels.json").write_text(
                 json.dumps(visible_labels(), ensure_ascii=False, indent=1), encoding="utf-8")
 
+    def stop() -> None:
+        # An exception here would go to the app's recovery, and the gallery would run on for ever.
+        try:
+            app.stop()
+        except Exception:  # noqa: BLE001
+            failures.append(f"the app did not stop cleanly:\n{traceback.format_exc()}")
+            from kivy.base import stopTouchApp
+
+            stopTouchApp()
+
     def run(_dt) -> None:
         pending = list(scene_list(app))
 
         def next_scene() -> None:
             if not pending:
-                app.stop()
+                stop()
                 return
             name, action, ready = pending.pop(0)
             app.set_language(args.lang)  # a session end restores the default look
@@ -342,19 +352,25 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
                 app.set_large_text(args.large_text)
             except Exception:  # noqa: BLE001  (the app's recovery would swallow it and the gallery would wait forever)
                 failures.append(f"{name or 'the card lifted'} failed:\n{traceback.format_exc()}")
-                app.stop()
+                stop()
                 return
             deadline = time.monotonic() + SCENE_TIMEOUT_S
 
             def wait(_dt) -> bool:
-                if ready():
+                try:
+                    is_ready = ready()
+                except Exception:  # noqa: BLE001  (as above: raised here, it would end this wait for good)
+                    failures.append(f"{name or 'the card lifted'}: its readiness check failed:\n{traceback.format_exc()}")
+                    stop()
+                    return False
+                if is_ready:
                     # one more frame to lay out, one to draw
                     Clock.schedule_once(lambda _dt: Clock.schedule_once(
                         lambda _dt: (shoot(name) if name else None, next_scene()), 0), 0)
                     return False
                 if time.monotonic() > deadline:
                     failures.append(f"{name or 'the card lifted'} did not become ready within {SCENE_TIMEOUT_S} s")
-                    app.stop()  # the later scenes build on this one (a card, a session): stop here
+                    stop()  # the later scenes build on this one (a card, a session): stop here
                     return False
                 return True
 

@@ -63,8 +63,13 @@ def test_gallery_text_contrast_and_home_departments(tmp_path, lang, large):
 
 
 @pytest.mark.timeout(180)
-def test_a_scene_that_raises_stops_the_gallery_with_its_error_instead_of_hanging(tmp_path):
+@pytest.mark.parametrize("scene, says", [
+    ("('01-broken', lambda: 1 / 0, lambda: True)", "01-broken failed"),
+    # A readiness check runs on Kivy's clock: raised there, it ended the wait for good and the gallery hung.
+    ("('01-broken', lambda: None, lambda: 1 / 0)", "01-broken: its readiness check failed"),
+], ids=["action", "readiness check"])
+def test_a_scene_that_raises_stops_the_gallery_with_its_error_instead_of_hanging(tmp_path, scene, says):
     broken = ("import screens.gallery as g, sys\n"
-              f"sys.exit(g.main([{str(tmp_path)!r}], scene_list=lambda app: [('01-broken', lambda: 1 / 0, lambda: True)]))")
+              f"sys.exit(g.main([{str(tmp_path)!r}], scene_list=lambda app: [{scene}]))")
     run = subprocess.run([sys.executable, "-c", broken], cwd=ROOT, capture_output=True, text=True, timeout=150)
-    assert run.returncode == 1 and "01-broken failed" in run.stderr and "ZeroDivisionError" in run.stderr
+    assert run.returncode == 1 and says in run.stderr and "ZeroDivisionError" in run.stderr, run.stderr[-2000:]

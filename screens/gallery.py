@@ -295,7 +295,10 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
     site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\n'
                     f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
                     f'key_file = "{work}/outbox.key"\n[signature]\nkey_file = "{work}/signature.key"\n'
-                    '[voice]\nenabled = false\n', encoding="utf-8")
+                    '[voice]\nenabled = false\n'
+                    # The call scenes picture agents at work, whatever the time the gallery runs at
+                    # (with the default hours it failed after 22:00); "outside hours" sets its own.
+                    '[call]\nweekday_hours = "00:00-24:00"\nweekend_hours = "00:00-24:00"\n', encoding="utf-8")
     settings = load_settings(site)
     from screens.kivy_setup import configure_kivy, register_fonts
 

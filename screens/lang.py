@@ -37,21 +37,27 @@ class Lang(Observable):
     def funbind(self, name, func, *args, **kwargs):
         if name != "_":
             return super().funbind(name, func, *args, **kwargs)
-        for uid, (f, a) in list(self._observers.items()):
+        for uid, (f, a) in self._snapshot():
             if f == func and a == args:
-                del self._observers[uid]
+                self._observers.pop(uid, None)
 
     def unbind_uid(self, name, uid):
         if name != "_":
             return super().unbind_uid(name, uid)
         self._observers.pop(uid, None)
 
+    def _snapshot(self) -> list:
+        # dict.copy() allocates nothing the garbage collector tracks until its entries are copied;
+        # list(items()) makes a tuple per entry, and a collection in between runs Kivy's weakref
+        # callbacks, which unbind dead rules from this very dict.
+        return list(self._observers.copy().items())
+
     def _refresh(self, _language: str) -> None:
-        for uid, (func, args) in list(self._observers.items()):
+        for uid, (func, args) in self._snapshot():
             try:
                 func(*args, None, None)
             except ReferenceError:
                 # The rule's widget is gone but Kivy has not unbound it yet (it does so when it
                 # gets round to the widget's destructor): a language switch then stopped at the
                 # dead rule and the shell showed "unavailable".
-                del self._observers[uid]
+                self._observers.pop(uid, None)

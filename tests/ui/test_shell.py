@@ -284,3 +284,32 @@ def test_a_language_switch_passes_over_a_rule_whose_widget_is_gone():
     assert seen == ["Touch to start"]
     translator.set_language("zh_CN")
     assert len(seen) == 2 and len(tr._observers) == 1
+
+
+def test_a_language_switch_survives_a_rule_unbound_by_the_garbage_collector_meanwhile():
+    """Kivy unbinds a collected widget's kv rules from a weakref callback, which runs whenever the
+    garbage collector does, even while ``_refresh`` is taking its snapshot of the rules. The gallery
+    stopped on "dictionary changed size during iteration" in a fresh-clone run."""
+    import gc
+
+    from common.i18n import Translator
+    from screens.lang import Lang
+
+    translator = Translator("zh_CN")
+    tr, seen = Lang(translator), []
+    uids = [tr.fbind("_", lambda *_args: seen.append(1)) for _ in range(50)]
+
+    def unbind_one(phase, _info):
+        if phase == "start" and uids:
+            tr.unbind_uid("_", uids.pop())
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(unbind_one)
+    gc.set_threshold(1)  # a collection at nearly every allocation, as a busy app sees now and then
+    try:
+        translator.set_language("en")
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(unbind_one)
+    assert seen, "no rule was re-evaluated"
+    assert tr.translator.language == "en"

@@ -103,6 +103,7 @@ class BackendSection(Section):
     connect_timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
     read_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     query_attempts: Annotated[int, Field(ge=1, le=3)] = 2
+    down_hold_s: Annotated[float, Field(ge=5, le=3600)] = 60.0
     sim_data_dir: str = "var/backend_sim"
     sim_latency_ms: Annotated[int, Field(ge=0, le=10000)] = 200
 

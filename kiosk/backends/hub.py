@@ -66,7 +66,7 @@ class Backends:
                 client_cert="" if local else _path(settings, b.client_cert),
                 client_key="" if local else _path(settings, b.client_key),
                 connect_timeout_s=b.connect_timeout_s, read_timeout_s=b.read_timeout_s,
-                query_attempts=b.query_attempts, terminal_id=settings.kiosk.terminal_id,
+                query_attempts=b.query_attempts, down_hold_s=b.down_hold_s, terminal_id=settings.kiosk.terminal_id,
             )
 
         try:

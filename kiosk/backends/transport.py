@@ -37,7 +37,6 @@ from kiosk.backends.limits import Deadline, DeadlineAdapter, ReplyTooLarge, Unsu
 
 _RETRY_STATUSES = {502, 503, 504}
 _BACKOFF_S = 0.25          # first query retry waits up to this long; doubles per retry
-DOWN_HOLD_S = 60.0       # how long a backend that failed counts as down for the home screen
 _TRANSIENT_4XX = {408, 429}
 MAX_REPLY_BYTES = 2 * 1024 * 1024  # decoded; the largest contract reply (five years of records) is a few KiB
 
@@ -59,6 +58,7 @@ class Endpoint:
             attempt's overall deadline, however slowly a server sends its reply.
         query_attempts: tries for a query (1 = no retry). Submissions are tried once.
         terminal_id: sent as ``X-Terminal-Id``.
+        down_hold_s: how long the department counts as down after a transient failure (see ``up``).
         max_reply_bytes: the largest reply body accepted, counted after decoding.
     """
 
@@ -71,6 +71,7 @@ class Endpoint:
     read_timeout_s: float = 10.0
     query_attempts: int = 2
     terminal_id: str = ""
+    down_hold_s: float = 60.0
     max_reply_bytes: int = MAX_REPLY_BYTES
 
     @property
@@ -105,10 +106,10 @@ class Transport:
 
     @property
     def up(self) -> bool | None:
-        """True after a successful call; False for ``DOWN_HOLD_S`` after a transient failure;
+        """True after a successful call; False for the endpoint's ``down_hold_s`` after a transient failure;
         otherwise None (unknown). The hold ends by itself so a service greyed out on the home
         screen comes back and the next citizen's call finds out whether the backend recovered."""
-        if self._last_ok is False and time.monotonic() - self._failed_at > DOWN_HOLD_S:
+        if self._last_ok is False and time.monotonic() - self._failed_at > self.endpoint.down_hold_s:
             return None
         return self._last_ok
 

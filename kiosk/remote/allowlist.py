@@ -19,6 +19,7 @@ ALLOWED: frozenset[str] = frozenset({
     "printer.paper_width_mm", "printer.dots_per_line", "printer.cutter", "printer.text_mode",
     "printer.chinese_font",
     "backend.connect_timeout_s", "backend.read_timeout_s", "backend.query_attempts",
+    "backend.down_hold_s",
     "outbox.retry_initial_s", "outbox.retry_max_s", "outbox.stuck_after_s",
     "voice.enabled", "voice.volume", "voice.rate",
     "remote.poll_interval_s", "remote.heartbeat_interval_s",

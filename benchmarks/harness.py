@@ -11,25 +11,28 @@ from pathlib import Path
 from kiosk.config import load_settings
 
 
-def site_file(work: Path, data: Path | None = None) -> Path:
+def site_file(work: Path, data: Path | None = None, backend: dict[str, float] | None = None) -> Path:
     """A site file that keeps every file of the kiosk under ``data`` (default ``work``), the reference
-    backend's under ``work``, and the voice off."""
+    backend's under ``work``, and the voice off; ``backend``: more ``[backend]`` settings."""
     data = data or work
     site = work / "site.toml"
+    more = "".join(f"{key} = {value!r}\n" for key, value in (backend or {}).items())
     site.write_text(f'[paths]\ndata_dir = "{data}"\n[logging]\nfile = "{data}/kiosk.log"\nlevel = "WARNING"\n'
-                    f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{data}/outbox.db"\n'
+                    f'[backend]\nsim_data_dir = "{work}/backend"\n{more}[outbox]\ndb_file = "{data}/outbox.db"\n'
                     f'key_file = "{data}/outbox.key"\n[signature]\nkey_file = "{data}/signature.key"\n'
                     '[voice]\nenabled = false\n', encoding="utf-8")
     return site
 
 
-def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False):
+def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False,
+              backend: dict[str, float] | None = None):
     """Build the kiosk app with its runtime, ready for ``EventLoop.idle()``; stop it with
     ``app.stop()`` and ``kivy.base.stopTouchApp()``. On SIGTERM or an error it is stopped on exit.
 
     ``data``: where the kiosk's own files go (default: the fresh temporary folder, which always holds
-    the reference backend's); ``log_to_file``: log to the configured file as the kiosk does."""
-    settings = load_settings(site_file(Path(tempfile.mkdtemp(prefix=prefix)), data))
+    the reference backend's); ``log_to_file``: log to the configured file as the kiosk does;
+    ``backend``: more ``[backend]`` settings."""
+    settings = load_settings(site_file(Path(tempfile.mkdtemp(prefix=prefix)), data, backend))
     if log_to_file:
         from kiosk.logs import setup_logging
 

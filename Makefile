@@ -19,6 +19,6 @@ gallery: setup
 	@bash scripts/with_display.sh $(PY) -m screens.gallery docs/gallery
 
 # Every benchmark in turn (the journey benchmark alone takes about half an hour: 200 journeys).
-BENCHMARKS := shell idcard printer a4printer outbox pinyin face face_accuracy frame_gaps call journey fleet
+BENCHMARKS := shell idcard printer a4printer outbox pinyin face face_accuracy frame_gaps call journey fleet font_cache
 bench: setup
 	@for b in $(BENCHMARKS); do echo "== benchmarks.$$b"; bash scripts/with_display.sh $(PY) -m benchmarks.$$b || exit 1; done

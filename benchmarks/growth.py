@@ -48,6 +48,10 @@ class GrowthTrace:
             print("    " + "\n    ".join(stat.traceback.format()[-6:]))
 
 
+FONT_FILES = (".otf", ".ttf", ".ttc")
+KIVY_OPEN_FONTS = 64  # kivy/core/text/_text_sdl2.pyx: "limit the number of opened fonts to 64"
+
+
 def open_files() -> Counter:
     """This process's file descriptors by what they point at, numbers masked (``socket``, ``pipe``,
     ``anon_inode:[eventfd]``, ``/dev/pts/N``, a file's path)."""
@@ -134,7 +138,11 @@ class NativeGrowth:
             f"{key} {before[key]:.0f} -> {allocator[key]:.0f} MB" for key in ("in_use", "free", "mapped"))
             if allocator and before else "no mallinfo2 here")
         held += f"; Python's small-object allocator: {self._blocks} -> {sys.getallocatedblocks()} blocks"
+        fonts = sum(n for name, n in grown.items() if name.endswith(FONT_FILES)) - sum(
+            n for name, n in gone.items() if name.endswith(FONT_FILES))
         return [f"open files new since the baseline: {dict(grown) or 'none'}; gone: {dict(gone) or 'none'}",
+                f"of which Kivy's font cache: {fonts:+d} (one open file and 1-3 MB per (font, size) pair drawn so "
+                f"far, see benchmarks.font_cache; Kivy keeps at most {KIVY_OPEN_FONTS}, closing the oldest beyond)",
                 "resident memory grown since the baseline, by mapping: "
                 + ", ".join(f"{name} {mb:+.1f} MB" for name, mb in largest),
                 held + " (in use: live allocations of Python and every library; free: freed, held for reuse)",

@@ -12,7 +12,7 @@ import ctypes
 import ctypes.util
 import threading
 
-libc = ctypes.CDLL(ctypes.util.find_library("c"))  # the C library, loaded once for this module and the benchmarks
+libc = ctypes.CDLL(ctypes.util.find_library("c"))  # the C library, loaded once for this module, the benchmarks and the tests
 _malloc_trim = getattr(libc, "malloc_trim", None)  # glibc only; musl and others have no such call
 
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c"))
+from kiosk.memory import libc as _libc
+
 _libc.malloc.restype = ctypes.c_void_p
 _libc.free.argtypes = [ctypes.c_void_p]
 

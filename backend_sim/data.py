@@ -265,6 +265,12 @@ def permit(id_number: str) -> tuple[str, date]:
     return number, issued.replace(year=issued.year + years)
 
 
+def own_papers(id_number: str) -> dict[str, str]:
+    """What the citizen types from papers of their own that no record fills, by field name: the
+    number of their Hong Kong and Macao travel permit (the demo citizen, the tests and the soak)."""
+    return {"permit_number": permit(id_number)[0]}
+
+
 def has_relatives_in(id_number: str) -> bool:
     """About one in three have close relatives in Hong Kong or Macao (a 探亲 endorsement)."""
     return random.Random(f"relatives:{id_number}").random() < 0.35

@@ -95,14 +95,6 @@ def example_entries(plan) -> dict:
     return entries
 
 
-def own_papers(id_number: str) -> dict:
-    """What a citizen types from papers of their own that no record fills: the number of their
-    Hong Kong and Macao travel permit (the reference backend's, which the example value is not)."""
-    from backend_sim import data
-
-    return {"permit_number": data.permit(id_number)[0]}
-
-
 class Soak:
     def __init__(self, app, rng: random.Random, disk: SmallDisk | None = None) -> None:
         from kivy.base import EventLoop
@@ -269,6 +261,8 @@ class Soak:
                 engine.action("next")
             elif kind == "form" and engine.step.errors(engine):
                 # what the defaults leave empty, the demo citizen enters (the reference backend's examples)
+                from backend_sim.data import own_papers
+
                 entries = example_entries(engine.plan) | own_papers(engine.data.card.id_number)
                 for name in engine.step.errors(engine):
                     if name not in entries:

@@ -191,11 +191,6 @@ def sim_backends(tmp_path_factory):
         backends.close()
 
 
-def typed(card) -> dict:
-    """What the demo citizen types into fields no record can fill (their own permit number)."""
-    return {"permit_number": data.permit(card.id_number)[0]}
-
-
 def demo_card(party: str | None = None):
     """The demo citizen's card; a second party (``party = "lessee"``) places another citizen's."""
     fixture = load_fixture("demo_citizen" if party is None else "demo_second_citizen")
@@ -229,7 +224,7 @@ def test_every_definition_walks_to_the_farewell_against_the_reference_backend(se
         elif kind == "card":
             engine.card_placed(demo_card(engine.step.party), photo=b"photo")
         elif kind == "form":
-            for name, value in typed(engine.data.card).items():
+            for name, value in data.own_papers(engine.data.card.id_number).items():
                 if name in {f.name for f in engine.step.settings.fields}:
                     engine.action("set", name=name, value=value)
             # what the defaults leave empty, the citizen enters (the reference backend's example values)

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.ui
 SERVICES = [s.id for s in load_catalog() if s.plan is not None]
 
 
-def typed(card) -> dict:
-    """What the demo citizen types into fields no record can fill."""
-    return {"permit_number": data.permit(card.id_number)[0]}
-
-
 @pytest.mark.parametrize("service_id", SERVICES)
 def test_happy_path(ui, service_id):
     app = ui.app
@@ -43,7 +38,7 @@ def test_happy_path(ui, service_id):
             ui.until(lambda: app.current_step != "card", what="the card to be read")
         elif kind == "form":
             for spec in engine.step.settings.fields:  # what no record can fill, the citizen types
-                for key in typed(engine.data.card).get(spec.name, "")[len(spec.prefix):]:
+                for key in data.own_papers(engine.data.card.id_number).get(spec.name, "")[len(spec.prefix):]:
                     ui.tap(f"{spec.name} key {key}")
             ui.tap("form next")
             if engine.view.errors:  # what the defaults leave empty, the citizen enters

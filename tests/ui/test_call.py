@@ -96,6 +96,8 @@ def test_outside_hours_the_help_offers_the_hours_and_the_phone_number(ui):
         assert view.state == "closed"
         assert any("12345" in t and "工作日" in t for t in ui.texts())
         assert not ui.app.call.client.active  # nothing was dialled
+        close = ui.find("call cancel")
+        assert close.width == pytest.approx(close.parent.width)  # a lone Close spans the row, as the text above
         ui.tap("call cancel")
         assert view.parent is None
     finally:

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from kiosk.config import load_settings
+from kiosk.memory import tune_allocator
 
 
 def site_file(work: Path, data: Path | None = None, backend: dict[str, float] | None = None) -> Path:
@@ -32,6 +33,7 @@ def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False,
     ``data``: where the kiosk's own files go (default: the fresh temporary folder, which always holds
     the reference backend's); ``log_to_file``: log to the configured file as the kiosk does;
     ``backend``: more ``[backend]`` settings."""
+    tune_allocator()  # as python -m kiosk does first
     settings = load_settings(site_file(Path(tempfile.mkdtemp(prefix=prefix)), data, backend))
     if log_to_file:
         from kiosk.logs import setup_logging

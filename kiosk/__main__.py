@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from kiosk.catalog import CatalogError
 from kiosk.config import ConfigError, load_settings
 from kiosk.logs import setup_logging
+from kiosk.memory import tune_allocator
 from kiosk.remote.service import store_from_settings
 from kiosk.remote.trial import StartTrial
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="site configuration file (default: $KIOSK_CONFIG)")
     parser.add_argument("--demo", action="store_true", help="windowed, with cursor, for a desktop")
     args = parser.parse_args(argv)
+    tune_allocator()  # before any other thread starts (kiosk.memory)
     # A hang killed by the systemd watchdog (SIGABRT) leaves each thread's frames in the journal:
     # file names and line numbers only, no variables, so no personal data.
     faulthandler.enable()

@@ -33,6 +33,7 @@ from there, so it measures what sessions leave behind, not one-time caches.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -450,6 +451,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     try:
         for number in range(1, args.sessions + 1):
             if warmup is None and not walks and warm_random == args.warmup:
+                gc.collect()  # both ends count what is held, not garbage awaiting collection
                 warmup, baseline, soak.gaps, soak.longest = number - 1, resources(), [], (0.0, "")
                 trace.mark()
                 native.mark()
@@ -475,6 +477,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
         drain_deadline = time.monotonic() + 600
         while outbox.status().pending and time.monotonic() < drain_deadline:
             soak.pump()
+        gc.collect()
         end = resources()
         native_growth = native.report()
         trace.report(f"after session {warmup}")

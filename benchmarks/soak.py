@@ -397,8 +397,8 @@ def resources() -> dict:
 
 
 def trend(samples: list[tuple[int, float]]) -> float:
-    """The least-squares slope of ``(session, MB)`` samples, in MB per session: a leak climbs
-    steadily, while caches and the allocator make single readings rise and fall."""
+    """The least-squares slope of ``(session, value)`` samples, per session: a leak climbs steadily,
+    while caches, pools and the allocator make single readings rise and fall."""
     slope, _intercept = statistics.linear_regression([s for s, _ in samples], [mb for _, mb in samples])
     return slope
 
@@ -446,7 +446,7 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
     soak.until(lambda: app.current_step == "attract", 30)
     first = resources()
     outcomes: Counter = Counter()
-    samples: list[tuple[int, float]] = []  # (session, resident MB) every 25 sessions after the baseline
+    samples: list[tuple[int, dict]] = []  # (session, resources()) every 25 sessions after the baseline
     started = time.monotonic()
     try:
         for number in range(1, args.sessions + 1):
@@ -468,10 +468,11 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
                 warm_random += warmup is None
             outcomes[outcome] += 1
             if number % 25 == 0:
-                rss = resources()["rss_mb"]
+                now = resources()
                 if warmup is not None:
-                    samples.append((number, rss))
-                print(f"  {number} sessions, {time.monotonic() - started:.0f} s, {rss:.0f} MB", flush=True)
+                    samples.append((number, now))
+                print(f"  {number} sessions, {time.monotonic() - started:.0f} s, {now['rss_mb']:.0f} MB, "
+                      f"{now['open_files']} open files, {now['threads']} threads", flush=True)
         soak.heal()
         outbox = app.runtime.outbox
         drain_deadline = time.monotonic() + 600
@@ -509,9 +510,12 @@ def run(args: argparse.Namespace, trace: GrowthTrace, disk: SmallDisk | None) ->
               f"end {end[key]:.0f}, growth from the baseline {end[key] - baseline[key]:+.0f}")
     print("\n".join(native_growth))
     if len(samples) >= 3:
-        print(f"resident memory trend over the {len(samples)} samples after the baseline (every 25 sessions, least "
-              f"squares): {trend(samples) * 1000:+.1f} MB per 1,000 sessions; lowest {min(r for _, r in samples):.0f}, "
-              f"highest {max(r for _, r in samples):.0f} MB")
+        print(f"over the {len(samples)} samples after the baseline (every 25 sessions; trend by least squares):")
+        for key, unit in (("rss_mb", "MB"), ("open_files", "open files"), ("threads", "threads"),
+                          ("children", "child processes")):
+            series = [(number, sample[key]) for number, sample in samples]
+            print(f"  {key}: trend {trend(series) * 1000:+.1f} {unit} per 1,000 sessions; lowest "
+                  f"{min(v for _, v in series):.0f}, highest {max(v for _, v in series):.0f}")
     gaps = sorted(soak.gaps)
     print(f"UI frame gaps: median {statistics.median(gaps) * 1000:.0f} ms, p99 {gaps[int(len(gaps) * .99)] * 1000:.0f} ms, "
           f"longest {gaps[-1] * 1000:.0f} ms ({soak.longest[1]}; faults then: {', '.join(soak.longest_faults) or 'none'}; "

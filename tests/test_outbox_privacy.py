@@ -67,6 +67,7 @@ def test_nothing_is_left_after_delivery_either(planted, tmp_path):
         assert all(outbox.wait(r, 10).outcome is Outcome.DELIVERED for r in receipts)
         sender.stop()
         backends.close()
-    outbox.store.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with outbox.store.connection() as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert outbox.status().pending == 0
     assert_no_clear_text(tmp_path / "outbox.db")

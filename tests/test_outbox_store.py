@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
 import time
 
 import pytest
@@ -92,8 +93,8 @@ def test_a_missing_or_wrong_key_with_submissions_waiting_is_an_error_and_loses_n
 def test_a_full_disk_is_a_clear_error_and_what_was_stored_stays(tmp_path):
     outbox = open_outbox(tmp_path)
     kept = [outbox.enqueue(RATING, example(RATING)) for _ in range(3)]
-    con = outbox.store.connection()
-    con.execute(f"PRAGMA max_page_count = {con.execute('PRAGMA page_count').fetchone()[0]}")
+    with outbox.store.connection() as con:  # the pool's one connection, lent again to every enqueue below
+        con.execute(f"PRAGMA max_page_count = {con.execute('PRAGMA page_count').fetchone()[0]}")
     with pytest.raises(OutboxError, match="full") as failed:
         for _ in range(500):
             kept.append(outbox.enqueue(RATING, example(RATING) | {"comment": "满" * 200}))
@@ -167,3 +168,35 @@ def test_on_a_really_full_filesystem_the_sender_keeps_the_submission_and_finishe
     assert len(set(keys)) == 1  # sent again with its own key: the department does it once
     assert pending(outbox) == 0
     outbox.close()
+
+
+def open_descriptors(path) -> int:
+    """How many of this process's file descriptors are open on ``path``."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+        except OSError:  # the descriptor listdir used, closed since
+            pass
+    return count
+
+
+def test_threads_that_enqueue_once_leave_no_open_file_behind(tmp_path):
+    """The kiosk enqueues on a new thread for every effect, and runs for months: the outbox file
+    stays open as often as connections were in use at once, not once more per thread that ended."""
+    outbox = open_outbox(tmp_path)
+    before = open_descriptors(outbox.store.path)
+    for _ in range(2):  # two at a time, then each alone
+        both = [threading.Thread(target=outbox.enqueue, args=(RATING, example(RATING))) for _ in range(2)]
+        for thread in both:
+            thread.start()
+        for thread in both:
+            thread.join()
+    for _ in range(5):
+        thread = threading.Thread(target=outbox.enqueue, args=(RATING, example(RATING)))
+        thread.start()
+        thread.join()
+    assert pending(outbox) == 9
+    assert open_descriptors(outbox.store.path) <= before + 1  # at most the second connection of the pair
+    outbox.close()
+    assert open_descriptors(outbox.store.path) == 0

@@ -100,6 +100,7 @@ def _run(outbox: Outbox, settings: Settings, follow: bool) -> int:
         return 130
     finally:
         backends.close()
+        outbox.close()
     print(f"outbox empty: {counts['delivered']} delivered, {counts['rejected']} rejected in this run", flush=True)
     return 0
 

@@ -121,28 +121,21 @@ class Sender:
 
     def run(self, until_empty: bool = False) -> None:
         """Deliver until stopped, or (``until_empty``) until nothing is pending any more."""
-        try:
+        while not self._stopping.is_set():
+            self._wake.clear()
             try:
-                self.outbox.store.relax_sender_durability()
+                if self.deliver_one():
+                    continue
+                self._storage_error = None
+                self.publish_health()
+                next_at = self._next_wake()
             except OutboxError as e:
                 self._storage_problem(e)
-            while not self._stopping.is_set():
-                self._wake.clear()
-                try:
-                    if self.deliver_one():
-                        continue
-                    self._storage_error = None
-                    self.publish_health()
-                    next_at = self._next_wake()
-                except OutboxError as e:
-                    self._storage_problem(e)
-                    next_at = None
-                if next_at is None and until_empty and self._storage_error is None:
-                    return
-                delay = self.poll_interval_s if next_at is None else max(0.0, next_at - time.time())
-                self._wake.wait(min(delay, self.poll_interval_s))
-        finally:
-            self.outbox.store.close()
+                next_at = None
+            if next_at is None and until_empty and self._storage_error is None:
+                return
+            delay = self.poll_interval_s if next_at is None else max(0.0, next_at - time.time())
+            self._wake.wait(min(delay, self.poll_interval_s))
 
     # -- one attempt -------------------------------------------------------------------------
     def deliver_one(self) -> bool:

@@ -125,7 +125,14 @@ class Stored:
 
 
 class OutboxStore:
-    """The outbox database; one SQLite connection per thread.
+    """The outbox database, through a pool of SQLite connections.
+
+    A connection is lent to one thread for one read or one transaction, then goes back to the pool,
+    so the file is open once per connection ever in use at the same time. One connection per thread
+    opened it again for every effect's thread (the runner starts one per backend call or enqueue),
+    and a thread's end could not close it: POSIX locks belong to the process, so while another
+    connection holds a lock SQLite keeps the descriptor of a closed connection open (nine threads
+    that enqueued once left nine, ``tests/test_outbox_store.py``).
 
     Args:
         path: the database file (created owner-only if missing, with its folder).
@@ -138,73 +145,91 @@ class OutboxStore:
     def __init__(self, path: Path, busy_timeout_s: float = 5.0) -> None:
         self.path = Path(path)
         self._busy_timeout_s = busy_timeout_s
-        self._local = threading.local()
+        self._idle: dict[str, list[sqlite3.Connection]] = {"FULL": [], "NORMAL": []}  # by synchronous=
+        self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))  # SQLite gives -wal/-shm the same mode
         except OSError as e:
             raise OutboxError(f"outbox {self.path}: cannot be created ({e.strerror})") from None
         try:
-            self.connection().executescript(_SCHEMA)
+            with self.connection() as con:
+                con.executescript(_SCHEMA)
         except sqlite3.Error as e:
             raise _explain(self.path, e) from None
 
     # -- connections and transactions --------------------------------------------------------
-    def connection(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
+    @contextmanager
+    def connection(self, synchronous: str = "FULL") -> Iterator[sqlite3.Connection]:
+        """A connection of the pool, this thread's alone until the block ends.
+
+        ``synchronous="NORMAL"``: its commits skip the fsync (see :meth:`write`).
+        """
+        with self._lock:
+            idle = self._idle[synchronous]
+            con = idle.pop() if idle else None
         if con is None:
-            try:
-                con = sqlite3.connect(self.path, isolation_level=None, timeout=self._busy_timeout_s)
-                con.execute("PRAGMA journal_mode=WAL")
-                con.execute("PRAGMA synchronous=FULL")
-                con.execute("PRAGMA secure_delete=ON")
-            except sqlite3.Error as e:
-                raise _explain(self.path, e) from None
-            self._local.con = con
+            con = self._open(synchronous)
+        try:
+            yield con
+        finally:
+            if con.in_transaction:  # a rollback that failed: not to be lent again half-way through
+                con.close()
+            else:
+                with self._lock:
+                    self._idle[synchronous].append(con)
+
+    def _open(self, synchronous: str) -> sqlite3.Connection:
+        try:
+            con = sqlite3.connect(self.path, isolation_level=None, timeout=self._busy_timeout_s,
+                                  check_same_thread=False)  # lent to one thread at a time
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute(f"PRAGMA synchronous={synchronous}")
+            con.execute("PRAGMA secure_delete=ON")
+        except sqlite3.Error as e:
+            raise _explain(self.path, e) from None
         return con
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One durable write transaction; any SQLite failure rolls it back and becomes an OutboxError."""
-        con = self.connection()
-        try:
-            con.execute("BEGIN IMMEDIATE")
+    def write(self, fsync: bool = True) -> Iterator[sqlite3.Connection]:
+        """One durable write transaction; any SQLite failure rolls it back and becomes an OutboxError.
+
+        ``fsync=False`` (``synchronous=NORMAL``) is for the sender's records only: they say what the
+        department already acknowledged or refused, so a power cut can at worst undo the last few,
+        and those submissions are sent again with their own Idempotency-Key, which the department
+        answers from its ledger without doing anything twice. Without it, draining a backlog waits
+        for one fsync per submission (a loaded disk halves the drain rate or worse). The commit is
+        durable at the next checkpoint, and never torn. What a citizen enqueues is always fsynced.
+        """
+        with self.connection("FULL" if fsync else "NORMAL") as con:
             try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        except sqlite3.Error as e:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise _explain(self.path, e) from None
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+            except sqlite3.Error as e:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise _explain(self.path, e) from None
 
     def read(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
-            return self.connection().execute(sql, args).fetchall()
+            with self.connection() as con:
+                return con.execute(sql, args).fetchall()
         except sqlite3.Error as e:
             raise _explain(self.path, e) from None
 
     def close(self) -> None:
-        """Close this thread's connection."""
-        con = getattr(self._local, "con", None)
-        if con is not None:
+        """Close the connections not in use (at shutdown, when none are)."""
+        with self._lock:
+            idle = [con for pool in self._idle.values() for con in pool]
+            for pool in self._idle.values():
+                pool.clear()
+        for con in idle:
             con.close()
-            self._local.con = None
-
-    def relax_sender_durability(self) -> None:
-        """Let this thread's commits skip the fsync (``synchronous=NORMAL``: durable at the next
-        checkpoint, and never torn). For the sender's thread only: its writes record what the
-        department already acknowledged or refused, so a power cut can at worst undo the last few of
-        them, and those submissions are sent again with their own Idempotency-Key, which the
-        department answers from its ledger without doing anything twice. What a citizen enqueues is
-        still written with ``synchronous=FULL`` on the citizen's thread. Without this, draining a
-        backlog waits for one fsync per submission (a loaded disk halves the drain rate or worse)."""
-        try:
-            self.connection().execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as e:
-            raise _explain(self.path, e) from None
 
     # -- meta --------------------------------------------------------------------------------
     def meta(self, name: str) -> str | None:
@@ -234,21 +259,21 @@ class OutboxStore:
 
     def delivered(self, item: Stored, now: float) -> None:
         """Forget the submission (payload included) and keep one audit line, in one transaction."""
-        with self.write() as con:
+        with self.write(fsync=False) as con:
             if con.execute("DELETE FROM submission WHERE receipt_no = ?", (item.receipt_no,)).rowcount:
                 _audit(con, item.receipt_no, item.service_id, item.created_at, now, "delivered", item.attempts + 1)
                 con.execute("UPDATE payment_order SET state = 'settled', updated_at = ? "
                             "WHERE receipt_no = ? AND state = 'submitted'", (now, item.receipt_no))
 
     def retry_later(self, item: Stored, next_attempt_at: float, error: str) -> None:
-        with self.write() as con:
+        with self.write(fsync=False) as con:
             con.execute("UPDATE submission SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
                         "WHERE receipt_no = ?", (next_attempt_at, error, item.receipt_no))
 
     def rejected(self, item: Stored, now: float, detail: str) -> None:
         """Mark refused by the backend; it stays (sealed) until an operator dismisses it. The order
         that paid for it, if any, is due for a refund in the same transaction."""
-        with self.write() as con:
+        with self.write(fsync=False) as con:
             con.execute("UPDATE submission SET state = 'rejected', attempts = attempts + 1, last_error = ? "
                         "WHERE receipt_no = ?", (detail, item.receipt_no))
             con.execute("UPDATE payment_order SET state = 'refund_due', refund_reason = 'refused', updated_at = ?, "

@@ -78,19 +78,16 @@ class Settler:
         self._wake.set()
 
     def _run(self) -> None:
-        try:
-            while not self._stopping.is_set():
-                self._wake.clear()
-                try:
-                    self.settle_due()
-                    next_at = self.ledger.next_attempt_at()
-                except OutboxError as e:
-                    log.error("payment ledger: %s", e)
-                    next_at = None
-                delay = self.max_s if next_at is None else max(0.05, next_at - self._clock())
-                self._wake.wait(min(delay, 5.0))
-        finally:
-            self.ledger.store.close()
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                self.settle_due()
+                next_at = self.ledger.next_attempt_at()
+            except OutboxError as e:
+                log.error("payment ledger: %s", e)
+                next_at = None
+            delay = self.max_s if next_at is None else max(0.05, next_at - self._clock())
+            self._wake.wait(min(delay, 5.0))
 
     # -- one pass ----------------------------------------------------------------------------------
     def settle_due(self) -> int:

@@ -10,19 +10,7 @@ from pathlib import Path
 
 from kiosk.config import load_settings
 from kiosk.memory import tune_allocator
-
-
-def site_file(work: Path, data: Path | None = None, backend: dict[str, float] | None = None) -> Path:
-    """A site file that keeps every file of the kiosk under ``data`` (default ``work``), the reference
-    backend's under ``work``, and the voice off; ``backend``: more ``[backend]`` settings."""
-    data = data or work
-    site = work / "site.toml"
-    more = "".join(f"{key} = {value!r}\n" for key, value in (backend or {}).items())
-    site.write_text(f'[paths]\ndata_dir = "{data}"\n[logging]\nfile = "{data}/kiosk.log"\nlevel = "WARNING"\n'
-                    f'[backend]\nsim_data_dir = "{work}/backend"\n{more}[outbox]\ndb_file = "{data}/outbox.db"\n'
-                    f'key_file = "{data}/outbox.key"\n[signature]\nkey_file = "{data}/signature.key"\n'
-                    '[voice]\nenabled = false\n', encoding="utf-8")
-    return site
+from kiosk.scratch import scratch_site
 
 
 def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False,
@@ -34,7 +22,8 @@ def start_app(prefix: str, data: Path | None = None, log_to_file: bool = False,
     the reference backend's); ``log_to_file``: log to the configured file as the kiosk does;
     ``backend``: more ``[backend]`` settings."""
     tune_allocator()  # as python -m kiosk does first
-    settings = load_settings(site_file(Path(tempfile.mkdtemp(prefix=prefix)), data, backend))
+    settings = load_settings(scratch_site(Path(tempfile.mkdtemp(prefix=prefix)), data,
+                                          {"logging": {"level": "WARNING"}, "backend": backend or {}}))
     if log_to_file:
         from kiosk.logs import setup_logging
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.config import load_settings
+from kiosk.scratch import scratch_site
 from common.i18n import LANGUAGES
 from kiosk.journeys.steps.identity import MSG as FACE_MSG
 from screens.gallery_call import call_scenes
@@ -291,14 +292,9 @@ def main(argv: list[str] | None = None, scene_list: Callable = scenes) -> int:
     args.outdir.mkdir(parents=True, exist_ok=True)
 
     work = Path(tempfile.mkdtemp(prefix="gallery-"))
-    site = work / "site.toml"
-    site.write_text(f'[paths]\ndata_dir = "{work}"\n[logging]\nfile = "{work}/kiosk.log"\n'
-                    f'[backend]\nsim_data_dir = "{work}/backend"\n[outbox]\ndb_file = "{work}/outbox.db"\n'
-                    f'key_file = "{work}/outbox.key"\n[signature]\nkey_file = "{work}/signature.key"\n'
-                    '[voice]\nenabled = false\n'
-                    # The call scenes picture agents at work, whatever the time the gallery runs at
-                    # (with the default hours it failed after 22:00); "outside hours" sets its own.
-                    '[call]\nweekday_hours = "00:00-24:00"\nweekend_hours = "00:00-24:00"\n', encoding="utf-8")
+    # The call scenes picture agents at work, whatever the time the gallery runs at (with the
+    # default hours it failed after 22:00); "outside hours" sets its own.
+    site = scratch_site(work, more={"call": {"weekday_hours": "00:00-24:00", "weekend_hours": "00:00-24:00"}})
     settings = load_settings(site)
     from screens.kivy_setup import configure_kivy, register_fonts
 

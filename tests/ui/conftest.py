@@ -7,6 +7,7 @@ import signal
 import pytest
 
 from kiosk.config import load_settings
+from kiosk.scratch import scratch_site
 from tests.ui.driver import UiDriver
 
 
@@ -27,32 +28,10 @@ class ErrorRecorder:
 
 def site_file(directory) -> str:
     """A site configuration that keeps every file of the kiosk under ``directory``."""
-    path = directory / "site.toml"
-    path.write_text(f'''
-[paths]
-data_dir = "{directory}"
-calibration_file = "{directory}/calibration.toml"
-remote_file = "{directory}/remote.toml"
-[logging]
-file = "{directory}/kiosk.log"
-[backend]
-sim_data_dir = "{directory}/backend_sim"
-[outbox]
-db_file = "{directory}/outbox.db"
-key_file = "{directory}/outbox.key"
-[signature]
-key_file = "{directory}/signature.key"
-[voice]
-enabled = false
-[printer]
-status_timeout_s = 2.0  # the virtual printer shares this process's CPU with the app under test
-[a4printer]
-poll_interval_s = 1.0  # a fault a test sets is noticed at once
-[call]
-weekday_hours = "00:00-24:00"
-weekend_hours = "00:00-24:00"
-''', encoding="utf-8")
-    return str(path)
+    return str(scratch_site(directory, more={
+        "printer": {"status_timeout_s": 2.0},  # the virtual printer shares this process's CPU with the app under test
+        "a4printer": {"poll_interval_s": 1.0},  # a fault a test sets is noticed at once
+        "call": {"weekday_hours": "00:00-24:00", "weekend_hours": "00:00-24:00"}}))
 
 
 @pytest.fixture(scope="session")

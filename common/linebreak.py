@@ -5,6 +5,8 @@ A simplified UAX #14 with the Chinese line-breaking rules (禁则) a reader expe
 - a line may break between two Chinese characters, and at spaces;
 - closing punctuation (``，。、；：？！）」』】》`` …) never starts a line, opening punctuation
   (``（「『【《`` …) never ends one, and ``——`` / ``……`` are not split;
+- a paragraph does not end on a line holding one Chinese character alone (a "widow", 孤字, such as
+  "像。"): the character before it comes down too;
 - a run of Latin letters and digits (a word, a receipt or reference number, an amount such as
   ``1,234.56`` or a date ``2024-06-15``) is never split, and a number keeps its currency sign
   (``￥60``) and its unit (``60元``, ``123.45 元``, ``5个工作日``, ``3楼``).
@@ -15,6 +17,7 @@ The width of text is the caller's: columns on the printer, pixels of a font on s
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable
 
 NO_LINE_START = frozenset("，。、；：？！．）」』】》〉〕〗〙〛｝］’”…—·％‰℃,.;:!?)]}%")
@@ -83,6 +86,8 @@ class _Filler:
         self.width, self.measure = width, measure
         self.lines: list[str] = []
         self.line, self.used = "", 0.0
+        self.starts: list[int] = []  # where each piece placed whole on the current line begins
+        self.last_starts: list[int] = []  # the same for the line before
 
     def fill(self, parts: list[list[str]]) -> list[str]:
         for atoms in parts:
@@ -100,8 +105,21 @@ class _Filler:
                         self._place(atom, atom_width)
                     else:
                         self._split(atom)
+        self._no_widow()
         self.lines.append(self.line.rstrip())
         return self.lines
+
+    def _no_widow(self) -> None:
+        """Bring the previous line's last character down to a last line of one Chinese character."""
+        last = self.line.rstrip()
+        if not self.lines or len(self.starts) != 1 or not _lone_character(last) or len(self.last_starts) < 2:
+            return
+        above = self.lines[-1]
+        cut = self.last_starts[-1]
+        moved = above[cut:]
+        if _lone_character(moved) and not above[:cut].endswith(" ") and self.measure(moved + last) <= self.width:
+            self.lines[-1] = above[:cut]
+            self.line, self.used = moved + last, self.measure(moved + last)
 
     def _add(self, text: str, width: float) -> None:
         self.line, self.used = self.line + text, self.used + width
@@ -109,9 +127,11 @@ class _Filler:
     def _place(self, text: str, width: float) -> None:
         if self.used + width > self.width and self.line.strip():
             self._new_line()
+        self.starts.append(len(self.line))
         self._add(text, width)
 
     def _split(self, atom: str) -> None:
+        self.starts = []  # a cut piece: no widow rule for these lines
         for ch in atom:
             width = self.measure(ch)
             if self.used + width > self.width and self.line.strip():
@@ -122,3 +142,10 @@ class _Filler:
     def _new_line(self, carry: str = "") -> None:
         self.lines.append(self.line[:len(self.line) - len(carry)].rstrip())
         self.line, self.used = carry, self.measure(carry) if carry else 0.0
+        self.last_starts, self.starts = self.starts, []
+
+
+def _lone_character(text: str) -> bool:
+    """One Chinese character, with the closing punctuation glued to it (``像。``)."""
+    core = text.rstrip("".join(NO_LINE_START))
+    return len(core) == 1 and core.isalpha() and unicodedata.east_asian_width(core) == "W"

@@ -23,7 +23,15 @@ def test_a_number_stays_with_its_unit_and_currency_sign():
 def test_no_line_starts_with_closing_or_ends_with_opening_punctuation():
     assert break_lines("请将身份证放在读卡区，然后", 20, cols) == ["请将身份证放在读卡", "区，然后"]
     assert break_lines("一二三四五六七八（个人所得税）", 18, cols) == ["一二三四五六七八", "（个人所得税）"]
-    assert break_lines("未完的话……下一行", 10, cols) == ["未完的", "话……下一", "行"]
+    assert break_lines("未完的话……下一行", 10, cols) == ["未完的", "话……下", "一行"]
+
+
+def test_a_paragraph_does_not_end_on_one_character_alone():
+    """In large text the call's consent sentence ended on "像。" alone (zh_CN), "影。" (zh_HK)."""
+    assert break_lines("坐席会看到并听到您。本终端不会录音录像。", 36, cols) == ["坐席会看到并听到您。本终端不会录音", "录像。"]
+    assert break_lines("一二三四五六七八九", 16, cols) == ["一二三四五六七", "八九"]
+    assert break_lines("一二三四五六七八九", 18, cols) == ["一二三四五六七八九"]  # one line: nothing to do
+    assert break_lines("Please sign here 签", 16, cols) == ["Please sign here", "签"]  # a space between: left
 
 
 def test_a_receipt_number_is_never_split():

@@ -33,7 +33,7 @@ def test_long_chinese_value_wraps_at_the_right_column_without_splitting_a_charac
 
 
 def test_odd_width_leaves_the_last_column_empty_rather_than_split_a_hanzi():
-    assert wrap("一二三四五六", 11) == ["一二三四五", "六"]
+    assert wrap("一二三四五六七", 11) == ["一二三四五", "六七"]
 
 
 def test_mixed_chinese_and_latin_breaks_between_words():

@@ -5,7 +5,7 @@ import math
 import re
 
 from kivy.core.text import Label as CoreLabel
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -37,11 +37,14 @@ class TopBar(BoxLayout):
 
 _UNBREAKABLE = re.compile(r"[0-9A-Za-z*/:.,¥-]+")  # a receipt number, a code, a date, an amount: never split
 _FIT_TRIES = 4  # measurements per fit: the second one fits in practice
-# Shrunk sizes are rungs of one ladder below ``largest``, each 90 % of the one above, in whole
-# pixels. Kivy's SDL2 text renderer opens the font file once per (font, size) and keeps 64
-# (kivy.core.text): a size in proportion to each text and width opened a new one for nearly every
-# code and amount, and the open files and memory kept growing over a day of sessions.
-_RUNG = 0.9
+# The type scale, in sp: every text size the screens give is one of these (tests/ui/test_drawing.py
+# checks the kv files), and a FitLabel shrinks only to these. Kivy's SDL2 text renderer opens the
+# font file again for every (font, size) it draws, one open file and about 2.5 MB each, and keeps up
+# to 64 (benchmarks.font_cache). Sizes in proportion to each text and width opened one for nearly
+# every code and amount; ladders of whole pixels below each label's own largest size still made
+# every pixel from 9 to 40 a size (34 fonts open after the gallery, where the kv files give 16 sizes).
+TYPE_SCALE_SP = (14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 40, 44, 48, 52, 56, 64, 72, 180)  # 14: a code's floor
+_RUNG = 0.9  # each try aims at 90 % of the size before, or less, rounded down to the scale
 
 
 class FitLabel(Label):
@@ -68,7 +71,9 @@ class FitLabel(Label):
         size = self.largest
         room = self.width - self.padding[0] - self.padding[2]
         if self.text and room > 1 and not (self.wrap_words and " " in self.text.strip()):
-            floor = 1 if _UNBREAKABLE.fullmatch(self.text) else math.ceil(self.largest * self.smallest)
+            scale = [sp(v) for v in TYPE_SCALE_SP]  # in pixels now: large text scales them all
+            least = scale[0] if _UNBREAKABLE.fullmatch(self.text) else self.largest * self.smallest
+            floor = min(self.largest, max((s for s in scale if s <= least), default=scale[0]))
             rung = 0
             # Glyphs advance by whole pixels, so a width does not shrink in proportion to the size
             # (24 -> 21.4 px made a 251 px date 230 px, not 224): measure again at the new size.
@@ -77,5 +82,6 @@ class FitLabel(Label):
                 if width <= room or size <= floor:
                     break
                 rung += max(1, math.ceil(math.log(room / width) / math.log(_RUNG)))
-                size = max(floor, round(self.largest * _RUNG ** rung))
+                aim = self.largest * _RUNG ** rung
+                size = max(floor, max((s for s in scale if s <= aim), default=scale[0]))
         self.font_size = size

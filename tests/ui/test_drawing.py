@@ -69,20 +69,36 @@ def test_a_number_in_a_narrow_cell_shrinks_rather_than_split_a_chinese_name_stop
         assert cell.font_size == 40 * 0.6
 
 
-def test_shrunk_sizes_are_few_whole_pixel_rungs_so_the_text_renderer_keeps_few_fonts_open(kiosk_app):
+def test_shrunk_sizes_are_the_type_scale_so_the_text_renderer_keeps_few_fonts_open(kiosk_app):
     """Kivy's SDL2 text renderer opens the font file once per (font, size) and keeps 64: sizes in
     proportion to each text and width made a new one almost every time (the soak saw the open
-    bold font files grow by 4 and freed-but-kept memory by 85 MB), and whole pixels still made
-    one per pixel between the largest size and the smallest."""
-    from screens.widgets import FitLabel
+    bold font files grow by 4 and freed-but-kept memory by 85 MB), and whole pixels below each
+    label's own largest size still made one per pixel from 9 to 40."""
+    from kivy.metrics import sp
 
+    from screens.widgets import TYPE_SCALE_SP, FitLabel
+
+    scale = {sp(v) for v in TYPE_SCALE_SP}
     sizes = set()
-    for n in range(120):
-        cell = FitLabel(text=f"YY2026113000{n:04d}", largest=40, size=(150 + n, 40))
-        sizes.add(cell.font_size)
-    rungs = {round(40 * 0.9 ** k) for k in range(12)}
-    assert sizes <= rungs
-    assert len(sizes) <= 7  # 40 px down to 15 px here: whole pixels made up to 25 sizes
+    for largest in (sp(22), sp(24), sp(26), sp(28), sp(30), sp(32), sp(34), sp(40)):
+        for n in range(60):
+            cell = FitLabel(text=f"YY2026113000{n:04d}", largest=largest, size=(100 + 3 * n, 40))
+            sizes.add(cell.font_size)
+    assert sizes <= scale
+    assert len(sizes) <= 12  # 8 largest sizes, each shrunk from 100 to 280 px: whole pixels made 27
+
+
+def test_every_text_size_the_screens_give_is_on_the_type_scale():
+    """A size off the scale is one more font open for good (one file, about 2.5 MB)."""
+    import re
+    from pathlib import Path
+
+    from screens.widgets import TYPE_SCALE_SP
+
+    screens = Path(__file__).resolve().parents[2] / "screens"
+    given = {float(v) for path in screens.rglob("*.kv") for v in re.findall(r"'([0-9.]+)sp'", path.read_text())}
+    given |= {float(v) for path in screens.rglob("*.py") for v in re.findall(r"[\"']([0-9.]+)sp[\"']", path.read_text())}
+    assert given and given <= set(TYPE_SCALE_SP), sorted(given - set(TYPE_SCALE_SP))
 
 
 def test_a_cell_made_bold_after_its_text_fits_again(kiosk_app):

@@ -120,7 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path in _CONTROLS and method == "POST":
             return self._control(url.path, raw)
         if method == "GET" and url.path == "/_sim/payment":
-            return self._send(200, payment.notifications(self.server.store.connection()))
+            with self.server.store.connection() as con:
+                return self._send(200, payment.notifications(con))
         op = self.server.contract.find(method, url.path)
         if op is None:
             allowed = self.server.contract.methods(url.path)
@@ -128,7 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(405, {"error": "method_not_allowed", "message": f"{url.path} allows {', '.join(allowed)}"},
                                   headers={"Allow": ", ".join(allowed)})
             return self._send(404, {"error": "not_found", "message": f"no operation {method} {url.path}"})
-        if payment.down(self.server.store.connection(), op.department):
+        with self.server.store.connection() as con:
+            down = payment.down(con, op.department)
+        if down:
             return self._send(503, {"error": "unavailable", "message": f"{op.department} is down (sim fault)"})
         faults = self.server.faults
         if faults.latency_ms:
@@ -178,7 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
         now = datetime.now(CHINA)
         store = self.server.store
         if not op.submission:
-            return (*self._run(op, body, params, None, store.connection(), now), False)
+            with store.connection() as con:
+                return (*self._run(op, body, params, None, con, now), False)
         key = self.headers.get(IDEMPOTENCY_HEADER)
         if not key or not _KEY.fullmatch(key):
             code = "required" if not key else "invalid_format"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager
+
+from common.sqlite_pool import ConnectionPool
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -105,30 +105,24 @@ class SimStore:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.file = data_dir / "backend.db"
-        self._local = threading.local()
-        self.connection().executescript(_SCHEMA)
+        self._pool = ConnectionPool(self._open)  # the server starts a thread per request
+        with self.connection() as con:
+            con.executescript(_SCHEMA)
 
-    def connection(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            con = sqlite3.connect(self.file, isolation_level=None, timeout=30)
-            con.row_factory = sqlite3.Row
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")  # a simulator: a lost last second on power cut is fine
-            self._local.con = con
+    def _open(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.file, isolation_level=None, timeout=30, check_same_thread=False)
+        con.row_factory = sqlite3.Row
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")  # a simulator: a lost last second on power cut is fine
         return con
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def connection(self) -> ContextManager[sqlite3.Connection]:
+        """A connection, this thread's alone until the ``with`` block ends."""
+        return self._pool.connection()
+
+    def transaction(self) -> ContextManager[sqlite3.Connection]:
         """A write transaction, taken at once (``BEGIN IMMEDIATE``) so writers queue instead of deadlocking."""
-        con = self.connection()
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            yield con
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+        return self._pool.transaction()
 
     # -- numbering ---------------------------------------------------------------------------
     @staticmethod
@@ -168,9 +162,9 @@ class SimStore:
     # -- inspection --------------------------------------------------------------------------
     def submissions(self) -> dict:
         """Every submission processed, with its key and receive count, and the number of effects."""
-        con = self.connection()
-        rows = con.execute("SELECT idempotency_key, operation, status, received, first_received_at, last_received_at "
-                           "FROM ledger ORDER BY first_received_at, rowid").fetchall()
-        effects = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
-                   for table in EFFECT_TABLES}
+        with self.connection() as con:
+            rows = con.execute("SELECT idempotency_key, operation, status, received, first_received_at, "
+                               "last_received_at FROM ledger ORDER BY first_received_at, rowid").fetchall()
+            effects = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+                       for table in EFFECT_TABLES}
         return {"submissions": [dict(r) for r in rows], "effects": effects}

@@ -179,3 +179,25 @@ def test_a_server_whose_launcher_is_killed_stops_by_itself(tmp_path, launcher):
         parent.kill()  # no goodbye: SIGKILL
         parent.wait()
     wait_for(lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE, 15)
+
+
+def test_requests_leave_no_open_database_file_behind(tmp_path):
+    """The server answers each request on a thread of its own. With one SQLite connection per
+    thread, each request left the database open once more (SQLite cannot close a descriptor while
+    another connection of the process holds a lock), so a demo kiosk left running on the reference
+    backend would end at the open-files limit."""
+    with launch(tmp_path) as handle:
+        database = str(Path(handle.data_dir) / "backend.db")
+
+        def open_database() -> int:
+            count = 0
+            for fd in Path(f"/proc/{handle.process.pid}/fd").iterdir():
+                try:
+                    count += str(fd.readlink()) == database
+                except OSError:  # closed meanwhile
+                    pass
+            return count
+
+        for _ in range(30):
+            handle.submissions()
+        assert open_database() <= 2

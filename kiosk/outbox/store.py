@@ -19,15 +19,16 @@ Tables:
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager, Iterator
 
 from common.i18n import N_
+from common.sqlite_pool import ConnectionPool
 
 
 NOT_SAVED = N_("Your request could not be saved. Please ask at the counter.")
@@ -125,14 +126,9 @@ class Stored:
 
 
 class OutboxStore:
-    """The outbox database, through a pool of SQLite connections.
-
-    A connection is lent to one thread for one read or one transaction, then goes back to the pool,
-    so the file is open once per connection ever in use at the same time. One connection per thread
-    opened it again for every effect's thread (the runner starts one per backend call or enqueue),
-    and a thread's end could not close it: POSIX locks belong to the process, so while another
-    connection holds a lock SQLite keeps the descriptor of a closed connection open (nine threads
-    that enqueued once left nine, ``tests/test_outbox_store.py``).
+    """The outbox database, through pools of SQLite connections (``common.sqlite_pool``): the runner
+    starts a thread for every effect, and one connection per thread left the file open once more
+    for each of them.
 
     Args:
         path: the database file (created owner-only if missing, with its folder).
@@ -145,8 +141,8 @@ class OutboxStore:
     def __init__(self, path: Path, busy_timeout_s: float = 5.0) -> None:
         self.path = Path(path)
         self._busy_timeout_s = busy_timeout_s
-        self._idle: dict[str, list[sqlite3.Connection]] = {"FULL": [], "NORMAL": []}  # by synchronous=
-        self._lock = threading.Lock()
+        self._pools = {fsync: ConnectionPool(functools.partial(self._open, "FULL" if fsync else "NORMAL"))
+                       for fsync in (True, False)}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))  # SQLite gives -wal/-shm the same mode
@@ -159,25 +155,9 @@ class OutboxStore:
             raise _explain(self.path, e) from None
 
     # -- connections and transactions --------------------------------------------------------
-    @contextmanager
-    def connection(self, synchronous: str = "FULL") -> Iterator[sqlite3.Connection]:
-        """A connection of the pool, this thread's alone until the block ends.
-
-        ``synchronous="NORMAL"``: its commits skip the fsync (see :meth:`write`).
-        """
-        with self._lock:
-            idle = self._idle[synchronous]
-            con = idle.pop() if idle else None
-        if con is None:
-            con = self._open(synchronous)
-        try:
-            yield con
-        finally:
-            if con.in_transaction:  # a rollback that failed: not to be lent again half-way through
-                con.close()
-            else:
-                with self._lock:
-                    self._idle[synchronous].append(con)
+    def connection(self) -> ContextManager[sqlite3.Connection]:
+        """A connection of the pool, this thread's alone until the ``with`` block ends."""
+        return self._pools[True].connection()
 
     def _open(self, synchronous: str) -> sqlite3.Connection:
         try:
@@ -201,19 +181,11 @@ class OutboxStore:
         for one fsync per submission (a loaded disk halves the drain rate or worse). The commit is
         durable at the next checkpoint, and never torn. What a citizen enqueues is always fsynced.
         """
-        with self.connection("FULL" if fsync else "NORMAL") as con:
-            try:
-                con.execute("BEGIN IMMEDIATE")
-                try:
-                    yield con
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-                con.execute("COMMIT")
-            except sqlite3.Error as e:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise _explain(self.path, e) from None
+        try:
+            with self._pools[fsync].transaction() as con:
+                yield con
+        except sqlite3.Error as e:
+            raise _explain(self.path, e) from None
 
     def read(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
@@ -224,12 +196,8 @@ class OutboxStore:
 
     def close(self) -> None:
         """Close the connections not in use (at shutdown, when none are)."""
-        with self._lock:
-            idle = [con for pool in self._idle.values() for con in pool]
-            for pool in self._idle.values():
-                pool.clear()
-        for con in idle:
-            con.close()
+        for pool in self._pools.values():
+            pool.close()
 
     # -- meta --------------------------------------------------------------------------------
     def meta(self, name: str) -> str | None:

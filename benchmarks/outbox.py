@@ -45,9 +45,9 @@ def _percentile(sorted_ms: list[float], p: float) -> float:
 
 
 def enqueue_latency(outbox: Outbox, count: int) -> list[float]:
-    body = example(SERVICE)
     samples = []
     for _ in range(count):
+        body = example(SERVICE)  # signed anew: the backend refuses a signature used twice
         start = time.perf_counter()
         outbox.enqueue(SERVICE, body)
         samples.append((time.perf_counter() - start) * 1000)
@@ -93,11 +93,11 @@ def recovery_after_outage(work: Path, outage_s: float, backlog: int) -> tuple[li
     backends = _backends(f"http://127.0.0.1:{port}")
     sender = Sender(outbox, backends.submit)  # the configuration's defaults: retry_initial_s 2, retry_max_s 300
     sender.start()
-    body = example(SERVICE)
     samples = []
     pause = threading.Event()
     started = time.perf_counter()
     for i in range(backlog):
+        body = example(SERVICE)  # signed anew: the backend refuses a signature used twice
         pause.wait(max(0.0, started + outage_s * i / backlog - time.perf_counter()))  # citizens arrive evenly
         begin = time.perf_counter()
         outbox.enqueue(SERVICE, body)

@@ -58,9 +58,22 @@ def on_screen(widget) -> bool:
 
 
 def contrast(ui, tmp_path, test_name: str):
-    """The measured contrast (``screens.contrast``) of the label ``test_name`` on a screenshot of the screen."""
+    """The measured contrast (``screens.contrast``) of the label ``test_name`` on a screenshot of the screen,
+    taken once the label has kept its place for a frame: switching large text lays the top bar out again
+    over several frames, and a screenshot taken before read the neighbouring button's background."""
     from screens.label_map import visible_labels
 
+    def place() -> list:
+        return [r["box"] for r in visible_labels() if r["test_name"] == test_name]
+
+    boxes = [place()]
+
+    def kept_its_place() -> bool:
+        ui.pump(1)
+        boxes.append(place())
+        return bool(boxes[-1]) and boxes[-1] == boxes[-2]
+
+    ui.until(kept_its_place, 5, f"{test_name} to keep its place")
     shot = ui.screenshot(tmp_path / f"{test_name.replace(' ', '-')}-{time.monotonic_ns()}.png")
     records = [r for r in visible_labels() if r["test_name"] == test_name]
     assert records, f"{test_name} is not on the screen"

@@ -96,3 +96,23 @@ def test_the_roll_counts_what_the_driver_fed_and_an_interrupted_job_only_its_sen
     assert len(fed) == 2 and 0 < fed[1] < whole.mm / 2  # only the chunk that reached the printer
     assert roll.used_mm == pytest.approx(whole.mm + fed[1])
     assert roll.left_m == round(80.0 - roll.used_mm / 1000, 2)
+
+
+def test_a_full_disk_neither_stops_the_paper_count_nor_the_virtual_printer(tmp_path, caplog):
+    """In the soak, the disk filled while a receipt printed: the paper counter's save raised inside
+    the event channel, and the virtual printer's thread died saving the job's picture, so the next
+    unplug of the simulator timed out and ended the soak."""
+    from common.events import Event
+    from kiosk.technician.paper import PaperRoll
+
+    full = tmp_path / "full"
+    full.write_text("")  # a file where a folder should be: every write below it fails, like ENOSPC
+    bus = EventBus()
+    roll = PaperRoll(full / "paper.json", 80.0, bus)
+    bus.publish(Event("printer", PAPER_USED, 120.0))
+    assert roll.used_mm == 120.0
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no "subscriber failed"
+
+    emulator = EscPosEmulator(576, out_dir=full / "jobs")
+    emulator.feed(b"\x1b@hello\n\x1dV\x00")
+    assert emulator.jobs[0].cut and emulator.jobs[0].png_path is None

@@ -17,6 +17,7 @@ Not thread-safe by itself: :class:`drivers.printer.sim.VirtualPrinter` serialise
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,6 +28,8 @@ from PIL import Image
 
 from drivers.printer import code128, raster
 from drivers.printer.profile import LINE_DOTS, ChineseFont, font_covers
+
+log = logging.getLogger(__name__)
 
 MARGIN_DOTS = 16        # blank paper either side of the printable width, in the PNG
 DEFAULT_SPACING = 30    # line pitch in dots (1/6 inch at 180 motion units per inch)
@@ -556,7 +559,11 @@ class EscPosEmulator:
         job.print_area = (self._left, self._width())
         self.jobs.append(job)
         if self.out_dir is not None:
-            self._save(job)
+            try:
+                self._save(job)
+            except OSError as e:  # a full disk: the job still came out, only its picture is missing
+                log.warning("virtual printer: job %d not saved as a picture (%s)", job.number, e.strerror or e)
+                job.png_path = None
         job.bands = []  # the PNG is the record: a kiosk demo prints all day, keep no bitmaps
         if self.on_job is not None:
             self.on_job(job)

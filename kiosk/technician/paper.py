@@ -4,12 +4,15 @@ technician last pressed "New roll", kept across restarts (the printer itself onl
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from pathlib import Path
 
 from common.events import Event, EventBus
 from drivers.printer.driver import PAPER_USED
+
+log = logging.getLogger(__name__)
 
 
 class PaperRoll:
@@ -45,7 +48,10 @@ class PaperRoll:
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event.payload, (int, float)):
-            self.add(float(event.payload))
+            try:
+                self.add(float(event.payload))
+            except OSError as e:  # a full disk: counted in memory, saved with the next receipt
+                log.warning("paper counter not saved (%s)", e.strerror or e)
 
     def _save(self) -> None:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)

@@ -105,6 +105,8 @@ class Soak:
         self.reader = app.runtime.idcard.simulator
         self.printer = app.runtime.printer.virtual_printer
         self.backends = app.runtime.backends
+        # a backend restarted healthy answers as the kiosk started it: after its configured latency
+        self.healthy = {"latency_ms": app.context.settings.backend.sim_latency_ms}
         self.disk = disk
         self.fault_kinds = FAULTS if disk is not None else tuple(f for f in FAULTS if f != "disk full")
         self.services = [s.id for s in app.context.catalog if s.plan is not None]
@@ -381,7 +383,7 @@ class Soak:
             sim.process.wait()
         if start:
             port = int(sim.base_url.rsplit(":", 1)[1])
-            fresh = launch(sim.data_dir, port=port, **faults)
+            fresh = launch(sim.data_dir, port=port, **(self.healthy | faults))
             sim.process, sim.base_url = fresh.process, fresh.base_url
 
     def heal(self) -> None:

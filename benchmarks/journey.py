@@ -41,11 +41,15 @@ def main() -> None:
     session, bus = app.context.session, app.context.bus
     reader = app.runtime.idcard.simulator
 
+    # Tracing Python's allocations makes the A4 record's render (fpdf2 parsing the 16 MB CJK font into
+    # millions of small objects) about 80 times slower: 0.8 s became 68 s, past a 60 s wait.
+    slowdown = 20 if args.trace else 1
+
     def until(condition, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * slowdown
         while not condition():
             if time.monotonic() > deadline:
-                raise SystemExit(f"benchmark stuck at step {app.current_step}")
+                raise SystemExit(f"benchmark stuck at step {app.current_step} (after {timeout * slowdown:.0f} s)")
             EventLoop.idle()
 
     stages: dict[str, list[float]] = {"card read": [], "face check": [], "records query": []}

@@ -175,9 +175,10 @@ def test_camera_lost_mid_call_keeps_the_call_and_shows_the_agent_a_neutral_pictu
     connect_with_browser(console, browser, kiosk)
     lost = kiosk.expect("camera", timeout=20)
     assert lost.camera_ok is False
-    probe = until(lambda: (p := agent_probe(browser)) and p["change"] < 1 and abs(p["mean"] - 96) < 12 and p,
-                  20, "the neutral grey picture in the browser")
-    assert probe["audio_rms"] > 0.05  # the citizen is still heard
+    # the neutral picture, and the citizen still heard (one probe's short audio window can fall in a
+    # gap the browser's jitter buffer filled with silence when the machine is busy: wait for a probe with both)
+    until(lambda: (p := agent_probe(browser)) and p["change"] < 1 and abs(p["mean"] - 96) < 12 and p["audio_rms"] > 0.05,
+          20, "the neutral grey picture in the browser and the citizen's voice")
     assert kiosk.client.active and status(console)["talking"] == 1
     kiosk.hang_up()
     assert kiosk.expect("ended").reason == HUNG_UP

@@ -5,9 +5,13 @@ citizen, who performs each action the worker asks for.
 """
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
 from drivers.camera.demo_sequence import CooperativeCitizen, DemoFace
@@ -197,3 +201,22 @@ def test_unknown_model_is_reported_as_models_unavailable():
     finally:
         verifier.stop()
     assert not verifier.alive
+
+
+def test_a_worker_whose_ui_process_died_before_it_started_ends_by_itself(tmp_path):
+    """The UI process killed the moment it spawned the worker (a benchmark stopped by SIGTERM):
+    the worker took its parent's pid when it started, which was already init's, and waited for
+    ever, holding the stopped program's output open."""
+    out = tmp_path / "pid"  # a file, not a pipe: the worker inherits the UI process's output
+    with out.open("w") as sink:
+        subprocess.run(
+            [sys.executable, "-c",
+             "import os\nfrom drivers.face import FaceVerifier\nfrom drivers.face.settings import FaceSettings\n"
+             "v = FaceVerifier(FaceSettings())\nv.start()\nprint(v.pid, flush=True)\nos._exit(0)\n"],
+            cwd=Path(__file__).resolve().parents[1], stdout=sink, check=True, timeout=60)
+    worker = psutil.Process(int(out.read_text().split()[0]))
+    try:
+        worker.wait(timeout=60)
+    except psutil.TimeoutExpired:
+        worker.kill()
+        raise AssertionError("the orphaned face worker was still running 60 s after its UI process died") from None

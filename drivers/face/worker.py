@@ -13,6 +13,7 @@ carry data) and the current check is dropped; the worker carries on.
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import queue
 import signal
@@ -40,7 +41,10 @@ def run_worker(requests: Queue, results: Queue, settings: dict) -> None:
     # check failed. At the UI's own priority the scheduler shares the CPU fairly between the
     # two; the UI stays smooth because the preview draws little (docs/face.md, "priority").
     os.nice(face.worker_niceness)
-    parent = os.getppid()
+    # The pid the UI process had when it spawned us, not our parent now: if it died while we were
+    # still starting, our parent is already init and we would wait for it for ever, holding its
+    # terminal's output open.
+    parent = mp.parent_process().pid
     try:
         from drivers.face.models import build_models
 
